@@ -1,0 +1,161 @@
+/**
+ * App wiring: builds the services from one `deps` object and mounts each surface. Nothing here
+ * listens on a port; `main.ts` does that, tests call `app.request()` or listen themselves.
+ */
+import { Hono } from 'hono';
+import pino from 'pino';
+import type { Config } from './config.ts';
+import { authkitRoutes } from './features/authkit/routes.tsx';
+import { AuthKitService } from './features/authkit/service.ts';
+import { EnvironmentService } from './features/environments/service.ts';
+import { MembershipService } from './features/memberships/service.ts';
+import { organizationRoutes } from './features/organizations/routes.ts';
+import { OrganizationService } from './features/organizations/service.ts';
+import { RoleService } from './features/roles/service.ts';
+import { KeyStore } from './features/sessions/keys.ts';
+import { SessionService } from './features/sessions/service.ts';
+import { userRoutes } from './features/users/routes.ts';
+import { UserService } from './features/users/service.ts';
+import { type Clock, systemClock } from './platform/clock.ts';
+import { ContractRegistry } from './platform/contract.ts';
+import { SecretBox } from './platform/crypto.ts';
+import { type DatabaseHandle, migrate } from './platform/db.ts';
+import type { Deps } from './platform/deps.ts';
+import { AppError } from './platform/errors.ts';
+import { createIds } from './platform/ids.ts';
+import { cryptoRandom, type Random, token } from './platform/random.ts';
+import { ApiKeyResolver, createApiSurface } from './surfaces/api.ts';
+import { RateLimiter, renderJsonError, toAppError } from './surfaces/common.ts';
+import { createTokenSurface } from './surfaces/token.ts';
+
+export interface BuildOptions {
+  config: Readonly<Config>;
+  database: DatabaseHandle;
+  clock?: Clock;
+  random?: Random;
+  logger?: pino.Logger;
+}
+
+export interface Portico {
+  app: Hono;
+  deps: Deps;
+  services: {
+    environments: EnvironmentService;
+    organizations: OrganizationService;
+    users: UserService;
+    memberships: MembershipService;
+    sessions: SessionService;
+    authkit: AuthKitService;
+    keys: KeyStore;
+    apiKeys: ApiKeyResolver;
+  };
+  registry: ContractRegistry;
+}
+
+/** Redacts anything that could carry a secret from log lines. */
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.password',
+  '*.client_secret',
+  '*.refresh_token',
+  '*.access_token',
+  '*.code',
+  '*.apiKey',
+];
+
+export function createLogger(level: string) {
+  return pino({ level, redact: { paths: LOG_REDACT, censor: '[redacted]' }, base: { service: 'portico' } });
+}
+
+export function buildApp(opts: BuildOptions): Portico {
+  const clock = opts.clock ?? systemClock;
+  const random = opts.random ?? cryptoRandom;
+  const deps: Deps = {
+    db: opts.database.db,
+    dialect: opts.database.dialect,
+    clock,
+    random,
+    ids: createIds(clock, random),
+    config: opts.config,
+    log: opts.logger ?? createLogger(opts.config.logLevel),
+    secrets: new SecretBox(opts.config.secret),
+  };
+
+  const app = new Hono();
+  const registry = new ContractRegistry();
+  const limiter = new RateLimiter(deps);
+  const apiKeys = new ApiKeyResolver(deps);
+
+  // Request id and access log on every request.
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId =
+      incoming && /^[A-Za-z0-9._-]{1,128}$/.test(incoming) ? incoming : token(random, 12, 'req_');
+    c.set('requestId' as never, requestId as never);
+    const started = performance.now();
+    await next();
+    c.res.headers.set('X-Request-ID', requestId);
+    deps.log.debug(
+      {
+        requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  });
+
+  const roles = new RoleService(deps);
+  const keys = new KeyStore(deps);
+  const environments = new EnvironmentService(deps);
+  const organizations = new OrganizationService(deps);
+  const users = new UserService(deps);
+  const memberships = new MembershipService(deps, roles);
+  const sessions = new SessionService(deps, keys, roles);
+  const authkit = new AuthKitService(deps, sessions, users, limiter);
+
+  const api = createApiSurface(app, deps, registry, limiter, apiKeys);
+  const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, authkit);
+
+  app.get('/health', async (c) => {
+    try {
+      await deps.db.selectFrom('environments').select('id').limit(1).execute();
+      return c.json({ status: 'ok' });
+    } catch {
+      return c.json({ status: 'unavailable', message: 'The database is not reachable.' }, 503);
+    }
+  });
+  app.get('/openapi.json', (c) => c.json(registry.openapi(deps.config.publicUrl)));
+
+  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys);
+  organizationRoutes(api, organizations);
+  userRoutes(api, users, memberships);
+
+  app.notFound((c) =>
+    renderJsonError(
+      c,
+      new AppError('route_not_found', {
+        message: `No endpoint ${c.req.method} ${c.req.path}. Check the path against the WorkOS API reference.`,
+      }),
+    ),
+  );
+  app.onError((err, c) => renderJsonError(c, toAppError(err, deps, c)));
+
+  return {
+    app,
+    deps,
+    registry,
+    services: { environments, organizations, users, memberships, sessions, authkit, keys, apiKeys },
+  };
+}
+
+/** Migrates, builds and bootstraps: what `portico start` and the test harness both do. */
+export async function startPortico(opts: BuildOptions) {
+  const migrated = await migrate(opts.database);
+  const portico = buildApp(opts);
+  const bootstrap = await portico.services.environments.bootstrap();
+  return { portico, bootstrap, migrated };
+}

@@ -1,0 +1,142 @@
+/**
+ * Typed configuration from the environment (DESIGN.md "Configuration"). One zod schema, frozen,
+ * with loud development defaults: anything insecure is reported once at start-up.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  NODE_ENV: z.string().default('development'),
+  PORTICO_DATABASE_URL: z
+    .string()
+    .default('sqlite:./.portico/portico.db')
+    .refine((v) => v.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(v), {
+      message: 'must be `sqlite:<path>` or `postgres://user@host:port/db`',
+    }),
+  PORTICO_PUBLIC_URL: z.string().url().optional(),
+  PORTICO_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  PORTICO_API_KEY: z
+    .string()
+    .regex(
+      /^sk_(test|live)_[A-Za-z0-9_-]{16,}$/,
+      'must look like sk_test_… with at least 16 characters after the prefix',
+    )
+    .optional(),
+  PORTICO_CLIENT_ID: z
+    .string()
+    .regex(/^client_[A-Za-z0-9]{10,}$/, 'must look like client_…')
+    .optional(),
+  PORTICO_REDIRECT_URIS: csv,
+  PORTICO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORTICO_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** Requests per 60 s per API key on the WorkOS API surface (reference §9). */
+  PORTICO_RATE_LIMIT_API: z.coerce.number().int().positive().default(6000),
+  /** Credential attempts per 60 s per email (reference §9: authenticate 10/60 s). */
+  PORTICO_RATE_LIMIT_CREDENTIALS: z.coerce.number().int().positive().default(10),
+  PORTICO_ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(300),
+  PORTICO_SESSION_TTL_DAYS: z.coerce.number().int().positive().default(30),
+  PORTICO_VALIDATE_RESPONSES: z.enum(['0', '1', 'true', 'false']).optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  databaseUrl: string;
+  publicUrl: string;
+  secret: string;
+  /** True when the secret was generated into the data folder (development only). */
+  secretGenerated: boolean;
+  apiKey?: string;
+  clientId?: string;
+  redirectUris: string[];
+  logLevel: string;
+  bodyLimit: number;
+  rateLimitApi: number;
+  rateLimitCredentials: number;
+  accessTokenTtlSeconds: number;
+  sessionTtlDays: number;
+  /** Check every JSON response against its route contract (tests turn this on). */
+  validateResponses: boolean;
+  warnings: string[];
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  const warnings: string[] = [];
+  let secret = e.PORTICO_SECRET;
+  let secretGenerated = false;
+  if (!secret) {
+    if (production) {
+      throw new ConfigError(
+        'PORTICO_SECRET is required when NODE_ENV=production: set it to 32+ random characters (openssl rand -base64 48).',
+      );
+    }
+    secret = developmentSecret(e.PORTICO_DATABASE_URL);
+    secretGenerated = true;
+    warnings.push('PORTICO_SECRET is not set: using a development secret stored in the data folder.');
+  }
+  const publicUrl = (e.PORTICO_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  if (production && publicUrl.startsWith('http://')) {
+    warnings.push('PORTICO_PUBLIC_URL is http:// in production: cookies will not be marked Secure.');
+  }
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    production,
+    databaseUrl: e.PORTICO_DATABASE_URL,
+    publicUrl,
+    secret,
+    secretGenerated,
+    apiKey: e.PORTICO_API_KEY,
+    clientId: e.PORTICO_CLIENT_ID,
+    redirectUris: e.PORTICO_REDIRECT_URIS,
+    logLevel: e.PORTICO_LOG_LEVEL,
+    bodyLimit: e.PORTICO_BODY_LIMIT,
+    rateLimitApi: e.PORTICO_RATE_LIMIT_API,
+    rateLimitCredentials: e.PORTICO_RATE_LIMIT_CREDENTIALS,
+    accessTokenTtlSeconds: e.PORTICO_ACCESS_TOKEN_TTL,
+    sessionTtlDays: e.PORTICO_SESSION_TTL_DAYS,
+    validateResponses: e.PORTICO_VALIDATE_RESPONSES === '1' || e.PORTICO_VALIDATE_RESPONSES === 'true',
+    warnings,
+  });
+}
+
+/** In development the master key lives beside the SQLite file (or in ./.portico for PostgreSQL). */
+function developmentSecret(databaseUrl: string): string {
+  const folder = databaseUrl.startsWith('sqlite:')
+    ? dirname(resolve(databaseUrl.slice('sqlite:'.length) || './.portico/portico.db'))
+    : resolve('.portico');
+  const file = resolve(folder, 'secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(folder, { recursive: true });
+  const value = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}

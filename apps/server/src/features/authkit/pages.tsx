@@ -1,0 +1,150 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * Hosted AuthKit pages: server-rendered, usable without JavaScript, no inline script or style
+ * (the CSP forbids both; the stylesheet is served from /authkit/styles.css). hono/jsx escapes
+ * every interpolated value, so names with markup or quotes render as text.
+ */
+import type { FC } from 'hono/jsx';
+
+const Layout: FC<{ title: string; children?: unknown }> = ({ title, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${title} · Portico`}</title>
+      <link rel="stylesheet" href="/authkit/styles.css" />
+    </head>
+    <body>
+      <main class="card">{children}</main>
+    </body>
+  </html>
+);
+
+export interface FormProps {
+  requestId: string;
+  csrf: string;
+  email?: string;
+  error?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+const ErrorBox: FC<{ error?: string }> = ({ error }) =>
+  error ? (
+    <p class="error" role="alert" id="form-error">
+      {error}
+    </p>
+  ) : null;
+
+export const SignInPage: FC<FormProps> = (p) => (
+  <Layout title="Sign in">
+    <h1>Sign in</h1>
+    <ErrorBox error={p.error} />
+    <form
+      method="post"
+      action={`/authkit/sign-in?request=${encodeURIComponent(p.requestId)}`}
+      novalidate={false}
+    >
+      <input type="hidden" name="csrf" value={p.csrf} />
+      <label for="email">Email</label>
+      <input
+        id="email"
+        name="email"
+        type="email"
+        autocomplete="username"
+        required
+        value={p.email ?? ''}
+        autofocus={!p.email}
+      />
+      <label for="password">Password</label>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autocomplete="current-password"
+        required
+        autofocus={!!p.email}
+      />
+      <button type="submit">Sign in</button>
+    </form>
+    <p class="switch">
+      No account yet? <a href={`/authkit/sign-up?request=${encodeURIComponent(p.requestId)}`}>Create one</a>
+    </p>
+  </Layout>
+);
+
+export const SignUpPage: FC<FormProps> = (p) => (
+  <Layout title="Create your account">
+    <h1>Create your account</h1>
+    <ErrorBox error={p.error} />
+    <form method="post" action={`/authkit/sign-up?request=${encodeURIComponent(p.requestId)}`}>
+      <input type="hidden" name="csrf" value={p.csrf} />
+      <div class="row">
+        <span>
+          <label for="first_name">First name</label>
+          <input
+            id="first_name"
+            name="first_name"
+            type="text"
+            autocomplete="given-name"
+            value={p.firstName ?? ''}
+          />
+        </span>
+        <span>
+          <label for="last_name">Last name</label>
+          <input
+            id="last_name"
+            name="last_name"
+            type="text"
+            autocomplete="family-name"
+            value={p.lastName ?? ''}
+          />
+        </span>
+      </div>
+      <label for="email">Email</label>
+      <input id="email" name="email" type="email" autocomplete="email" required value={p.email ?? ''} />
+      <label for="password">Password</label>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autocomplete="new-password"
+        required
+        minlength={8}
+        aria-describedby="password-help"
+      />
+      <small id="password-help">At least 8 characters.</small>
+      <button type="submit">Create account</button>
+    </form>
+    <p class="switch">
+      Already have an account?{' '}
+      <a href={`/authkit/sign-in?request=${encodeURIComponent(p.requestId)}`}>Sign in</a>
+    </p>
+  </Layout>
+);
+
+export const MessagePage: FC<{ title: string; message: string; hint?: string }> = (p) => (
+  <Layout title={p.title}>
+    <h1>{p.title}</h1>
+    <p class="error" role="alert">
+      {p.message}
+    </p>
+    {p.hint ? <p class="hint">{p.hint}</p> : null}
+  </Layout>
+);
+
+export const STYLES = `
+:root{color-scheme:light dark;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f4f5f7;color:#111}
+.card{background:#fff;max-width:400px;width:calc(100% - 32px);padding:32px;border-radius:12px;box-shadow:0 2px 16px rgba(0,0,0,.08)}
+h1{font-size:1.4rem;margin:0 0 1rem}
+label{display:block;font-weight:600;margin:.9rem 0 .3rem}
+input{width:100%;box-sizing:border-box;padding:.6rem .7rem;border:1px solid #888;border-radius:6px;font-size:1rem}
+input:focus,button:focus,a:focus{outline:3px solid #2563eb;outline-offset:2px}
+button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;font-size:1rem;font-weight:600;cursor:pointer}
+.row{display:flex;gap:12px}.row>span{flex:1}
+.error{background:#fee2e2;color:#7f1d1d;padding:.6rem .8rem;border-radius:6px}
+.hint{color:#444}small{color:#555}
+.switch{margin-top:1.2rem;text-align:center}
+@media (prefers-color-scheme:dark){body{background:#111;color:#eee}.card{background:#1c1c1f}input{background:#111;color:#eee}.hint,small{color:#bbb}}
+`;

@@ -1,0 +1,429 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * AuthKit's browser and token endpoints (reference §4.1, §4.2, §6.2):
+ * `GET /user_management/authorize`, the hosted sign-in/sign-up pages, `POST
+ * /user_management/authenticate`, `GET /user_management/sessions/logout` and `GET /sso/jwks/{id}`,
+ * plus the session API routes.
+ */
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { listOf, listSchema, paginationQuery, readQuery } from '../../platform/http.ts';
+import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
+import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
+import { clientIp } from '../../surfaces/json-surface.ts';
+import type { TokenSurface } from '../../surfaces/token.ts';
+import type { KeyStore } from '../sessions/keys.ts';
+import type { SessionService } from '../sessions/service.ts';
+import { SessionWire } from '../sessions/wire.ts';
+import { UserWire } from '../users/wire.ts';
+import { MessagePage, SignInPage, SignUpPage, STYLES } from './pages.tsx';
+import type { AuthKitService } from './service.ts';
+
+const AuthenticateResponse = z.object({
+  user: UserWire,
+  organization_id: z.string().optional(),
+  access_token: z.string(),
+  refresh_token: z.string(),
+  authentication_method: z.string().optional(),
+});
+
+const AuthenticateBody = z.discriminatedUnion('grant_type', [
+  z.object({
+    grant_type: z.literal('authorization_code'),
+    client_id: z.string(),
+    client_secret: z.string().optional(),
+    code: z.string().min(1).max(512),
+    code_verifier: z.string().min(43).max(128).optional(),
+    invitation_token: z.string().optional(),
+    ip_address: z.string().optional(),
+    user_agent: z.string().optional(),
+  }),
+  z.object({
+    grant_type: z.literal('password'),
+    client_id: z.string(),
+    client_secret: z.string().optional(),
+    email: z.string().min(1).max(320),
+    password: z.string().min(1).max(1024),
+    invitation_token: z.string().optional(),
+    ip_address: z.string().optional(),
+    user_agent: z.string().optional(),
+  }),
+  z.object({
+    grant_type: z.literal('refresh_token'),
+    client_id: z.string(),
+    client_secret: z.string().optional(),
+    refresh_token: z.string().min(1).max(512),
+    organization_id: z.string().min(1).optional(),
+    ip_address: z.string().optional(),
+    user_agent: z.string().optional(),
+  }),
+]);
+
+const SUPPORTED_GRANTS = ['authorization_code', 'password', 'refresh_token'];
+
+function meta(c: Context, body?: { ip_address?: string; user_agent?: string }) {
+  return {
+    ip: body?.ip_address ?? clientIp(c),
+    userAgent: body?.user_agent ?? c.req.header('user-agent') ?? null,
+  };
+}
+
+export function authkitRoutes(
+  app: Hono,
+  deps: Deps,
+  tokenSurface: TokenSurface,
+  api: ApiSurface,
+  authkit: AuthKitService,
+  sessions: SessionService,
+  keys: KeyStore,
+) {
+  const page = (c: Context, status: number, node: unknown, formTargets: string[] = []) => {
+    pageHeaders(c, formTargets);
+    return c.html(String(node), status as 200);
+  };
+  const problem = (c: Context, status: number, title: string, message: string, hint?: string) =>
+    page(c, status, <MessagePage title={title} message={message} hint={hint} />);
+
+  app.get('/authkit/styles.css', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    c.header('X-Content-Type-Options', 'nosniff');
+    return c.body(STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+
+  // ── authorize ────────────────────────────────────────────────────────────
+  app.get('/user_management/authorize', async (c) => {
+    const q = readQuery(c);
+    const one = (k: string) => {
+      const v = q[k];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const clientId = one('client_id');
+    const redirectUri = one('redirect_uri');
+    if (!clientId) {
+      return problem(
+        c,
+        400,
+        'Sign-in link is incomplete',
+        'The client_id parameter is missing.',
+        'Pass clientId to getAuthorizationUrl, or set it in the WorkOS constructor.',
+      );
+    }
+    const env = await authkit.environmentByClientId(clientId);
+    if (!env) {
+      return problem(
+        c,
+        400,
+        'Unknown application',
+        `No Portico environment has the client id '${clientId}'.`,
+        'Use the client id printed when Portico first started (PORTICO_CLIENT_ID).',
+      );
+    }
+    if (!redirectUri) {
+      return problem(
+        c,
+        400,
+        'Sign-in link is incomplete',
+        'The redirect_uri parameter is missing.',
+        'Pass redirectUri to getAuthorizationUrl.',
+      );
+    }
+    if (!(await authkit.isRedirectAllowed(env.id, redirectUri))) {
+      return problem(
+        c,
+        400,
+        'Redirect URI not allowed',
+        `The redirect_uri '${redirectUri}' is not on this environment’s allow-list, so Portico will not send a sign-in result there.`,
+        `Add it exactly as sent (scheme, host, port and path): run \`portico redirect-uris add ${redirectUri}\` or list it in PORTICO_REDIRECT_URIS.`,
+      );
+    }
+    const state = one('state') ?? null;
+    const back = (error: string, description: string) => {
+      const url = new URL(redirectUri);
+      url.searchParams.set('error', error);
+      url.searchParams.set('error_description', description);
+      if (state !== null) url.searchParams.set('state', state);
+      return c.redirect(url.toString(), 302);
+    };
+    const responseType = one('response_type') ?? 'code';
+    if (responseType !== 'code')
+      return back(
+        'unsupported_response_type',
+        `response_type '${responseType}' is not supported; use 'code'.`,
+      );
+    const challenge = one('code_challenge') ?? null;
+    const method = one('code_challenge_method');
+    if (challenge && method && method !== 'S256')
+      return back('invalid_request', 'code_challenge_method must be S256.');
+    if (challenge && !/^[A-Za-z0-9_-]{43,128}$/.test(challenge))
+      return back('invalid_request', 'code_challenge must be a base64url SHA-256 digest (43 characters).');
+    const provider = one('provider');
+    const organizationId = one('organization_id');
+    const connectionId = one('connection_id');
+    if (organizationId || connectionId) {
+      if (organizationId) {
+        const org = await deps.db
+          .selectFrom('organizations')
+          .select('id')
+          .where('environment_id', '=', env.id)
+          .where('id', '=', organizationId)
+          .executeTakeFirst();
+        if (!org)
+          return back(
+            'organization_invalid',
+            `Organization '${organizationId}' does not exist in this environment.`,
+          );
+        return back(
+          'sso_not_available',
+          `Organization '${organizationId}' has no active SSO connection: enterprise SSO is not yet available on this Portico server. Use provider=authkit.`,
+        );
+      }
+      return back(
+        'invalid_connection',
+        `Connection '${connectionId}' does not exist: enterprise SSO is not yet available on this Portico server. Use provider=authkit.`,
+      );
+    }
+    if (!provider)
+      return back('invalid_request', 'One of provider, organization_id or connection_id is required.');
+    if (provider !== 'authkit')
+      return back(
+        'invalid_request',
+        `provider '${provider}' is not configured on this Portico server; use provider=authkit.`,
+      );
+    const screenHint = one('screen_hint') === 'sign-up' ? 'sign-up' : 'sign-in';
+    const requestId = await authkit.createRequest(env, {
+      redirectUri,
+      state,
+      codeChallenge: challenge,
+      screenHint,
+      loginHint: one('login_hint') ?? null,
+    });
+    return c.redirect(`/authkit/${screenHint}?request=${encodeURIComponent(requestId)}`, 302);
+  });
+
+  // ── hosted pages ─────────────────────────────────────────────────────────
+  const loadRequest = async (c: Context) => {
+    const id = c.req.query('request');
+    const req = id ? await authkit.getRequest(id) : null;
+    if (!id || !req)
+      return {
+        error: problem(
+          c,
+          400,
+          'Sign-in link not recognised',
+          'This sign-in page was opened without a valid request.',
+          'Go back to the application and start signing in again.',
+        ),
+      };
+    if (!req.usable)
+      return {
+        error: problem(
+          c,
+          400,
+          'Sign-in link expired',
+          'This sign-in link has expired or was already used.',
+          'Go back to the application and start signing in again.',
+        ),
+      };
+    return { req };
+  };
+  const redirectOrigin = (uri: string) => {
+    try {
+      return [new URL(uri).origin];
+    } catch {
+      return [];
+    }
+  };
+
+  for (const screen of ['sign-in', 'sign-up'] as const) {
+    const Page = screen === 'sign-in' ? SignInPage : SignUpPage;
+    app.get(`/authkit/${screen}`, async (c) => {
+      const { req, error } = await loadRequest(c);
+      if (error) return error;
+      const csrf = issueCsrf(c, deps, req.id);
+      return page(
+        c,
+        200,
+        <Page requestId={req.id} csrf={csrf} email={req.login_hint ?? ''} />,
+        redirectOrigin(req.redirect_uri),
+      );
+    });
+    app.post(`/authkit/${screen}`, async (c) => {
+      const { req, error } = await loadRequest(c);
+      if (error) return error;
+      let form: Record<string, unknown>;
+      try {
+        form = await c.req.parseBody();
+      } catch {
+        form = {};
+      }
+      const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
+      const email = str('email').trim();
+      const again = (status: number, message: string) =>
+        page(
+          c,
+          status,
+          <Page
+            requestId={req.id}
+            csrf={issueCsrf(c, deps, req.id)}
+            email={email}
+            firstName={str('first_name')}
+            lastName={str('last_name')}
+            error={message}
+          />,
+          redirectOrigin(req.redirect_uri),
+        );
+      if (!checkCsrf(c, deps, req.id, form.csrf)) {
+        return again(403, 'Your session on this page expired. Please submit the form again.');
+      }
+      if (!email || !str('password')) return again(400, 'Enter your email and password.');
+      if (!z.string().email().safeParse(email).success)
+        return again(400, 'Enter a valid email address, such as ada@example.com.');
+      try {
+        const target =
+          screen === 'sign-in'
+            ? await authkit.hostedSignIn(req.id, email, str('password'), meta(c))
+            : await authkit.hostedSignUp(
+                req.id,
+                {
+                  email,
+                  password: str('password'),
+                  firstName: str('first_name').trim() || null,
+                  lastName: str('last_name').trim() || null,
+                },
+                meta(c),
+              );
+        return c.redirect(target, 302);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        if (err.code === 'rate_limit_exceeded') {
+          c.header('Retry-After', String(err.extra?.retry_after ?? 60));
+          return again(429, `Too many attempts. Wait ${err.extra?.retry_after ?? 60} seconds and try again.`);
+        }
+        if (err.code === 'invalid_credentials')
+          return again(401, 'That email and password do not match. Check them and try again.');
+        if (err.code === 'user_creation_error')
+          return again(409, 'An account with this email already exists. Sign in instead.');
+        if (err.code === 'password_strength_error' || err.code === 'invalid_request_parameters')
+          return again(400, err.message);
+        return again(err.status, err.message);
+      }
+    });
+  }
+
+  // ── authenticate ─────────────────────────────────────────────────────────
+  tokenSurface.route({
+    method: 'post',
+    path: '/user_management/authenticate',
+    summary: 'Authenticate (authorization_code, password, refresh_token)',
+    acceptsForm: true,
+    sealReplay: true,
+    body: z
+      .object({ grant_type: z.string() })
+      .passthrough()
+      .superRefine(() => {}),
+    response: AuthenticateResponse,
+    handler: async ({ env, body, c }) => {
+      if (!SUPPORTED_GRANTS.includes(body.grant_type)) {
+        throw new AppError('unsupported_grant_type', {
+          message: `grant_type '${body.grant_type}' is not supported by this Portico server. Supported: ${SUPPORTED_GRANTS.join(', ')}.`,
+        });
+      }
+      const parsed = AuthenticateBody.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new AppError('invalid_request', {
+          message: `${issue.path.join('.') || 'body'}: ${issue.message}`,
+        });
+      }
+      const b = parsed.data;
+      switch (b.grant_type) {
+        case 'authorization_code':
+          return authkit.exchangeCode(env, b.code, b.code_verifier, env.confidential, meta(c, b));
+        case 'password':
+          if (!env.confidential) {
+            throw new AppError('invalid_client', {
+              message: 'The password grant needs client_secret: call it from your server with an API key.',
+            });
+          }
+          return authkit.passwordGrant(env, b.email, b.password, meta(c, b));
+        case 'refresh_token':
+          return sessions.refresh(env.id, b.refresh_token, b.organization_id);
+      }
+    },
+  });
+
+  // ── logout ───────────────────────────────────────────────────────────────
+  app.get('/user_management/sessions/logout', async (c) => {
+    const sessionId = c.req.query('session_id');
+    const returnTo = c.req.query('return_to');
+    if (!sessionId)
+      return problem(
+        c,
+        400,
+        'Sign-out link is incomplete',
+        'The session_id parameter is missing.',
+        'Build the link with getLogoutUrl({ sessionId }) using the sid claim of the access token.',
+      );
+    const found = await sessions.findEnvironmentOfSession(sessionId);
+    if (!found)
+      return problem(
+        c,
+        400,
+        'Unknown session',
+        `No session '${sessionId}' exists.`,
+        'The sid claim of the access token names the session to end.',
+      );
+    if (returnTo && !(await authkit.isReturnToAllowed(found.environment_id, returnTo))) {
+      return problem(
+        c,
+        400,
+        'Return address not allowed',
+        `return_to '${returnTo}' is not on an allowed redirect URI’s origin.`,
+        'Add a redirect URI on that origin (portico redirect-uris add …).',
+      );
+    }
+    await sessions.revoke(found.environment_id, sessionId, { reason: 'logout' });
+    if (returnTo) return c.redirect(returnTo, 302);
+    pageHeaders(c);
+    return c.html(String(<MessagePage title="Signed out" message="You have been signed out." />), 200);
+  });
+
+  // ── JWKS ─────────────────────────────────────────────────────────────────
+  app.get('/sso/jwks/:clientId', async (c) => {
+    const env = await authkit.environmentByClientId(c.req.param('clientId'));
+    if (!env)
+      return c.json(
+        { code: 'entity_not_found', message: `No environment has client id '${c.req.param('clientId')}'.` },
+        404,
+      );
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json(await keys.publicJwks(env.id), 200);
+  });
+
+  // ── sessions API ─────────────────────────────────────────────────────────
+  api.route({
+    method: 'post',
+    path: '/user_management/sessions/revoke',
+    summary: 'Revoke a session',
+    body: z.object({ session_id: z.string().min(1) }),
+    response: SessionWire,
+    handler: ({ env, body }) => {
+      void apiEventContext;
+      return sessions.revoke(env.environmentId, body.session_id);
+    },
+  });
+  api.route({
+    method: 'get',
+    path: '/user_management/users/:id/sessions',
+    summary: 'List a user’s sessions',
+    params: z.object({ id: z.string().min(1) }),
+    query: paginationQuery,
+    response: listSchema(SessionWire),
+    handler: async ({ env, params, query }) => {
+      const page = await sessions.listForUser(env.environmentId, params.id, query);
+      return listOf(page.data, page.list_metadata);
+    },
+  });
+}

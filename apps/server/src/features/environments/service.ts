@@ -1,0 +1,209 @@
+/**
+ * Environments and their credentials: API keys (shown once, stored as SHA-256), the client id,
+ * and the redirect-URI allow-list. `bootstrap` creates the first environment on an empty
+ * database, honouring PORTICO_API_KEY / PORTICO_CLIENT_ID / PORTICO_REDIRECT_URIS.
+ */
+import { sha256 } from '../../platform/crypto.ts';
+import { isUniqueViolation } from '../../platform/db.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { seedRoles } from '../roles/service.ts';
+
+export interface Bootstrap {
+  created: boolean;
+  environmentId: string;
+  clientId: string;
+  /** Present only when this call generated the key (it is never stored in clear). */
+  apiKey?: string;
+}
+
+const ULID_CHARS = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export function obfuscate(key: string) {
+  return `${key.slice(0, 8)}…${key.slice(-4)}`;
+}
+
+export function validateRedirectUri(uri: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `'${uri}' is not an absolute URL.`;
+  }
+  if (url.hash) return 'A redirect URI must not contain a #fragment.';
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
+    if (url.protocol === 'http:') return 'Use https:// (plain http:// is allowed only for localhost).';
+    if (!/^[a-z][a-z0-9+.-]*:$/.test(url.protocol)) return `'${url.protocol}' is not a valid scheme.`;
+  }
+  return null;
+}
+
+export class EnvironmentService {
+  constructor(private deps: Deps) {}
+
+  async first() {
+    return this.deps.db
+      .selectFrom('environments')
+      .selectAll()
+      .orderBy('created_at', 'asc')
+      .executeTakeFirst();
+  }
+
+  async bootstrap(): Promise<Bootstrap> {
+    const { deps } = this;
+    const { config } = deps;
+    const existing = await this.first();
+    if (existing) {
+      // Pinned credentials are (re)applied so CI and development always match the environment.
+      if (config.apiKey) await this.ensureApiKey(existing.id, config.apiKey, 'PORTICO_API_KEY');
+      for (const uri of config.redirectUris) await this.addRedirectUri(existing.id, uri);
+      return { created: false, environmentId: existing.id, clientId: existing.client_id };
+    }
+    const now = deps.clock.now().toISOString();
+    const envId = deps.ids.next('environment');
+    const clientId = config.clientId ?? `client_${deps.ids.next('x').slice(2)}`;
+    const apiKey = config.apiKey ?? this.newKeyValue();
+    try {
+      await deps.db.transaction().execute(async (tx) => {
+        await tx
+          .insertInto('environments')
+          .values({ id: envId, name: 'Development', client_id: clientId, created_at: now })
+          .execute();
+        await tx
+          .insertInto('api_keys')
+          .values({
+            id: deps.ids.next('api_key'),
+            environment_id: envId,
+            name: config.apiKey ? 'PORTICO_API_KEY' : 'Default key',
+            key_hash: sha256(apiKey),
+            obfuscated_value: obfuscate(apiKey),
+            created_at: now,
+            last_used_at: null,
+            revoked_at: null,
+          })
+          .execute();
+        await seedRoles(tx, deps, envId);
+      });
+    } catch (err) {
+      // Another process bootstrapped at the same moment: use its environment.
+      if (isUniqueViolation(err) || (await this.first())) return this.bootstrap();
+      throw err;
+    }
+    for (const uri of config.redirectUris) await this.addRedirectUri(envId, uri);
+    return { created: true, environmentId: envId, clientId, apiKey: config.apiKey ? undefined : apiKey };
+  }
+
+  private newKeyValue() {
+    const raw = Buffer.from(this.deps.random.bytes(30));
+    let s = '';
+    for (const b of raw) s += ULID_CHARS[b & 31];
+    return `sk_test_${s}`;
+  }
+
+  async ensureApiKey(envId: string, value: string, name: string) {
+    const hash = sha256(value);
+    const found = await this.deps.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('key_hash', '=', hash)
+      .executeTakeFirst();
+    if (found) return;
+    await this.insertKey(envId, value, name);
+  }
+
+  private async insertKey(envId: string, value: string, name: string) {
+    const id = this.deps.ids.next('api_key');
+    await this.deps.db
+      .insertInto('api_keys')
+      .values({
+        id,
+        environment_id: envId,
+        name,
+        key_hash: sha256(value),
+        obfuscated_value: obfuscate(value),
+        created_at: this.deps.clock.now().toISOString(),
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
+    return id;
+  }
+
+  async createApiKey(envId: string, name: string) {
+    const value = this.newKeyValue();
+    const id = await this.insertKey(envId, value, name);
+    return { id, value };
+  }
+
+  async listApiKeys(envId: string) {
+    return this.deps.db
+      .selectFrom('api_keys')
+      .select(['id', 'name', 'obfuscated_value', 'created_at', 'last_used_at', 'revoked_at'])
+      .where('environment_id', '=', envId)
+      .orderBy('created_at', 'asc')
+      .execute();
+  }
+
+  async revokeApiKey(envId: string, id: string) {
+    const r = await this.deps.db
+      .updateTable('api_keys')
+      .set({ revoked_at: this.deps.clock.now().toISOString() })
+      .where('environment_id', '=', envId)
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async addRedirectUri(envId: string, uri: string) {
+    const problem = validateRedirectUri(uri);
+    if (problem) throw new Error(`Redirect URI rejected: ${problem}`);
+    await this.deps.db
+      .insertInto('redirect_uris')
+      .values({
+        id: this.deps.ids.next('redirect_uri'),
+        environment_id: envId,
+        uri,
+        created_at: this.deps.clock.now().toISOString(),
+      })
+      .onConflict((oc) => oc.columns(['environment_id', 'uri']).doNothing())
+      .execute();
+  }
+
+  async listRedirectUris(envId: string) {
+    return (
+      await this.deps.db
+        .selectFrom('redirect_uris')
+        .select('uri')
+        .where('environment_id', '=', envId)
+        .orderBy('created_at')
+        .execute()
+    ).map((r) => r.uri);
+  }
+
+  async removeRedirectUri(envId: string, uri: string) {
+    const r = await this.deps.db
+      .deleteFrom('redirect_uris')
+      .where('environment_id', '=', envId)
+      .where('uri', '=', uri)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
+  }
+
+  /** A second environment (tests use it to prove tenancy isolation). */
+  async createEnvironment(name: string) {
+    const now = this.deps.clock.now().toISOString();
+    const envId = this.deps.ids.next('environment');
+    const clientId = `client_${this.deps.ids.next('x').slice(2)}`;
+    const apiKey = this.newKeyValue();
+    await this.deps.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('environments')
+        .values({ id: envId, name, client_id: clientId, created_at: now })
+        .execute();
+      await seedRoles(tx, this.deps, envId);
+    });
+    await this.insertKey(envId, apiKey, 'Default key');
+    return { environmentId: envId, clientId, apiKey };
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Organization memberships (reference §4.4). Creating a membership that matches an inactive one
+ * reactivates it; a pending membership can be neither deactivated nor reactivated.
+ */
+import type { z } from 'zod';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
+import { type Pagination, paginate } from '../../platform/http.ts';
+import type { OrganizationMembershipTable } from '../../platform/schema.ts';
+import { appendEvent, type EventContext } from '../events/outbox.ts';
+import type { RoleService } from '../roles/service.ts';
+import {
+  type CreateMembershipBody,
+  membershipEventData,
+  membershipToWire,
+  type UpdateMembershipBody,
+} from './wire.ts';
+
+type Tx = Deps['db'];
+
+export class MembershipService {
+  constructor(
+    private deps: Deps,
+    private roles: RoleService,
+  ) {}
+
+  private async row(q: Tx, env: string, id: string) {
+    const m = await q
+      .selectFrom('organization_memberships')
+      .innerJoin('organizations', 'organizations.id', 'organization_memberships.organization_id')
+      .selectAll('organization_memberships')
+      .select('organizations.name as organization_name')
+      .where('organization_memberships.environment_id', '=', env)
+      .where('organization_memberships.id', '=', id)
+      .executeTakeFirst();
+    if (!m) throw notFound('Organization membership', id);
+    return m;
+  }
+
+  async get(env: string, id: string) {
+    const m = await this.row(this.deps.db, env, id);
+    return membershipToWire(m, m.organization_name);
+  }
+
+  async list(
+    env: string,
+    p: Pagination,
+    f: { userId?: string; organizationId?: string; statuses?: string[] },
+  ) {
+    if (!f.userId && !f.organizationId) {
+      throw new AppError('invalid_request_parameters', {
+        message: 'Pass user_id or organization_id (or both) to list organization memberships.',
+        errors: [{ field: 'user_id', code: 'required', message: 'user_id or organization_id is required' }],
+      });
+    }
+    let qb = this.deps.db
+      .selectFrom('organization_memberships')
+      .innerJoin('organizations', 'organizations.id', 'organization_memberships.organization_id')
+      .selectAll('organization_memberships')
+      .select('organizations.name as organization_name')
+      .where('organization_memberships.environment_id', '=', env)
+      .where('organization_memberships.status', 'in', f.statuses?.length ? f.statuses : ['active']);
+    if (f.userId) qb = qb.where('organization_memberships.user_id', '=', f.userId);
+    if (f.organizationId) qb = qb.where('organization_memberships.organization_id', '=', f.organizationId);
+    const page = await paginate(qb, 'organization_memberships.id', p);
+    return {
+      data: page.rows.map((m) => membershipToWire(m, m.organization_name)),
+      list_metadata: page.list_metadata,
+    };
+  }
+
+  async create(env: string, body: z.output<typeof CreateMembershipBody>, ctx: EventContext) {
+    const { deps } = this;
+    const now = deps.clock.now().toISOString();
+    return deps.db.transaction().execute(async (tx) => {
+      const org = await tx
+        .selectFrom('organizations')
+        .select(['id', 'name'])
+        .where('environment_id', '=', env)
+        .where('id', '=', body.organization_id)
+        .executeTakeFirst();
+      if (!org) throw notFound('Organization', body.organization_id);
+      const user = await tx
+        .selectFrom('users')
+        .select('id')
+        .where('environment_id', '=', env)
+        .where('id', '=', body.user_id)
+        .executeTakeFirst();
+      if (!user) throw notFound('User', body.user_id);
+      const slugs = await this.roles.resolveSlugs(
+        tx,
+        env,
+        body.role_slugs ?? (body.role_slug ? [body.role_slug] : undefined),
+      );
+      const existing = await tx
+        .selectFrom('organization_memberships')
+        .selectAll()
+        .where('environment_id', '=', env)
+        .where('organization_id', '=', org.id)
+        .where('user_id', '=', user.id)
+        .executeTakeFirst();
+      if (existing && existing.status !== 'inactive') {
+        throw new AppError('organization_membership_already_exists', {
+          message: `User ${user.id} is already a member of organization ${org.id} (membership ${existing.id}). Update that membership instead.`,
+        });
+      }
+      let row: OrganizationMembershipTable;
+      if (existing) {
+        row = { ...existing, status: 'active', role_slugs: JSON.stringify(slugs), updated_at: now };
+        await tx.updateTable('organization_memberships').set(row).where('id', '=', existing.id).execute();
+      } else {
+        row = {
+          id: deps.ids.next('om'),
+          environment_id: env,
+          organization_id: org.id,
+          user_id: user.id,
+          status: 'active',
+          role_slugs: JSON.stringify(slugs),
+          directory_managed: 0,
+          custom_attributes: '{}',
+          created_at: now,
+          updated_at: now,
+        };
+        await tx.insertInto('organization_memberships').values(row).execute();
+      }
+      const wire = membershipToWire(row, org.name);
+      await appendEvent(tx, deps, {
+        environmentId: env,
+        event: existing ? 'organization_membership.updated' : 'organization_membership.created',
+        data: membershipEventData(wire),
+        organizationId: org.id,
+        context: ctx,
+      });
+      return wire;
+    });
+  }
+
+  private async change(
+    env: string,
+    id: string,
+    ctx: EventContext,
+    mutate: (m: OrganizationMembershipTable, tx: Tx) => Promise<Partial<OrganizationMembershipTable>>,
+  ) {
+    const { deps } = this;
+    return deps.db.transaction().execute(async (tx) => {
+      const current = await this.row(tx, env, id);
+      const { organization_name, ...m } = current;
+      const patch = await mutate(m, tx);
+      const next = { ...m, ...patch, updated_at: deps.clock.now().toISOString() };
+      await tx
+        .updateTable('organization_memberships')
+        .set(next)
+        .where('environment_id', '=', env)
+        .where('id', '=', id)
+        .execute();
+      const before = membershipToWire(m, organization_name);
+      const wire = membershipToWire(next, organization_name);
+      const previous: Record<string, unknown> = {};
+      if (before.status !== wire.status) previous.status = before.status;
+      if (JSON.stringify(before.roles) !== JSON.stringify(wire.roles)) {
+        previous.role = before.role;
+        previous.roles = before.roles;
+      }
+      await appendEvent(tx, deps, {
+        environmentId: env,
+        event: 'organization_membership.updated',
+        data: membershipEventData(wire),
+        organizationId: m.organization_id,
+        context: { ...ctx, previous_attributes: previous },
+      });
+      return wire;
+    });
+  }
+
+  update(env: string, id: string, body: z.output<typeof UpdateMembershipBody>, ctx: EventContext) {
+    return this.change(env, id, ctx, async (_m, tx) => {
+      const wanted = body.role_slugs ?? (body.role_slug ? [body.role_slug] : undefined);
+      if (!wanted) return {};
+      return { role_slugs: JSON.stringify(await this.roles.resolveSlugs(tx, env, wanted)) };
+    });
+  }
+
+  deactivate(env: string, id: string, ctx: EventContext) {
+    return this.change(env, id, ctx, async (m) => {
+      if (m.status === 'pending') throw new AppError('cannot_deactivate_pending_organization_membership');
+      return { status: 'inactive' };
+    });
+  }
+
+  reactivate(env: string, id: string, ctx: EventContext) {
+    return this.change(env, id, ctx, async (m) => {
+      if (m.status === 'pending') throw new AppError('cannot_reactivate_pending_organization_membership');
+      return { status: 'active' };
+    });
+  }
+
+  async delete(env: string, id: string, ctx: EventContext) {
+    const { deps } = this;
+    await deps.db.transaction().execute(async (tx) => {
+      const current = await this.row(tx, env, id);
+      const { organization_name, ...m } = current;
+      await tx
+        .deleteFrom('organization_memberships')
+        .where('environment_id', '=', env)
+        .where('id', '=', id)
+        .execute();
+      await appendEvent(tx, deps, {
+        environmentId: env,
+        event: 'organization_membership.deleted',
+        data: membershipEventData(membershipToWire(m, organization_name)),
+        organizationId: m.organization_id,
+        context: ctx,
+      });
+    });
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * Sessions, access tokens and rotating refresh tokens (reference §4.2, §6.1, §7 Session).
+ *
+ * Invariants:
+ * - A refresh token is consumed by one atomic `UPDATE … WHERE used_at IS NULL RETURNING`; the
+ *   whole refresh (consume, org check, new token) is one transaction, so a rejected refresh
+ *   leaves the old token usable and a successful one leaves exactly one live token.
+ * - Presenting a spent refresh token revokes its whole session (theft detection).
+ * - Tokens are stored as SHA-256 hashes only.
+ */
+
+import { sha256 } from '../../platform/crypto.ts';
+import type { Queryable } from '../../platform/db.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
+import { type Pagination, paginate, parseJson } from '../../platform/http.ts';
+import { token } from '../../platform/random.ts';
+import type { SessionTable, UserTable } from '../../platform/schema.ts';
+import { appendEvent } from '../events/outbox.ts';
+import type { RoleService } from '../roles/service.ts';
+import { type UserWire, userToWire } from '../users/wire.ts';
+import type { KeyStore } from './keys.ts';
+import { sessionToWire } from './wire.ts';
+
+/** WorkOS `authentication_method` → Session `auth_method`. */
+const AUTH_METHOD: Record<string, string> = {
+  Password: 'password',
+  SSO: 'sso',
+  MagicAuth: 'magic_code',
+  Passkey: 'passkey',
+  Impersonation: 'impersonation',
+  MigratedSession: 'migrated_session',
+};
+
+export interface AuthenticateResponse {
+  user: UserWire;
+  organization_id?: string;
+  access_token: string;
+  refresh_token: string;
+  authentication_method?: string;
+}
+
+export interface SessionStart {
+  environmentId: string;
+  clientId: string;
+  user: UserTable;
+  organizationId: string | null;
+  authenticationMethod: string;
+  ipAddress: string | null;
+  userAgent: string | null;
+}
+
+export class SessionService {
+  constructor(
+    private deps: Deps,
+    private keys: KeyStore,
+    private roles: RoleService,
+  ) {}
+
+  /** Creates a session and its first tokens; the caller's transaction also carries the events. */
+  async start(tx: Queryable, s: SessionStart): Promise<AuthenticateResponse & { sessionId: string }> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const session: SessionTable = {
+      id: deps.ids.next('session'),
+      environment_id: s.environmentId,
+      user_id: s.user.id,
+      organization_id: s.organizationId,
+      auth_method: AUTH_METHOD[s.authenticationMethod] ?? 'unknown',
+      authentication_method: s.authenticationMethod,
+      ip_address: s.ipAddress,
+      user_agent: s.userAgent,
+      status: 'active',
+      expires_at: new Date(now.getTime() + deps.config.sessionTtlDays * 86_400_000).toISOString(),
+      ended_at: null,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+    };
+    await tx.insertInto('sessions').values(session).execute();
+    await tx
+      .updateTable('users')
+      .set({ last_sign_in_at: now.toISOString() })
+      .where('environment_id', '=', s.environmentId)
+      .where('id', '=', s.user.id)
+      .execute();
+    const user = { ...s.user, last_sign_in_at: now.toISOString() };
+    const refresh = await this.newRefreshToken(tx, session);
+    const access = await this.accessToken(tx, session, user.id);
+    await appendEvent(tx, deps, {
+      environmentId: s.environmentId,
+      event: 'session.created',
+      data: sessionToWire(session),
+      organizationId: s.organizationId,
+      context: { client_id: s.clientId },
+    });
+    return {
+      sessionId: session.id,
+      user: userToWire(user),
+      ...(s.organizationId ? { organization_id: s.organizationId } : {}),
+      access_token: access,
+      refresh_token: refresh,
+      authentication_method: s.authenticationMethod,
+    };
+  }
+
+  /** Exchanges a refresh token for new tokens, optionally switching organization. */
+  async refresh(
+    env: string,
+    presented: string,
+    organizationId: string | undefined,
+  ): Promise<AuthenticateResponse> {
+    const { deps } = this;
+    const hash = sha256(presented);
+    const result = await deps.db.transaction().execute(async (tx) => {
+      const now = deps.clock.now().toISOString();
+      const consumed = await tx
+        .updateTable('refresh_tokens')
+        .set({ used_at: now })
+        .where('token_hash', '=', hash)
+        .where('environment_id', '=', env)
+        .where('used_at', 'is', null)
+        .returning(['session_id'])
+        .executeTakeFirst();
+      if (!consumed) return { reuse: true as const };
+      const session = await tx
+        .selectFrom('sessions')
+        .selectAll()
+        .where('environment_id', '=', env)
+        .where('id', '=', consumed.session_id)
+        .executeTakeFirst();
+      if (session?.status !== 'active' || session.expires_at <= now) {
+        throw new AppError('invalid_grant', {
+          message: 'The session of this refresh token has ended. Sign the user in again.',
+        });
+      }
+      let org = session.organization_id;
+      if (organizationId !== undefined && organizationId !== org) {
+        const m = await tx
+          .selectFrom('organization_memberships')
+          .select('id')
+          .where('environment_id', '=', env)
+          .where('user_id', '=', session.user_id)
+          .where('organization_id', '=', organizationId)
+          .where('status', '=', 'active')
+          .executeTakeFirst();
+        if (!m) {
+          throw new AppError('organization_membership_not_found', {
+            message: `The user is not an active member of organization '${organizationId}'. Create a membership first or refresh without organization_id.`,
+          });
+        }
+        org = organizationId;
+        await tx
+          .updateTable('sessions')
+          .set({ organization_id: org, updated_at: now })
+          .where('id', '=', session.id)
+          .execute();
+      }
+      const next = { ...session, organization_id: org };
+      const user = await tx
+        .selectFrom('users')
+        .selectAll()
+        .where('environment_id', '=', env)
+        .where('id', '=', session.user_id)
+        .executeTakeFirstOrThrow();
+      const refresh = await this.newRefreshToken(tx, next);
+      const access = await this.accessToken(tx, next, user.id);
+      return {
+        reuse: false as const,
+        response: {
+          user: userToWire(user),
+          ...(org ? { organization_id: org } : {}),
+          access_token: access,
+          refresh_token: refresh,
+          authentication_method: session.authentication_method,
+        },
+      };
+    });
+    if (result.reuse) {
+      await this.handleSpentToken(env, hash);
+      throw new AppError('invalid_grant', {
+        message: 'The refresh token is invalid, expired or has already been used.',
+      });
+    }
+    return result.response;
+  }
+
+  /** A spent token presented again means it leaked: end the whole session. */
+  private async handleSpentToken(env: string, hash: string) {
+    const row = await this.deps.db
+      .selectFrom('refresh_tokens')
+      .select(['session_id', 'used_at'])
+      .where('token_hash', '=', hash)
+      .where('environment_id', '=', env)
+      .executeTakeFirst();
+    if (row?.used_at) {
+      this.deps.log.warn({ sessionId: row.session_id }, 'refresh token reuse detected: revoking session');
+      await this.revoke(env, row.session_id, { reason: 'refresh_token_reuse' }).catch(() => {});
+    }
+  }
+
+  private async newRefreshToken(tx: Queryable, session: SessionTable): Promise<string> {
+    const value = token(this.deps.random, 32);
+    await tx
+      .insertInto('refresh_tokens')
+      .values({
+        id: this.deps.ids.next('rt'),
+        environment_id: session.environment_id,
+        session_id: session.id,
+        token_hash: sha256(value),
+        created_at: this.deps.clock.now().toISOString(),
+        used_at: null,
+      })
+      .execute();
+    return value;
+  }
+
+  private async accessToken(tx: Queryable, session: SessionTable, userId: string): Promise<string> {
+    const claims: Record<string, unknown> = {
+      iss: this.deps.config.publicUrl,
+      sub: userId,
+      sid: session.id,
+      jti: this.deps.ids.next('jti').slice(4),
+    };
+    if (session.organization_id) {
+      const m = await tx
+        .selectFrom('organization_memberships')
+        .select('role_slugs')
+        .where('environment_id', '=', session.environment_id)
+        .where('organization_id', '=', session.organization_id)
+        .where('user_id', '=', userId)
+        .where('status', '=', 'active')
+        .executeTakeFirst();
+      const slugs = parseJson<string[]>(m?.role_slugs, []);
+      claims.org_id = session.organization_id;
+      if (slugs.length) {
+        claims.role = slugs[0];
+        claims.roles = slugs;
+        claims.permissions = await this.roles.permissionsFor(tx, session.environment_id, slugs);
+      }
+    }
+    return this.keys.sign(session.environment_id, claims, this.deps.config.accessTokenTtlSeconds);
+  }
+
+  async revoke(env: string, sessionId: string, extra: { reason?: string } = {}) {
+    const { deps } = this;
+    return deps.db.transaction().execute(async (tx) => {
+      const s = await tx
+        .selectFrom('sessions')
+        .selectAll()
+        .where('environment_id', '=', env)
+        .where('id', '=', sessionId)
+        .executeTakeFirst();
+      if (!s) throw notFound('Session', sessionId);
+      if (s.status !== 'active') return sessionToWire(s);
+      const now = deps.clock.now().toISOString();
+      const next = { ...s, status: 'revoked', ended_at: now, updated_at: now };
+      await tx
+        .updateTable('sessions')
+        .set({ status: 'revoked', ended_at: now, updated_at: now })
+        .where('id', '=', s.id)
+        .execute();
+      await tx
+        .deleteFrom('refresh_tokens')
+        .where('session_id', '=', s.id)
+        .where('used_at', 'is', null)
+        .execute();
+      const wire = sessionToWire(next);
+      await appendEvent(tx, deps, {
+        environmentId: env,
+        event: 'session.revoked',
+        data: wire,
+        organizationId: s.organization_id,
+        context: extra.reason ? { reason: extra.reason } : {},
+      });
+      return wire;
+    });
+  }
+
+  async listForUser(env: string, userId: string, p: Pagination) {
+    const user = await this.deps.db
+      .selectFrom('users')
+      .select('id')
+      .where('environment_id', '=', env)
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!user) throw notFound('User', userId);
+    const qb = this.deps.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('user_id', '=', userId);
+    const page = await paginate(qb, 'id', p);
+    const now = this.deps.clock.now().toISOString();
+    return {
+      data: page.rows.map((s) =>
+        sessionToWire(s.status === 'active' && s.expires_at <= now ? { ...s, status: 'expired' } : s),
+      ),
+      list_metadata: page.list_metadata,
+    };
+  }
+
+  async findEnvironmentOfSession(sessionId: string) {
+    return this.deps.db
+      .selectFrom('sessions')
+      .select(['environment_id', 'status'])
+      .where('id', '=', sessionId)
+      .executeTakeFirst();
+  }
+}

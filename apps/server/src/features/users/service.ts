@@ -1,0 +1,240 @@
+/**
+ * AuthKit users (reference §4.3): create with a password or an imported hash, read, list,
+ * update, delete. Emails are unique per environment and stored lower-cased.
+ */
+import type { z } from 'zod';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
+import { type Pagination, paginate } from '../../platform/http.ts';
+import type { UserTable } from '../../platform/schema.ts';
+import { appendEvent, type EventContext } from '../events/outbox.ts';
+import {
+  type HashType,
+  hashPassword,
+  InvalidHashError,
+  normaliseImportedHash,
+  passwordProblem,
+} from './passwords.ts';
+import { userRepo as repo } from './repo.ts';
+import { type CreateUserBody, type UpdateUserBody, userToWire } from './wire.ts';
+
+function splitName(name: string | null | undefined) {
+  if (!name) return { first: null, last: null };
+  const [first, ...rest] = name.trim().split(/\s+/);
+  return { first: first || null, last: rest.join(' ') || null };
+}
+
+export class UserService {
+  constructor(private deps: Deps) {}
+
+  async get(env: string, id: string) {
+    const u = await repo.get(this.deps.db, env, id);
+    if (!u) throw notFound('User', id);
+    return userToWire(u);
+  }
+
+  async getByExternalId(env: string, externalId: string) {
+    const u = await repo.getByExternalId(this.deps.db, env, externalId);
+    if (!u) throw notFound('User with external_id', externalId);
+    return userToWire(u);
+  }
+
+  async list(env: string, p: Pagination, filter: { email?: string; organizationId?: string }) {
+    let qb = this.deps.db.selectFrom('users').selectAll().where('environment_id', '=', env);
+    if (filter.email) qb = qb.where('email', '=', filter.email.toLowerCase());
+    if (filter.organizationId) {
+      const orgId = filter.organizationId;
+      qb = qb.where('id', 'in', (sub) =>
+        sub
+          .selectFrom('organization_memberships')
+          .select('user_id')
+          .where('environment_id', '=', env)
+          .where('organization_id', '=', orgId),
+      );
+    }
+    const page = await paginate(qb, 'id', p);
+    return { data: page.rows.map(userToWire), list_metadata: page.list_metadata };
+  }
+
+  /** Turns password / password_hash input into the stored hash (or undefined when neither is given). */
+  async passwordHashFor(body: { password?: string; password_hash?: string; password_hash_type?: HashType }) {
+    if (body.password !== undefined && body.password_hash !== undefined)
+      throw new AppError('password_and_hash_conflict');
+    if (body.password !== undefined) {
+      const problem = passwordProblem(body.password);
+      if (problem) {
+        throw new AppError('password_strength_error', {
+          message: problem,
+          errors: [{ field: 'password', code: 'password_too_weak', message: problem }],
+        });
+      }
+      return hashPassword(body.password);
+    }
+    if (body.password_hash !== undefined) {
+      if (!body.password_hash_type) {
+        throw new AppError('invalid_password_hash', {
+          message:
+            'password_hash_type is required with password_hash (bcrypt, scrypt, pbkdf2, firebase-scrypt or argon2).',
+          errors: [{ field: 'password_hash_type', code: 'required' }],
+        });
+      }
+      try {
+        return normaliseImportedHash(body.password_hash_type, body.password_hash);
+      } catch (err) {
+        if (!(err instanceof InvalidHashError)) throw err;
+        throw new AppError('invalid_password_hash', {
+          message: `password_hash is not a valid ${body.password_hash_type} hash: ${err.message}.`,
+          errors: [{ field: 'password_hash', code: 'invalid_password_hash', message: err.message }],
+        });
+      }
+    }
+    return undefined;
+  }
+
+  async create(env: string, body: z.output<typeof CreateUserBody>, ctx: EventContext) {
+    const { deps } = this;
+    const passwordHash = await this.passwordHashFor(body);
+    const now = deps.clock.now().toISOString();
+    const split = splitName(body.name);
+    return deps.db.transaction().execute(async (tx) => {
+      if (await repo.getByEmail(tx, env, body.email)) {
+        throw new AppError('user_creation_error', {
+          message: `A user with the email '${body.email}' already exists in this environment. Update that user instead.`,
+          errors: [{ field: 'email', code: 'email_not_available', message: 'This email is already in use.' }],
+        });
+      }
+      if (body.external_id && (await repo.getByExternalId(tx, env, body.external_id))) {
+        throw new AppError('user_creation_error', {
+          message: `Another user already has external_id '${body.external_id}'.`,
+          errors: [{ field: 'external_id', code: 'external_id_not_available' }],
+        });
+      }
+      const row: UserTable = {
+        id: deps.ids.next('user'),
+        environment_id: env,
+        email: body.email,
+        email_verified: body.email_verified ? 1 : 0,
+        first_name: body.first_name ?? split.first,
+        last_name: body.last_name ?? split.last,
+        profile_picture_url: null,
+        password_hash: passwordHash ?? null,
+        last_sign_in_at: null,
+        locale: null,
+        external_id: body.external_id ?? null,
+        metadata: JSON.stringify(
+          Object.fromEntries(Object.entries(body.metadata ?? {}).filter(([, v]) => v !== null)),
+        ),
+        created_at: now,
+        updated_at: now,
+      };
+      await tx.insertInto('users').values(row).execute();
+      const wire = userToWire(row);
+      await appendEvent(tx, deps, { environmentId: env, event: 'user.created', data: wire, context: ctx });
+      return wire;
+    });
+  }
+
+  async update(env: string, id: string, body: z.output<typeof UpdateUserBody>, ctx: EventContext) {
+    const { deps } = this;
+    const passwordHash = await this.passwordHashFor(body);
+    const now = deps.clock.now().toISOString();
+    return deps.db.transaction().execute(async (tx) => {
+      const u = await repo.get(tx, env, id);
+      if (!u) throw notFound('User', id);
+      if (body.email && body.email !== u.email && (await repo.getByEmail(tx, env, body.email))) {
+        throw new AppError('email_already_exists', {
+          message: `A user with the email '${body.email}' already exists in this environment.`,
+          errors: [{ field: 'email', code: 'email_not_available' }],
+        });
+      }
+      if (body.external_id && body.external_id !== u.external_id) {
+        const clash = await repo.getByExternalId(tx, env, body.external_id);
+        if (clash && clash.id !== id) {
+          throw new AppError('external_id_already_used', {
+            message: `Another user already has external_id '${body.external_id}'.`,
+          });
+        }
+      }
+      const split = body.name !== undefined ? splitName(body.name) : null;
+      const metadata = { ...(JSON.parse(u.metadata) as Record<string, string>) };
+      for (const [k, v] of Object.entries(body.metadata ?? {})) {
+        if (v === null) delete metadata[k];
+        else metadata[k] = v;
+      }
+      const next: UserTable = {
+        ...u,
+        email: body.email ?? u.email,
+        email_verified:
+          body.email_verified === undefined
+            ? body.email && body.email !== u.email
+              ? 0
+              : u.email_verified
+            : body.email_verified
+              ? 1
+              : 0,
+        first_name: body.first_name !== undefined ? body.first_name : split ? split.first : u.first_name,
+        last_name: body.last_name !== undefined ? body.last_name : split ? split.last : u.last_name,
+        password_hash: passwordHash ?? u.password_hash,
+        external_id: body.external_id === undefined ? u.external_id : body.external_id,
+        locale: body.locale === undefined ? u.locale : body.locale,
+        metadata: JSON.stringify(metadata),
+        updated_at: now,
+      };
+      await tx
+        .updateTable('users')
+        .set(next)
+        .where('environment_id', '=', env)
+        .where('id', '=', id)
+        .execute();
+      const before = userToWire(u);
+      const after = userToWire(next);
+      const previous: Record<string, unknown> = {};
+      for (const k of Object.keys(after) as (keyof typeof after)[]) {
+        if (k !== 'updated_at' && JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+          previous[k] = before[k];
+      }
+      await appendEvent(tx, deps, {
+        environmentId: env,
+        event: 'user.updated',
+        data: after,
+        context: { ...ctx, previous_attributes: previous },
+      });
+      return after;
+    });
+  }
+
+  async delete(env: string, id: string, ctx: EventContext) {
+    const { deps } = this;
+    await deps.db.transaction().execute(async (tx) => {
+      const u = await repo.get(tx, env, id);
+      if (!u) throw notFound('User', id);
+      const sessions = await tx
+        .selectFrom('sessions')
+        .select('id')
+        .where('environment_id', '=', env)
+        .where('user_id', '=', id)
+        .execute();
+      const sessionIds = sessions.map((s) => s.id);
+      if (sessionIds.length)
+        await tx.deleteFrom('refresh_tokens').where('session_id', 'in', sessionIds).execute();
+      await tx.deleteFrom('sessions').where('environment_id', '=', env).where('user_id', '=', id).execute();
+      await tx
+        .deleteFrom('authorization_codes')
+        .where('environment_id', '=', env)
+        .where('user_id', '=', id)
+        .execute();
+      await tx
+        .deleteFrom('organization_memberships')
+        .where('environment_id', '=', env)
+        .where('user_id', '=', id)
+        .execute();
+      await tx.deleteFrom('users').where('environment_id', '=', env).where('id', '=', id).execute();
+      await appendEvent(tx, deps, {
+        environmentId: env,
+        event: 'user.deleted',
+        data: userToWire(u),
+        context: ctx,
+      });
+    });
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Periodic clean-up of short-lived rows: expired idempotency keys, old rate-limit windows,
+ * finished or expired authorization requests and codes, spent refresh tokens of ended sessions.
+ * Safe to run on every node at once: each statement is an idempotent DELETE.
+ */
+import type { Deps } from '../platform/deps.ts';
+
+export async function sweepOnce(deps: Deps) {
+  const now = deps.clock.now();
+  const iso = now.toISOString();
+  const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
+  await deps.db.deleteFrom('idempotency_keys').where('expires_at', '<=', iso).execute();
+  await deps.db
+    .deleteFrom('rate_limits')
+    .where('window_start', '<', now.getTime() - 3_600_000)
+    .execute();
+  await deps.db.deleteFrom('authorization_requests').where('expires_at', '<=', hourAgo).execute();
+  await deps.db.deleteFrom('authorization_codes').where('expires_at', '<=', hourAgo).execute();
+}
+
+export function startSweeper(deps: Deps, everyMs = 60_000) {
+  const timer = setInterval(() => {
+    sweepOnce(deps).catch((err) => deps.log.warn({ err }, 'sweep failed'));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

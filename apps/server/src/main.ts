@@ -1,0 +1,185 @@
+/**
+ * The `portico` command: start, migrate, api-keys, redirect-uris, keys. `npm start` runs
+ * `portico start`, which migrates, creates the first environment on an empty database, prints
+ * its credentials once, and serves until SIGTERM/SIGINT (then drains and closes).
+ */
+import { serve } from '@hono/node-server';
+import { createLogger, startPortico } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { startSweeper } from './jobs/sweep.ts';
+import { migrate, openDatabase } from './platform/db.ts';
+
+const HELP = `portico — self-hosted enterprise authentication that speaks the WorkOS API
+
+Usage:
+  portico start                         migrate, bootstrap and serve (default)
+  portico migrate                       apply pending database migrations
+  portico api-keys create [name]        create an API key (printed once)
+  portico api-keys list                 list API keys (obfuscated)
+  portico api-keys revoke <id>          revoke an API key
+  portico redirect-uris add <uri>       allow a redirect URI
+  portico redirect-uris list            list allowed redirect URIs
+  portico redirect-uris remove <uri>    remove a redirect URI
+  portico keys rotate                   publish a new signing key (signs after 10 minutes)
+
+Configuration comes from the environment: PORT, HOST, PORTICO_DATABASE_URL, PORTICO_PUBLIC_URL,
+PORTICO_SECRET, PORTICO_API_KEY, PORTICO_CLIENT_ID, PORTICO_REDIRECT_URIS (see README.md).`;
+
+async function main(argv: string[]) {
+  const [command = 'start', sub, ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    console.log(HELP);
+    return 0;
+  }
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  for (const w of config.warnings) log.warn(w);
+  const database = openDatabase(config.databaseUrl);
+
+  if (command === 'migrate') {
+    const applied = await migrate(database);
+    console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+    await database.close();
+    return 0;
+  }
+
+  const { portico, bootstrap, migrated } = await startPortico({ config, database, logger: log });
+  if (migrated.length) log.info({ migrations: migrated }, 'migrations applied');
+  const { environments, keys } = portico.services;
+  const env = bootstrap.environmentId;
+
+  const done = async (code: number) => {
+    await database.close();
+    return code;
+  };
+
+  switch (command) {
+    case 'start':
+      break;
+    case 'api-keys':
+      if (sub === 'create') {
+        const key = await environments.createApiKey(env, rest.join(' ') || 'CLI key');
+        console.log(`Created ${key.id}. This is the only time the key is shown:\n\n  ${key.value}\n`);
+        return done(0);
+      }
+      if (sub === 'list') {
+        for (const k of await environments.listApiKeys(env)) {
+          console.log(`${k.id}  ${k.obfuscated_value}  ${k.name}${k.revoked_at ? '  (revoked)' : ''}`);
+        }
+        return done(0);
+      }
+      if (sub === 'revoke' && rest[0]) {
+        const ok = await environments.revokeApiKey(env, rest[0]);
+        console.log(ok ? `Revoked ${rest[0]}.` : `No active API key ${rest[0]}.`);
+        return done(ok ? 0 : 1);
+      }
+      console.error(HELP);
+      return done(2);
+    case 'redirect-uris':
+      if (sub === 'add' && rest[0]) {
+        await environments.addRedirectUri(env, rest[0]);
+        console.log(`Allowed ${rest[0]}.`);
+        return done(0);
+      }
+      if (sub === 'list') {
+        for (const u of await environments.listRedirectUris(env)) console.log(u);
+        return done(0);
+      }
+      if (sub === 'remove' && rest[0]) {
+        const ok = await environments.removeRedirectUri(env, rest[0]);
+        console.log(ok ? `Removed ${rest[0]}.` : `${rest[0]} was not allowed.`);
+        return done(ok ? 0 : 1);
+      }
+      console.error(HELP);
+      return done(2);
+    case 'keys':
+      if (sub === 'rotate') {
+        const r = await keys.rotate(env);
+        console.log(`Published signing key ${r.kid}; it starts signing at ${r.signsFrom}.`);
+        return done(0);
+      }
+      console.error(HELP);
+      return done(2);
+    default:
+      console.error(`Unknown command '${command}'.\n\n${HELP}`);
+      return done(2);
+  }
+
+  const server = serve({ fetch: portico.app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const url = config.publicUrl;
+    log.info(
+      { port: info.port, host: config.host, publicUrl: url, database: database.dialect },
+      'Portico is listening',
+    );
+    if (bootstrap.created) printWelcome(url, bootstrap.clientId, bootstrap.apiKey, info.port);
+  });
+  const stopSweeper = startSweeper(portico.deps);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining connections');
+    stopSweeper();
+    const force = setTimeout(() => {
+      log.warn('connections did not drain in 10 s: closing anyway');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    server.close(async () => {
+      await database.close();
+      log.info('stopped');
+      process.exit(0);
+    });
+    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  return null;
+}
+
+function printWelcome(url: string, clientId: string, apiKey: string | undefined, port: number) {
+  const u = new URL(url);
+  const key = apiKey ?? '<the value of PORTICO_API_KEY>';
+  const lines = [
+    '',
+    '  Portico is ready. Your first environment was created.',
+    '  These credentials are shown only this once — store them now:',
+    '',
+    `    WORKOS_API_KEY=${key}`,
+    `    WORKOS_CLIENT_ID=${clientId}`,
+    '',
+    '  Point the official SDK at Portico:',
+    '',
+    "    import { WorkOS } from '@workos-inc/node';",
+    `    const workos = new WorkOS(process.env.WORKOS_API_KEY, {`,
+    `      apiHostname: '${u.hostname}', port: ${u.port || (u.protocol === 'https:' ? 443 : 80)}, https: ${u.protocol === 'https:'},`,
+    `      clientId: process.env.WORKOS_CLIENT_ID,`,
+    '    });',
+    '',
+    `  API:        ${url}`,
+    `  JWKS:       ${url}/sso/jwks/${clientId}`,
+    `  OpenAPI:    ${url}/openapi.json`,
+    `  Health:     ${url}/health`,
+    '',
+    '  Allow your app’s callback before signing in:',
+    '    npm run portico -- redirect-uris add http://localhost:3000/callback',
+    '',
+  ];
+  void port;
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== null) process.exit(code);
+  },
+  (err) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

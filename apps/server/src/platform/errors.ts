@@ -1,0 +1,190 @@
+/**
+ * One error catalog for every surface (DESIGN.md "Errors").
+ *
+ * Code anywhere throws `new AppError('code', {...})`. The catalog gives each code its HTTP status,
+ * its wire style and a default message that says how to fix the problem. Surfaces render it:
+ * the WorkOS API as `{code, message, errors?}`, OAuth endpoints as `{error, error_description}`,
+ * hosted pages as an HTML page. Codes are never renamed or reused; docs/errors.md lists them all
+ * (a test fails when one is missing there).
+ */
+
+export type ErrorStyle = 'workos' | 'oauth';
+
+export interface CatalogEntry {
+  status: number;
+  /** `oauth` codes are rendered as `{error, error_description}` on every JSON surface. */
+  style?: ErrorStyle;
+  message: string;
+}
+
+export const catalog = {
+  // ── platform ──────────────────────────────────────────────────────────────
+  unauthorized: {
+    status: 401,
+    message:
+      'The API key is missing or invalid. Send `Authorization: Bearer sk_…` with a key of this Portico environment (`portico api-keys create` makes one).',
+  },
+  entity_not_found: { status: 404, message: 'The requested object does not exist in this environment.' },
+  route_not_found: {
+    status: 404,
+    message: 'No such endpoint. Check the path and method against the WorkOS API reference.',
+  },
+  method_not_allowed: { status: 405, message: 'This endpoint does not accept that HTTP method.' },
+  invalid_json: {
+    status: 400,
+    message: 'The request body is not valid JSON. Send a JSON object with `Content-Type: application/json`.',
+  },
+  invalid_request_parameters: { status: 422, message: 'Validation failed.' },
+  payload_too_large: {
+    status: 413,
+    message: 'The request body is larger than this server accepts. Send a smaller body.',
+  },
+  rate_limit_exceeded: {
+    status: 429,
+    message: 'Rate limit exceeded. Wait for the number of seconds in the Retry-After header, then retry.',
+  },
+  idempotency_key_reused: {
+    status: 422,
+    message:
+      'This Idempotency-Key was already used with a different request. Use a fresh key for each distinct request.',
+  },
+  idempotency_request_in_progress: {
+    status: 409,
+    message: 'A request with this Idempotency-Key is still being processed. Retry in a moment.',
+  },
+  internal_error: {
+    status: 500,
+    message: 'Portico hit an internal error. The request id in X-Request-ID locates it in the server log.',
+  },
+
+  // ── organizations ─────────────────────────────────────────────────────────
+  external_id_already_used: {
+    status: 400,
+    message: 'Another organization in this environment already uses this external_id. Choose another.',
+  },
+  organization_domain_already_used: {
+    status: 409,
+    message: 'This domain already belongs to an organization in this environment. Remove it there first.',
+  },
+  invalid_domain: {
+    status: 422,
+    message: 'The domain is not a valid DNS name such as `example.com`.',
+  },
+
+  // ── users ─────────────────────────────────────────────────────────────────
+  user_creation_error: { status: 400, message: 'The user could not be created.' },
+  email_already_exists: {
+    status: 409,
+    message: 'A user with this email already exists in this environment. Update that user instead.',
+  },
+  password_strength_error: {
+    status: 400,
+    message: 'The password is too weak: use at least 8 characters and avoid common passwords.',
+  },
+  invalid_password_hash: {
+    status: 400,
+    message:
+      'password_hash could not be parsed for the given password_hash_type. See docs/user-management.md for the accepted formats.',
+  },
+  password_and_hash_conflict: {
+    status: 422,
+    message: 'Send either `password` or `password_hash` with `password_hash_type`, not both.',
+  },
+
+  // ── memberships and roles ─────────────────────────────────────────────────
+  invalid_role: {
+    status: 422,
+    message: 'The role slug does not exist in this environment. Use `member`, `admin` or a role you created.',
+  },
+  organization_membership_already_exists: {
+    status: 409,
+    message: 'This user is already a member of this organization. Update that membership instead.',
+  },
+  cannot_reactivate_pending_organization_membership: {
+    status: 400,
+    message: 'A pending membership cannot be reactivated; it becomes active when the invitation is accepted.',
+  },
+  cannot_deactivate_pending_organization_membership: {
+    status: 400,
+    message: 'A pending membership cannot be deactivated; revoke its invitation or delete it instead.',
+  },
+
+  // ── authenticate (OAuth-style) ────────────────────────────────────────────
+  invalid_client: {
+    status: 401,
+    style: 'oauth',
+    message:
+      'client_id is unknown or client_secret does not match. Pass this environment’s client id and an API key of the same environment.',
+  },
+  invalid_grant: {
+    status: 400,
+    style: 'oauth',
+    message: 'The code or refresh token is invalid, expired or has already been used.',
+  },
+  invalid_request: { status: 400, style: 'oauth', message: 'The request is missing a required parameter.' },
+  unsupported_grant_type: {
+    status: 400,
+    style: 'oauth',
+    message: 'This grant_type is not supported. Use authorization_code, password or refresh_token.',
+  },
+  organization_membership_not_found: {
+    status: 400,
+    style: 'oauth',
+    message: 'The user is not an active member of that organization.',
+  },
+  invalid_credentials: {
+    status: 400,
+    message: 'The email or password is incorrect.',
+  },
+  code_challenge_not_found: {
+    status: 400,
+    message:
+      'A code_verifier was sent for a code that was issued without a code_challenge (or the reverse). Send both or neither.',
+  },
+
+  // ── sessions ──────────────────────────────────────────────────────────────
+  session_not_found: { status: 404, message: 'The session does not exist in this environment.' },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof catalog;
+
+export interface FieldError {
+  field: string;
+  code: string;
+  message?: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly style: ErrorStyle;
+  readonly errors?: FieldError[];
+  /** Extra wire fields (for example `retry_after`, `pending_authentication_token`). */
+  readonly extra?: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    opts: { message?: string; errors?: FieldError[]; extra?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    const entry: CatalogEntry = catalog[code];
+    super(opts.message ?? entry.message, { cause: opts.cause });
+    this.code = code;
+    this.status = entry.status;
+    this.style = entry.style ?? 'workos';
+    this.errors = opts.errors;
+    this.extra = opts.extra;
+  }
+}
+
+export const notFound = (what: string, id: string) =>
+  new AppError('entity_not_found', { message: `${what} not found: '${id}'.` });
+
+/** The JSON body a WorkOS-style surface sends for an error. */
+export function errorBody(err: AppError): Record<string, unknown> {
+  if (err.style === 'oauth') {
+    return { error: err.code, error_description: err.message, ...err.extra };
+  }
+  const body: Record<string, unknown> = { code: err.code, message: err.message, ...err.extra };
+  if (err.errors) body.errors = err.errors;
+  return body;
+}

@@ -1,0 +1,214 @@
+/**
+ * The database schema as Kysely sees it. One schema for SQLite and PostgreSQL: timestamps are
+ * ISO-8601 UTC text with milliseconds (sortable, identical on both), booleans are 0/1 integers,
+ * JSON is text. Every business table carries `environment_id`; every query filters on it.
+ */
+import type { Generated } from 'kysely';
+
+export interface EnvironmentTable {
+  id: string;
+  name: string;
+  client_id: string;
+  created_at: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  environment_id: string;
+  name: string;
+  key_hash: string;
+  obfuscated_value: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface RedirectUriTable {
+  id: string;
+  environment_id: string;
+  uri: string;
+  created_at: string;
+}
+
+export interface OrganizationTable {
+  id: string;
+  environment_id: string;
+  name: string;
+  external_id: string | null;
+  metadata: string;
+  allow_profiles_outside_organization: number;
+  stripe_customer_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganizationDomainTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  domain: string;
+  state: string;
+  verification_strategy: string;
+  verification_token: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserTable {
+  id: string;
+  environment_id: string;
+  email: string;
+  email_verified: number;
+  first_name: string | null;
+  last_name: string | null;
+  profile_picture_url: string | null;
+  password_hash: string | null;
+  last_sign_in_at: string | null;
+  locale: string | null;
+  external_id: string | null;
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RoleTable {
+  id: string;
+  environment_id: string;
+  slug: string;
+  name: string;
+  description: string | null;
+  permissions: string;
+  is_default: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganizationMembershipTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  user_id: string;
+  status: string;
+  role_slugs: string;
+  directory_managed: number;
+  custom_attributes: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuthorizationRequestTable {
+  id: string;
+  environment_id: string;
+  redirect_uri: string;
+  state: string | null;
+  code_challenge: string | null;
+  screen_hint: string | null;
+  login_hint: string | null;
+  created_at: string;
+  expires_at: string;
+  completed_at: string | null;
+}
+
+export interface AuthorizationCodeTable {
+  id: string;
+  environment_id: string;
+  code_hash: string;
+  user_id: string;
+  organization_id: string | null;
+  redirect_uri: string;
+  code_challenge: string | null;
+  authentication_method: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  /** The session this code was exchanged for; a replayed code revokes it. */
+  session_id: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface SessionTable {
+  id: string;
+  environment_id: string;
+  user_id: string;
+  organization_id: string | null;
+  auth_method: string;
+  authentication_method: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  status: string;
+  expires_at: string;
+  ended_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RefreshTokenTable {
+  id: string;
+  environment_id: string;
+  session_id: string;
+  token_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+export interface SigningKeyTable {
+  id: string;
+  environment_id: string;
+  algorithm: string;
+  public_jwk: string;
+  private_key_sealed: string;
+  /** `next` keys are published but not used; `current` signs; `retired` is published until `retire_after`. */
+  state: string;
+  created_at: string;
+  activated_at: string | null;
+  retired_at: string | null;
+}
+
+export interface EventTable {
+  seq: Generated<number>;
+  id: string;
+  environment_id: string;
+  event: string;
+  organization_id: string | null;
+  data: string;
+  context: string;
+  created_at: string;
+}
+
+export interface IdempotencyKeyTable {
+  environment_id: string;
+  key: string;
+  method: string;
+  path: string;
+  request_hash: string;
+  status: number | null;
+  response_body: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface RateLimitTable {
+  bucket: string;
+  window_start: number;
+  count: number;
+}
+
+export interface Database {
+  environments: EnvironmentTable;
+  api_keys: ApiKeyTable;
+  redirect_uris: RedirectUriTable;
+  organizations: OrganizationTable;
+  organization_domains: OrganizationDomainTable;
+  users: UserTable;
+  roles: RoleTable;
+  organization_memberships: OrganizationMembershipTable;
+  authorization_requests: AuthorizationRequestTable;
+  authorization_codes: AuthorizationCodeTable;
+  sessions: SessionTable;
+  refresh_tokens: RefreshTokenTable;
+  signing_keys: SigningKeyTable;
+  events: EventTable;
+  idempotency_keys: IdempotencyKeyTable;
+  rate_limits: RateLimitTable;
+}

@@ -1,0 +1,101 @@
+/**
+ * The WorkOS API surface: `Authorization: Bearer sk_…`. Keys are looked up by their SHA-256 hash
+ * (the database never holds a key), cached for a few seconds so the hot path does not pay a
+ * query, and rate-limited per key (reference §9: 6,000 per 60 s by default).
+ */
+import type { Context, Hono } from 'hono';
+import type { EventContext } from '../features/events/outbox.ts';
+import type { ContractRegistry } from '../platform/contract.ts';
+import { sha256 } from '../platform/crypto.ts';
+import type { Deps, EnvContext } from '../platform/deps.ts';
+import { AppError } from '../platform/errors.ts';
+import type { RateLimiter } from './common.ts';
+import { JsonSurface } from './json-surface.ts';
+
+export interface ApiEnv extends EnvContext {
+  apiKeyId: string;
+}
+
+export type ApiSurface = JsonSurface<ApiEnv>;
+
+const CACHE_MS = 5_000;
+
+export class ApiKeyResolver {
+  private cache = new Map<string, { env: ApiEnv; at: number }>();
+  private touched = new Map<string, number>();
+  constructor(private deps: Deps) {}
+
+  async resolve(key: string): Promise<ApiEnv | null> {
+    const hash = sha256(key);
+    const now = this.deps.clock.now().getTime();
+    const hit = this.cache.get(hash);
+    if (hit && now - hit.at < CACHE_MS) return hit.env;
+    const row = await this.deps.db
+      .selectFrom('api_keys')
+      .innerJoin('environments', 'environments.id', 'api_keys.environment_id')
+      .select([
+        'api_keys.id as apiKeyId',
+        'environments.id as environmentId',
+        'environments.client_id as clientId',
+      ])
+      .where('api_keys.key_hash', '=', hash)
+      .where('api_keys.revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) {
+      this.cache.delete(hash);
+      return null;
+    }
+    const env: ApiEnv = { apiKeyId: row.apiKeyId, environmentId: row.environmentId, clientId: row.clientId };
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { env, at: now });
+    // last_used_at is advisory: write it at most once a minute per key.
+    if ((this.touched.get(env.apiKeyId) ?? 0) < now - 60_000) {
+      this.touched.set(env.apiKeyId, now);
+      await this.deps.db
+        .updateTable('api_keys')
+        .set({ last_used_at: new Date(now).toISOString() })
+        .where('id', '=', env.apiKeyId)
+        .execute();
+    }
+    return env;
+  }
+
+  forget() {
+    this.cache.clear();
+  }
+}
+
+export function bearer(c: Context): string | null {
+  const h = c.req.header('authorization');
+  if (!h) return null;
+  const m = /^Bearer\s+(.+)$/i.exec(h.trim());
+  return m ? m[1]!.trim() : null;
+}
+
+export function createApiSurface(
+  app: Hono,
+  deps: Deps,
+  registry: ContractRegistry,
+  limiter: RateLimiter,
+  keys: ApiKeyResolver,
+): ApiSurface {
+  return new JsonSurface<ApiEnv>(app, deps, registry, limiter, {
+    name: 'api',
+    async authenticate(c) {
+      const key = bearer(c);
+      const env = key ? await keys.resolve(key) : null;
+      if (!env) throw new AppError('unauthorized');
+      return env;
+    },
+    rateLimit: (env) => ({
+      bucket: `api:${env.apiKeyId}`,
+      limit: deps.config.rateLimitApi,
+      windowMs: 60_000,
+    }),
+    environmentIdOf: (env) => env.environmentId,
+  });
+}
+
+export function apiEventContext(env: ApiEnv): EventContext {
+  return { client_id: env.clientId, actor: { id: env.apiKeyId, source: 'api', name: null } };
+}

@@ -1,0 +1,130 @@
+/**
+ * The test harness: a fresh Portico on a fresh database of the dialect under test
+ * (PORTICO_TEST_DIALECT=sqlite|postgres), with a frozen-but-steppable clock. PostgreSQL tests get
+ * their own database, created here and dropped on close, so files run in parallel.
+ */
+import { randomBytes } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
+import { serve } from '@hono/node-server';
+import pg from 'pg';
+import { buildApp, type Portico } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { type Clock, systemClock, TestClock } from '../src/platform/clock.ts';
+import { migrate, openDatabase } from '../src/platform/db.ts';
+
+export const dialect = (process.env.PORTICO_TEST_DIALECT ?? 'sqlite') as 'sqlite' | 'postgres';
+export const PG_ADMIN_URL = process.env.PORTICO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export const TEST_API_KEY = 'sk_test_harness0000000000000000000';
+export const TEST_CLIENT_ID = 'client_01HARNESS000000000000000000';
+export const REDIRECT_URI = 'http://localhost:3000/callback';
+
+export interface Harness {
+  portico: Portico;
+  clock: Clock;
+  testClock?: TestClock;
+  apiKey: string;
+  clientId: string;
+  environmentId: string;
+  databaseUrl: string;
+  /** app.request with the API key and JSON content type. */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function freshDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (dialect === 'sqlite') return { url: 'sqlite::memory:', drop: async () => {} };
+  const name = `portico_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+export async function createHarness(
+  opts: { clock?: 'frozen' | 'system'; env?: Record<string, string>; publicUrl?: string } = {},
+): Promise<Harness> {
+  const db = await freshDatabaseUrl();
+  const config = loadConfig({
+    PORTICO_DATABASE_URL: db.url,
+    PORTICO_SECRET: 'test-secret-test-secret-test-secret-0000',
+    PORTICO_API_KEY: TEST_API_KEY,
+    PORTICO_CLIENT_ID: TEST_CLIENT_ID,
+    PORTICO_REDIRECT_URIS: REDIRECT_URI,
+    PORTICO_LOG_LEVEL: 'silent',
+    PORTICO_VALIDATE_RESPONSES: '1',
+    ...(opts.publicUrl ? { PORTICO_PUBLIC_URL: opts.publicUrl } : {}),
+    ...opts.env,
+  });
+  const database = openDatabase(db.url, { poolSize: 5 });
+  await migrate(database);
+  const testClock = opts.clock === 'system' ? undefined : new TestClock();
+  const clock = testClock ?? systemClock;
+  const portico = buildApp({ config, database, clock });
+  const boot = await portico.services.environments.bootstrap();
+  return {
+    portico,
+    clock,
+    testClock,
+    apiKey: TEST_API_KEY,
+    clientId: boot.clientId,
+    environmentId: boot.environmentId,
+    databaseUrl: db.url,
+    async api(method, path, body, headers = {}) {
+      return portico.app.request(path, {
+        method,
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    },
+    async close() {
+      await database.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Listens on 127.0.0.1 on a free port (for the SDK and the browser). */
+export async function listen(
+  h: Harness,
+  fixedPort?: number,
+): Promise<{ port: number; url: string; close(): Promise<void> }> {
+  const port = fixedPort ?? (await freePort());
+  const server = serve({ fetch: h.portico.app.fetch, port, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => r());
+      }),
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
