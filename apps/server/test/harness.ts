@@ -99,9 +99,11 @@ export async function createHarness(
 export async function listen(
   h: Harness,
   fixedPort?: number,
+  fetch: (req: Request, env?: unknown) => Response | Promise<Response> = (req, env) =>
+    h.portico.app.fetch(req, env),
 ): Promise<{ port: number; url: string; close(): Promise<void> }> {
   const port = fixedPort ?? (await freePort());
-  const server = serve({ fetch: h.portico.app.fetch, port, hostname: '127.0.0.1' });
+  const server = serve({ fetch, port, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   return {
     port,

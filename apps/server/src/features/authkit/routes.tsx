@@ -340,7 +340,10 @@ export function authkitRoutes(
       const b = parsed.data;
       switch (b.grant_type) {
         case 'authorization_code':
-          return authkit.exchangeCode(env, b.code, b.code_verifier, env.confidential, meta(c, b));
+          return authkit.exchangeCode(env, b.code, b.code_verifier, env.confidential, {
+            ip: b.ip_address ?? null,
+            userAgent: b.user_agent ?? null,
+          });
         case 'password':
           if (!env.confidential) {
             throw new AppError('invalid_client', {

@@ -225,10 +225,10 @@ export class AuthKitService {
   /** The password grant: verify, then start a session. */
   async passwordGrant(env: Environment, email: string, password: string, meta: RequestMeta) {
     const user = await this.verifyCredentials(env.id, email, password, meta);
-    return this.deps.db.transaction().execute(async (tx) => {
+    const issued = await this.deps.db.transaction().execute(async (tx) => {
       await this.passwordSucceeded(tx, env.id, user, meta);
       const org = await this.defaultOrganization(tx, env.id, user.id);
-      const { sessionId: _s, ...res } = await this.sessions.start(tx, {
+      return this.sessions.start(tx, {
         environmentId: env.id,
         clientId: env.clientId,
         user,
@@ -237,8 +237,8 @@ export class AuthKitService {
         ipAddress: meta.ip,
         userAgent: meta.userAgent,
       });
-      return res;
     });
+    return this.sessions.complete(issued);
   }
 
   /** Hosted sign-in: verify, mint a code, close the request, return where to send the browser. */
@@ -402,7 +402,9 @@ export class AuthKitService {
         .where('environment_id', '=', env.id)
         .where('id', '=', row.user_id)
         .executeTakeFirstOrThrow();
-      const { sessionId, ...res } = await this.sessions.start(tx, {
+      // The browser's address and agent were captured on the hosted page; the token request
+      // comes from the app's server, so its own headers describe the wrong machine.
+      const issued = await this.sessions.start(tx, {
         environmentId: env.id,
         clientId: env.clientId,
         user,
@@ -413,10 +415,10 @@ export class AuthKitService {
       });
       await tx
         .updateTable('authorization_codes')
-        .set({ session_id: sessionId })
+        .set({ session_id: issued.sessionId })
         .where('id', '=', row.id)
         .execute();
-      return { replay: false as const, res };
+      return { replay: false as const, issued };
     });
     if (outcome.replay) {
       const used = await deps.db
@@ -436,7 +438,7 @@ export class AuthKitService {
       }
       throw new AppError('invalid_grant', { message: 'The code is invalid or has already been used.' });
     }
-    return outcome.res;
+    return this.sessions.complete(outcome.issued);
   }
 
   userWire(u: UserTable) {

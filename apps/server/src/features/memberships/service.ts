@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
-import type { OrganizationMembershipTable } from '../../platform/schema.ts';
+import type { OrganizationMembershipTable, UserTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
 import type { RoleService } from '../roles/service.ts';
 import {
@@ -37,9 +37,29 @@ export class MembershipService {
     return m;
   }
 
+  private async usersById(q: Tx, env: string, ids: string[]) {
+    if (ids.length === 0) return new Map<string, UserTable>();
+    const rows = await q
+      .selectFrom('users')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(rows.map((u) => [u.id, u]));
+  }
+
+  private async userOf(q: Tx, env: string, id: string) {
+    return q
+      .selectFrom('users')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  }
+
   async get(env: string, id: string) {
     const m = await this.row(this.deps.db, env, id);
-    return membershipToWire(m, m.organization_name);
+    return membershipToWire(m, m.organization_name, await this.userOf(this.deps.db, env, m.user_id));
   }
 
   async list(
@@ -63,8 +83,9 @@ export class MembershipService {
     if (f.userId) qb = qb.where('organization_memberships.user_id', '=', f.userId);
     if (f.organizationId) qb = qb.where('organization_memberships.organization_id', '=', f.organizationId);
     const page = await paginate(qb, 'organization_memberships.id', p);
+    const users = await this.usersById(this.deps.db, env, [...new Set(page.rows.map((m) => m.user_id))]);
     return {
-      data: page.rows.map((m) => membershipToWire(m, m.organization_name)),
+      data: page.rows.map((m) => membershipToWire(m, m.organization_name, users.get(m.user_id)!)),
       list_metadata: page.list_metadata,
     };
   }
@@ -82,7 +103,7 @@ export class MembershipService {
       if (!org) throw notFound('Organization', body.organization_id);
       const user = await tx
         .selectFrom('users')
-        .select('id')
+        .selectAll()
         .where('environment_id', '=', env)
         .where('id', '=', body.user_id)
         .executeTakeFirst();
@@ -123,7 +144,7 @@ export class MembershipService {
         };
         await tx.insertInto('organization_memberships').values(row).execute();
       }
-      const wire = membershipToWire(row, org.name);
+      const wire = membershipToWire(row, org.name, user);
       await appendEvent(tx, deps, {
         environmentId: env,
         event: existing ? 'organization_membership.updated' : 'organization_membership.created',
@@ -153,8 +174,9 @@ export class MembershipService {
         .where('environment_id', '=', env)
         .where('id', '=', id)
         .execute();
-      const before = membershipToWire(m, organization_name);
-      const wire = membershipToWire(next, organization_name);
+      const user = await this.userOf(tx, env, m.user_id);
+      const before = membershipToWire(m, organization_name, user);
+      const wire = membershipToWire(next, organization_name, user);
       const previous: Record<string, unknown> = {};
       if (before.status !== wire.status) previous.status = before.status;
       if (JSON.stringify(before.roles) !== JSON.stringify(wire.roles)) {
@@ -207,7 +229,9 @@ export class MembershipService {
       await appendEvent(tx, deps, {
         environmentId: env,
         event: 'organization_membership.deleted',
-        data: membershipEventData(membershipToWire(m, organization_name)),
+        data: membershipEventData(
+          membershipToWire(m, organization_name, await this.userOf(tx, env, m.user_id)),
+        ),
         organizationId: m.organization_id,
         context: ctx,
       });

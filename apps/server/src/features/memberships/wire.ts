@@ -1,7 +1,8 @@
 /** WorkOS OrganizationMembership wire shape (reference §4.4, §7). */
 import { z } from 'zod';
 import { parseJson } from '../../platform/http.ts';
-import type { OrganizationMembershipTable } from '../../platform/schema.ts';
+import type { OrganizationMembershipTable, UserTable } from '../../platform/schema.ts';
+import { UserWire, userToWire } from '../users/wire.ts';
 
 export const MembershipWire = z.object({
   object: z.literal('organization_membership'),
@@ -14,12 +15,17 @@ export const MembershipWire = z.object({
   roles: z.array(z.object({ slug: z.string() })),
   directory_managed: z.boolean(),
   custom_attributes: z.record(z.string(), z.unknown()),
+  user: UserWire,
   created_at: z.string(),
   updated_at: z.string(),
 });
 export type MembershipWire = z.infer<typeof MembershipWire>;
 
-export function membershipToWire(m: OrganizationMembershipTable, organizationName: string): MembershipWire {
+export function membershipToWire(
+  m: OrganizationMembershipTable,
+  organizationName: string,
+  user: UserTable,
+): MembershipWire {
   const slugs = parseJson<string[]>(m.role_slugs, ['member']);
   return {
     object: 'organization_membership',
@@ -32,14 +38,15 @@ export function membershipToWire(m: OrganizationMembershipTable, organizationNam
     roles: slugs.map((slug) => ({ slug })),
     directory_managed: m.directory_managed === 1,
     custom_attributes: parseJson(m.custom_attributes, {}),
+    user: userToWire(user),
     created_at: m.created_at,
     updated_at: m.updated_at,
   };
 }
 
-/** Event payloads omit organization_name (reference §8). */
+/** Event payloads omit organization_name (reference §8) and the embedded user. */
 export function membershipEventData(w: MembershipWire) {
-  const { organization_name: _omit, ...rest } = w;
+  const { organization_name: _omit, user: _user, ...rest } = w;
   return rest;
 }
 

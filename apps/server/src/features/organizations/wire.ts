@@ -10,8 +10,8 @@ export const OrganizationDomainWire = z.object({
   domain: z.string(),
   state: z.enum(['verified', 'pending', 'failed']),
   verification_strategy: z.enum(['dns', 'manual']),
-  verification_token: z.string().nullable(),
-  verification_prefix: z.string().nullable(),
+  verification_token: z.string().optional(),
+  verification_prefix: z.string().optional(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -24,7 +24,7 @@ export const OrganizationWire = z.object({
   allow_profiles_outside_organization: z.boolean(),
   external_id: z.string().nullable(),
   metadata: z.record(z.string(), z.string()),
-  stripe_customer_id: z.string().nullable(),
+  stripe_customer_id: z.string().optional(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -38,8 +38,9 @@ export function domainToWire(d: OrganizationDomainTable): z.infer<typeof Organiz
     domain: d.domain,
     state: d.state as 'verified' | 'pending' | 'failed',
     verification_strategy: d.verification_strategy as 'dns' | 'manual',
-    verification_token: d.verification_token,
-    verification_prefix: d.verification_token ? '_portico-verification' : null,
+    ...(d.verification_token
+      ? { verification_token: d.verification_token, verification_prefix: '_portico-verification' }
+      : {}),
     created_at: d.created_at,
     updated_at: d.updated_at,
   };
@@ -57,7 +58,7 @@ export function organizationToWire(
     allow_profiles_outside_organization: o.allow_profiles_outside_organization === 1,
     external_id: o.external_id,
     metadata: parseJson(o.metadata, {}),
-    stripe_customer_id: o.stripe_customer_id,
+    ...(o.stripe_customer_id ? { stripe_customer_id: o.stripe_customer_id } : {}),
     created_at: o.created_at,
     updated_at: o.updated_at,
   };

@@ -12,6 +12,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Deps } from '../../platform/deps.ts';
+import { selfSignedCertificate } from '../../platform/x509.ts';
 
 export const PUBLISH_LEAD_MS = 10 * 60 * 1000;
 const CACHE_MS = 5_000;
@@ -94,8 +95,24 @@ export class KeyStore {
   private async insertKey(env: string, state: 'current' | 'next') {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const kid = this.deps.ids.next('key');
-    const jwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
-    const now = this.deps.clock.now().toISOString();
+    const nowDate = this.deps.clock.now();
+    const cert = await selfSignedCertificate(privateKey, publicKey, {
+      commonName: `Portico access tokens ${env}`,
+      notBefore: new Date(nowDate.getTime() - 60_000),
+      notAfter: new Date(nowDate.getTime() + 5 * 365 * 86_400_000),
+      serial: Buffer.from(this.deps.random.bytes(8))
+        .toString('hex')
+        .replace(/^[89a-f]/, '1'),
+    });
+    const jwk = {
+      ...publicKey.export({ format: 'jwk' }),
+      kid,
+      alg: 'RS256',
+      use: 'sig',
+      x5c: [cert.x5c],
+      'x5t#S256': cert.x5tS256,
+    };
+    const now = nowDate.toISOString();
     await this.deps.db
       .insertInto('signing_keys')
       .values({

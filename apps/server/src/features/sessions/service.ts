@@ -40,6 +40,14 @@ export interface AuthenticateResponse {
   authentication_method?: string;
 }
 
+/** Tokens issued inside a transaction; `complete()` signs the access token after commit. */
+export interface Issued {
+  sessionId: string;
+  environmentId: string;
+  claims: Record<string, unknown>;
+  response: Omit<AuthenticateResponse, 'access_token'>;
+}
+
 export interface SessionStart {
   environmentId: string;
   clientId: string;
@@ -57,8 +65,12 @@ export class SessionService {
     private roles: RoleService,
   ) {}
 
-  /** Creates a session and its first tokens; the caller's transaction also carries the events. */
-  async start(tx: Queryable, s: SessionStart): Promise<AuthenticateResponse & { sessionId: string }> {
+  /**
+   * Creates a session and its refresh token inside the caller's transaction (which also carries
+   * the events). The access token is signed by `complete()` after the commit: signing is CPU
+   * work that must not hold the database, and SQLite has a single connection.
+   */
+  async start(tx: Queryable, s: SessionStart): Promise<Issued> {
     const { deps } = this;
     const now = deps.clock.now();
     const session: SessionTable = {
@@ -85,7 +97,7 @@ export class SessionService {
       .execute();
     const user = { ...s.user, last_sign_in_at: now.toISOString() };
     const refresh = await this.newRefreshToken(tx, session);
-    const access = await this.accessToken(tx, session, user.id);
+    const claims = await this.accessClaims(tx, session, user.id);
     await appendEvent(tx, deps, {
       environmentId: s.environmentId,
       event: 'session.created',
@@ -95,11 +107,31 @@ export class SessionService {
     });
     return {
       sessionId: session.id,
-      user: userToWire(user),
-      ...(s.organizationId ? { organization_id: s.organizationId } : {}),
-      access_token: access,
-      refresh_token: refresh,
-      authentication_method: s.authenticationMethod,
+      environmentId: s.environmentId,
+      claims,
+      response: {
+        user: userToWire(user),
+        ...(s.organizationId ? { organization_id: s.organizationId } : {}),
+        refresh_token: refresh,
+        authentication_method: s.authenticationMethod,
+      },
+    };
+  }
+
+  /** Signs the access token of tokens issued in a committed transaction. */
+  async complete(issued: Issued): Promise<AuthenticateResponse> {
+    const access_token = await this.keys.sign(
+      issued.environmentId,
+      issued.claims,
+      this.deps.config.accessTokenTtlSeconds,
+    );
+    const { user, organization_id, refresh_token, authentication_method } = issued.response;
+    return {
+      user,
+      ...(organization_id ? { organization_id } : {}),
+      access_token,
+      refresh_token,
+      ...(authentication_method ? { authentication_method } : {}),
     };
   }
 
@@ -163,17 +195,18 @@ export class SessionService {
         .where('id', '=', session.user_id)
         .executeTakeFirstOrThrow();
       const refresh = await this.newRefreshToken(tx, next);
-      const access = await this.accessToken(tx, next, user.id);
-      return {
-        reuse: false as const,
+      const issued: Issued = {
+        sessionId: session.id,
+        environmentId: env,
+        claims: await this.accessClaims(tx, next, user.id),
         response: {
           user: userToWire(user),
           ...(org ? { organization_id: org } : {}),
-          access_token: access,
           refresh_token: refresh,
           authentication_method: session.authentication_method,
         },
       };
+      return { reuse: false as const, issued };
     });
     if (result.reuse) {
       await this.handleSpentToken(env, hash);
@@ -181,7 +214,7 @@ export class SessionService {
         message: 'The refresh token is invalid, expired or has already been used.',
       });
     }
-    return result.response;
+    return this.complete(result.issued);
   }
 
   /** A spent token presented again means it leaked: end the whole session. */
@@ -214,7 +247,11 @@ export class SessionService {
     return value;
   }
 
-  private async accessToken(tx: Queryable, session: SessionTable, userId: string): Promise<string> {
+  private async accessClaims(
+    tx: Queryable,
+    session: SessionTable,
+    userId: string,
+  ): Promise<Record<string, unknown>> {
     const claims: Record<string, unknown> = {
       iss: this.deps.config.publicUrl,
       sub: userId,
@@ -238,7 +275,7 @@ export class SessionService {
         claims.permissions = await this.roles.permissionsFor(tx, session.environment_id, slugs);
       }
     }
-    return this.keys.sign(session.environment_id, claims, this.deps.config.accessTokenTtlSeconds);
+    return claims;
   }
 
   async revoke(env: string, sessionId: string, extra: { reason?: string } = {}) {

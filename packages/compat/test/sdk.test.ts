@@ -1,0 +1,337 @@
+/**
+ * The conformance suite: the official WorkOS SDK at majors 7, 8 and latest drives a real
+ * listening Portico (SQLite or PostgreSQL, per vitest project). Every JSON response Portico sends
+ * is then checked against WorkOS's published OpenAPI document.
+ */
+import bcrypt from 'bcryptjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAgainstSpec } from './support/openapi.ts';
+import { hostedSignIn, type Running, startPortico } from './support/portico.ts';
+
+const MAJORS = ['7', '8', 'latest'] as const;
+// biome-ignore lint/suspicious/noExplicitAny: three SDK majors with different typings
+type AnyWorkOS = any;
+
+async function sdk(major: (typeof MAJORS)[number]) {
+  const mod = await import(`workos-node-${major}`);
+  return mod.WorkOS as new (
+    key: string,
+    opts: Record<string, unknown>,
+  ) => AnyWorkOS;
+}
+
+describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => {
+  let p: Running;
+  let workos: AnyWorkOS;
+  const email = (s: string) => `${s}-${major}@example.com`;
+
+  beforeAll(async () => {
+    p = await startPortico();
+    const WorkOS = await sdk(major);
+    workos = new WorkOS(p.h.apiKey, {
+      apiHostname: '127.0.0.1',
+      port: p.port,
+      https: false,
+      clientId: p.h.clientId,
+    });
+  });
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it('runs the integration guide’s calls as written', async () => {
+    // createOrganization({ name, domains }) — SDK 7 sends domains[], 8+ drops it (reference §11.2).
+    const org = await workos.organizations.createOrganization({ name: 'Acme Corp', domains: ['acme.com'] });
+    expect(org.id).toMatch(/^org_/);
+    expect(org.name).toBe('Acme Corp');
+    expect(Array.isArray(org.domains)).toBe(true);
+    if (major === '7') expect(org.domains.map((d: { domain: string }) => d.domain)).toEqual(['acme.com']);
+
+    const user = await workos.userManagement.createUser({
+      email: email('guide'),
+      password: 'correct horse battery',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+    });
+    await workos.userManagement.createOrganizationMembership({ organizationId: org.id, userId: user.id });
+    const { data: memberships } = await workos.userManagement.listOrganizationMemberships({
+      userId: user.id,
+    });
+    expect(memberships).toHaveLength(1);
+    expect(memberships[0].organizationId).toBe(org.id);
+
+    const authorizationUrl = workos.userManagement.getAuthorizationUrl({
+      provider: 'authkit',
+      redirectUri: p.redirectUri,
+      clientId: p.h.clientId,
+    });
+    expect(authorizationUrl.startsWith(`http://127.0.0.1:${p.port}/user_management/authorize?`)).toBe(true);
+    const back = await hostedSignIn(authorizationUrl, {
+      email: email('guide'),
+      password: 'correct horse battery',
+    });
+    expect(back.origin + back.pathname).toBe(p.redirectUri);
+    const code = back.searchParams.get('code')!;
+
+    const {
+      user: signedIn,
+      accessToken,
+      refreshToken,
+    } = await workos.userManagement.authenticateWithCode({ code, clientId: p.h.clientId });
+    expect(signedIn.id).toBe(user.id);
+    expect(accessToken.split('.')).toHaveLength(3);
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({
+      sub: user.id,
+      org_id: org.id,
+      role: 'member',
+      roles: ['member'],
+      permissions: [],
+    });
+    expect(claims.exp - claims.iat).toBe(300);
+    for (const k of ['iss', 'sid', 'jti']) expect(typeof claims[k]).toBe('string');
+
+    const { accessToken: newToken, refreshToken: newRefresh } =
+      await workos.userManagement.authenticateWithRefreshToken({
+        refreshToken,
+        clientId: p.h.clientId,
+      });
+    expect(newToken).not.toBe(accessToken);
+    expect(newRefresh).not.toBe(refreshToken);
+    const { id } = await workos.userManagement.getUser(user.id);
+    expect(id).toBe(user.id);
+  });
+
+  it('covers organizations, domains, users and memberships', async () => {
+    const org = await workos.organizations.createOrganization({
+      name: 'Globex',
+      domainData: [{ domain: `globex-${major}.com`, state: 'verified' }],
+      externalId: `globex-${major}`,
+      metadata: { tier: 'enterprise' },
+    });
+    expect(org.domains.map((d: { domain: string; state: string }) => [d.domain, d.state])).toEqual([
+      [`globex-${major}.com`, 'verified'],
+    ]);
+    expect((await workos.organizations.getOrganization(org.id)).name).toBe('Globex');
+    expect((await workos.organizations.getOrganizationByExternalId(`globex-${major}`)).id).toBe(org.id);
+    const listed = await workos.organizations.listOrganizations({ domains: [`globex-${major}.com`] });
+    expect(listed.data.map((o: { id: string }) => o.id)).toEqual([org.id]);
+    const renamed = await workos.organizations.updateOrganization({ organization: org.id, name: 'Globex 2' });
+    expect(renamed.name).toBe('Globex 2');
+
+    // SDK 11 renamed the domain methods.
+    const domains = workos.organizationDomains;
+    const create = (domains.create ?? domains.createOrganizationDomain).bind(domains);
+    const get = (domains.get ?? domains.getOrganizationDomain).bind(domains);
+    const remove = (domains.delete ?? domains.deleteOrganizationDomain).bind(domains);
+    const domain = await create({ organizationId: org.id, domain: `extra-${major}.com` });
+    expect(domain.domain).toBe(`extra-${major}.com`);
+    expect((await get(domain.id)).id).toBe(domain.id);
+    await remove(domain.id);
+    await expect(get(domain.id)).rejects.toMatchObject({ status: 404 });
+
+    const bcryptHash = bcrypt.hashSync('password123!', 10); // as exported from another system
+    const u = await workos.userManagement.createUser({
+      email: email('imported'),
+      passwordHash: bcryptHash,
+      passwordHashType: 'bcrypt',
+      externalId: `ext-${major}`,
+      emailVerified: true,
+    });
+    expect(u.emailVerified).toBe(true);
+    expect((await workos.userManagement.getUserByExternalId(`ext-${major}`)).id).toBe(u.id);
+    const byEmail = await workos.userManagement.listUsers({ email: email('imported') });
+    expect(byEmail.data.map((x: { id: string }) => x.id)).toEqual([u.id]);
+    const updated = await workos.userManagement.updateUser({ userId: u.id, firstName: 'Grace' });
+    expect(updated.firstName).toBe('Grace');
+
+    const pw = await workos.userManagement.authenticateWithPassword({
+      email: email('imported'),
+      password: 'password123!',
+      clientId: p.h.clientId,
+    });
+    expect(pw.user.id).toBe(u.id);
+    expect(pw.authenticationMethod).toBe('Password');
+
+    const m = await workos.userManagement.createOrganizationMembership({
+      organizationId: org.id,
+      userId: u.id,
+      roleSlug: 'admin',
+    });
+    expect(m.role.slug).toBe('admin');
+    expect((await workos.userManagement.getOrganizationMembership(m.id)).status).toBe('active');
+    const byOrg = await workos.userManagement.listUsers({ organizationId: org.id });
+    expect(byOrg.data.map((x: { id: string }) => x.id)).toEqual([u.id]);
+    expect(
+      (await workos.userManagement.updateOrganizationMembership(m.id, { roleSlug: 'member' })).role.slug,
+    ).toBe('member');
+    expect((await workos.userManagement.deactivateOrganizationMembership(m.id)).status).toBe('inactive');
+    expect(
+      (await workos.userManagement.listOrganizationMemberships({ organizationId: org.id })).data,
+    ).toHaveLength(0);
+    const inactive = await workos.userManagement.listOrganizationMemberships({
+      organizationId: org.id,
+      statuses: ['inactive'],
+    });
+    expect(inactive.data.map((x: { id: string }) => x.id)).toEqual([m.id]);
+    expect((await workos.userManagement.reactivateOrganizationMembership(m.id)).status).toBe('active');
+    await workos.userManagement.deleteOrganizationMembership(m.id);
+    await expect(workos.userManagement.getOrganizationMembership(m.id)).rejects.toMatchObject({
+      status: 404,
+    });
+
+    await workos.userManagement.deleteUser(u.id);
+    await expect(workos.userManagement.getUser(u.id)).rejects.toMatchObject({ status: 404 });
+    await workos.organizations.deleteOrganization(org.id);
+    await expect(workos.organizations.getOrganization(org.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('switches organization on refresh, lists and revokes sessions, and ends reused refresh tokens', async () => {
+    const a = await workos.organizations.createOrganization({ name: 'A' });
+    const b = await workos.organizations.createOrganization({ name: 'B' });
+    const u = await workos.userManagement.createUser({
+      email: email('switch'),
+      password: 'another strong pass',
+    });
+    await workos.userManagement.createOrganizationMembership({ organizationId: a.id, userId: u.id });
+    await workos.userManagement.createOrganizationMembership({
+      organizationId: b.id,
+      userId: u.id,
+      roleSlug: 'admin',
+    });
+    const first = await workos.userManagement.authenticateWithPassword({
+      email: email('switch'),
+      password: 'another strong pass',
+      clientId: p.h.clientId,
+    });
+    expect(first.organizationId).toBeUndefined(); // two memberships: no default organization
+    const switched = await workos.userManagement.authenticateWithRefreshToken({
+      refreshToken: first.refreshToken,
+      clientId: p.h.clientId,
+      organizationId: b.id,
+    });
+    expect(switched.organizationId).toBe(b.id);
+    const claims = JSON.parse(Buffer.from(switched.accessToken.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ org_id: b.id, role: 'admin' });
+    expect(claims.permissions).toContain('members:manage');
+
+    const sessions = await workos.userManagement.listSessions(u.id);
+    expect(sessions.data).toHaveLength(1);
+    expect(sessions.data[0].status).toBe('active');
+
+    // Reusing the spent token fails and ends the session, so the newest token dies too.
+    await expect(
+      workos.userManagement.authenticateWithRefreshToken({
+        refreshToken: first.refreshToken,
+        clientId: p.h.clientId,
+      }),
+    ).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    await expect(
+      workos.userManagement.authenticateWithRefreshToken({
+        refreshToken: switched.refreshToken,
+        clientId: p.h.clientId,
+      }),
+    ).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+
+    const again = await workos.userManagement.authenticateWithPassword({
+      email: email('switch'),
+      password: 'another strong pass',
+      clientId: p.h.clientId,
+    });
+    await workos.userManagement.revokeSession({
+      sessionId: JSON.parse(Buffer.from(again.accessToken.split('.')[1], 'base64url').toString()).sid,
+    });
+    await expect(
+      workos.userManagement.authenticateWithRefreshToken({
+        refreshToken: again.refreshToken,
+        clientId: p.h.clientId,
+      }),
+    ).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
+  it('supports sealed sessions: authenticateWithSessionCookie and loadSealedSession().refresh()', async () => {
+    const cookiePassword = 'a-cookie-password-of-at-least-32-chars!';
+    const org = await workos.organizations.createOrganization({ name: 'Sealed' });
+    const u = await workos.userManagement.createUser({
+      email: email('sealed'),
+      password: 'sealed session pass',
+    });
+    await workos.userManagement.createOrganizationMembership({ organizationId: org.id, userId: u.id });
+    const res = await workos.userManagement.authenticateWithPassword({
+      email: email('sealed'),
+      password: 'sealed session pass',
+      clientId: p.h.clientId,
+      session: { sealSession: true, cookiePassword },
+    });
+    expect(typeof res.sealedSession).toBe('string');
+    const auth = await workos.userManagement.authenticateWithSessionCookie({
+      sessionData: res.sealedSession,
+      cookiePassword,
+    });
+    expect(auth).toMatchObject({ authenticated: true, organizationId: org.id, role: 'member' });
+    expect(auth.user.id).toBe(u.id);
+    const session = workos.userManagement.loadSealedSession({
+      sessionData: res.sealedSession,
+      cookiePassword,
+    });
+    const refreshed = await session.refresh();
+    expect(refreshed.authenticated).toBe(true);
+    const again = await workos.userManagement.authenticateWithSessionCookie({
+      sessionData: refreshed.sealedSession,
+      cookiePassword,
+    });
+    expect(again.authenticated).toBe(true);
+    expect(workos.userManagement.getJwksUrl(p.h.clientId)).toBe(
+      `http://127.0.0.1:${p.port}/sso/jwks/${p.h.clientId}`,
+    );
+    const logout = workos.userManagement.getLogoutUrl({
+      sessionId: auth.sessionId,
+      returnTo: 'http://localhost:3000/',
+    });
+    const out = await fetch(logout, { redirect: 'manual' });
+    expect(out.status).toBe(302);
+    expect(out.headers.get('location')).toBe('http://localhost:3000/');
+    const after = await session.refresh();
+    expect(after.authenticated).toBe(false);
+  });
+
+  it('maps Portico errors onto the SDK’s exceptions', async () => {
+    await expect(workos.organizations.getOrganization('org_01NOTHERE0000000000000000')).rejects.toMatchObject(
+      { status: 404 },
+    );
+    await expect(workos.userManagement.createUser({ email: 'not-an-email' })).rejects.toMatchObject({
+      status: 422,
+    });
+    await expect(
+      workos.userManagement.authenticateWithPassword({
+        email: email('nobody'),
+        password: 'whatever pass',
+        clientId: p.h.clientId,
+      }),
+    ).rejects.toMatchObject({ status: 400 });
+    const WorkOS = await sdk(major);
+    const wrong = new WorkOS('sk_test_wrongwrongwrongwrongwrong', {
+      apiHostname: '127.0.0.1',
+      port: p.port,
+      https: false,
+      clientId: p.h.clientId,
+    });
+    await expect(wrong.organizations.listOrganizations()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('sends responses that match WorkOS’s OpenAPI schemas', () => {
+    const verdicts = p.recorded.map((r) => ({ r, v: checkAgainstSpec(r) }));
+    const checked = verdicts.filter((x) => x.v.checked);
+    const failures = checked
+      .filter((x) => x.v.errors.length)
+      .map((x) => `${x.r.method} ${x.v.template} ${x.r.status}: ${x.v.errors.slice(0, 3).join('; ')}`);
+    expect(failures).toEqual([]);
+    expect(checked.length).toBeGreaterThan(30);
+  });
+});
