@@ -26,19 +26,6 @@ const FIRST_NAME = '<b>Ada</b>';
 const LAST_NAME = `"O'Neil" & <i>Co</i>`;
 const STRONG_PASSWORD = 'correct horse battery staple 42';
 
-/*
- * SERVER BUG WORKAROUND (SQLite only; reported, not fixed here). Signing an access token inside
- * the token transaction deadlocks SQLite whenever the KeyStore cache (5 s) is cold:
- * SessionService.start/refresh run in `db.transaction()` and call KeyStore.sign →
- * currentKey → loadCurrent, which queries `this.deps.db` instead of the open transaction. The
- * SQLite dialect has one connection, held by the transaction, so that query waits forever and
- * every later request hangs with it. authenticateWithCode and refresh() therefore hang on the
- * first sign-in, or any sign-in or refresh more than 5 s after the previous one.
- * Until KeyStore takes the transaction (or the key is resolved before the transaction opens),
- * the demo app loads the signing key into the cache right before each code exchange and
- * refresh. Run with PORTICO_BROWSER_NO_KEY_WARMUP=1 to check the fix: the flow must still pass.
- */
-const WARM_SIGNING_KEY = process.env.PORTICO_BROWSER_NO_KEY_WARMUP !== '1';
 
 let h: Harness;
 let portico: { port: number; url: string; close(): Promise<void> };
@@ -67,7 +54,6 @@ beforeAll(async () => {
     clientId: h.clientId,
     port: appPort,
     cookiePassword: COOKIE_PASSWORD,
-    beforeTokenCall: WARM_SIGNING_KEY ? () => h.portico.services.keys.currentKey(h.environmentId) : undefined,
   });
   browser = await launchChromium();
 });
@@ -218,12 +204,10 @@ describe('AuthKit in Chromium (SDK 8)', () => {
     expect(sessionId).toMatch(/^session_/);
     let sessions = (await workos.userManagement.listSessions(user.id)).data;
     expect(sessions.map((s) => [s.id, s.status])).toEqual([[sessionId, 'active']]);
-    // KNOWN SERVER BUG (reported, not fixed here): the session should record the end user's
-    // browser, captured on the hosted page, but the authorization_code route passes the token
-    // request's User-Agent (the SDK's) to exchangeCode, which prefers it over the captured one
-    // (same for the IP address). Once fixed, replace the second line with the first:
-    //   expect(sessions[0]!.userAgent).toBe(await page.evaluate(() => navigator.userAgent));
-    expect(sessions[0]!.userAgent).toMatch(/^workos-node\//);
+    // The session records the end user's browser, captured on the hosted page, not the app
+    // server that exchanged the code.
+    expect(sessions[0]!.userAgent).toBe(await page.evaluate(() => navigator.userAgent));
+    expect(sessions[0]!.ipAddress).toBe('127.0.0.1');
 
     // 4. Refresh: loadSealedSession().refresh() rotates the refresh token and reseals the cookie.
     const refreshed = await page.goto(`${app.url}/refresh`);
