@@ -1,0 +1,33 @@
+/** Drives the hosted sign-in page in-process (no browser): authorize → form → code. */
+import { type Harness, REDIRECT_URI } from '../harness.ts';
+
+export async function signInForCode(
+  h: Harness,
+  email: string,
+  password: string,
+  extra: Record<string, string> = {},
+): Promise<{ code: string; state: string | null }> {
+  const params = new URLSearchParams({
+    client_id: h.clientId,
+    provider: 'authkit',
+    response_type: 'code',
+    redirect_uri: REDIRECT_URI,
+    state: 'st',
+    ...extra,
+  });
+  const auth = await h.portico.app.request(`/user_management/authorize?${params}`);
+  if (auth.status !== 302) throw new Error(`authorize: ${auth.status} ${await auth.text()}`);
+  const page = await h.portico.app.request(auth.headers.get('location')!);
+  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const html = await page.text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+  const res = await h.portico.app.request(action, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf, email, password }).toString(),
+  });
+  if (res.status !== 302) throw new Error(`sign-in: ${res.status} ${(await res.text()).slice(0, 300)}`);
+  const back = new URL(res.headers.get('location')!);
+  return { code: back.searchParams.get('code')!, state: back.searchParams.get('state') };
+}
