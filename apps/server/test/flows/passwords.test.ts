@@ -22,7 +22,11 @@ const FIREBASE = `$firebase-scrypt$m=14,r=8,ss=${unpad('Bw==')},sk=${unpad('jxsp
 
 const cases: { type: string; hash: () => string; password: string }[] = [
   { type: 'firebase-scrypt', hash: () => FIREBASE, password: 'user1password' },
-  { type: 'bcrypt', hash: () => '$2a$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i', password: 'abc' },
+  {
+    type: 'bcrypt',
+    hash: () => '$2a$06$If6bvum7DFjUnE9p2uDeDu0YHzrHM6tf.iqN8.yx.jNN1ILEf7h0i',
+    password: 'abc',
+  },
   {
     type: 'scrypt',
     password: 'scrypt secret 1',
@@ -45,43 +49,76 @@ async function passwordGrant(email: string, password: string) {
   return h.portico.app.request('/user_management/authenticate', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: h.clientId, client_secret: h.apiKey, grant_type: 'password', email, password }),
+    body: JSON.stringify({
+      client_id: h.clientId,
+      client_secret: h.apiKey,
+      grant_type: 'password',
+      email,
+      password,
+    }),
   });
 }
 
 describe('imported password hashes', () => {
-  it.each(cases)('$type: verifies, refuses a wrong password, and upgrades to argon2id', async ({ type, hash, password }) => {
-    const email = `${type}@example.com`;
-    const created = await h.api('POST', '/user_management/users', { email, password_hash: hash(), password_hash_type: type });
-    expect(created.status).toBe(201);
-    expect((await passwordGrant(email, `${password}x`)).status).toBe(400);
-    const ok = await passwordGrant(email, password);
-    expect(ok.status).toBe(200);
-    expect((await json(ok)).authentication_method).toBe('Password');
-    const row = await h.portico.deps.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
-    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    h.testClock!.advance(61_000);
-    expect((await passwordGrant(email, password)).status).toBe(200);
-  });
+  it.each(cases)(
+    '$type: verifies, refuses a wrong password, and upgrades to argon2id',
+    async ({ type, hash, password }) => {
+      const email = `${type}@example.com`;
+      const created = await h.api('POST', '/user_management/users', {
+        email,
+        password_hash: hash(),
+        password_hash_type: type,
+      });
+      expect(created.status).toBe(201);
+      expect((await passwordGrant(email, `${password}x`)).status).toBe(400);
+      const ok = await passwordGrant(email, password);
+      expect(ok.status).toBe(200);
+      expect((await json(ok)).authentication_method).toBe('Password');
+      const row = await h.portico.deps.db
+        .selectFrom('users')
+        .select('password_hash')
+        .where('email', '=', email)
+        .executeTakeFirstOrThrow();
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      h.testClock!.advance(61_000);
+      expect((await passwordGrant(email, password)).status).toBe(200);
+    },
+  );
 
   it('refuses a malformed hash with invalid_password_hash and creates nothing', async () => {
-    const res = await h.api('POST', '/user_management/users', { email: 'bad-hash@example.com', password_hash: '$scrypt$nonsense', password_hash_type: 'scrypt' });
+    const res = await h.api('POST', '/user_management/users', {
+      email: 'bad-hash@example.com',
+      password_hash: '$scrypt$nonsense',
+      password_hash_type: 'scrypt',
+    });
     expect(res.status).toBe(400);
     const body = await json(res);
     expect(body).toMatchObject({ code: 'invalid_password_hash' });
     expect(Array.isArray(body.errors)).toBe(true);
-    expect((await h.api('GET', '/user_management/users?email=bad-hash@example.com').then(json)).data).toEqual([]);
+    expect((await h.api('GET', '/user_management/users?email=bad-hash@example.com').then(json)).data).toEqual(
+      [],
+    );
   });
 
   it('refuses a weak password with password_strength_error', async () => {
-    const res = await h.api('POST', '/user_management/users', { email: 'weak@example.com', password: 'password' });
+    const res = await h.api('POST', '/user_management/users', {
+      email: 'weak@example.com',
+      password: 'password',
+    });
     expect(res.status).toBe(400);
     expect(await json(res)).toMatchObject({ code: 'password_strength_error' });
   });
 
   it('stores new passwords as argon2id, never in clear', async () => {
-    await h.api('POST', '/user_management/users', { email: 'fresh@example.com', password: 'a fresh long password' });
-    const row = await h.portico.deps.db.selectFrom('users').select('password_hash').where('email', '=', 'fresh@example.com').executeTakeFirstOrThrow();
+    await h.api('POST', '/user_management/users', {
+      email: 'fresh@example.com',
+      password: 'a fresh long password',
+    });
+    const row = await h.portico.deps.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('email', '=', 'fresh@example.com')
+      .executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(row.password_hash).not.toContain('a fresh long password');
   });
