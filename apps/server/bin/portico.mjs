@@ -1,18 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so `portico` works without a build step.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The `portico` command: loads the TypeScript entry point through tsx in this same process (no
+// build step, and signals such as SIGTERM reach the server directly).
+import { register } from 'tsx/esm/api';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsx = require.resolve('tsx');
-const result = spawnSync(
-  process.execPath,
-  ['--import', tsx, join(here, '..', 'src', 'main.ts'), ...process.argv.slice(2)],
-  {
-    stdio: 'inherit',
-  },
-);
-process.exit(result.status ?? 1);
+register();
+await import('../src/main.ts');

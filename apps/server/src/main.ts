@@ -8,6 +8,7 @@ import { createLogger, startPortico } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startSweeper } from './jobs/sweep.ts';
 import { migrate, openDatabase } from './platform/db.ts';
+import { AppError } from './platform/errors.ts';
 
 const HELP = `portico — self-hosted enterprise authentication that speaks the WorkOS API
 
@@ -178,6 +179,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) {
       console.error(err.message);
       process.exit(2);
+    }
+    if (err instanceof AppError) {
+      console.error(err.message);
+      process.exit(1);
     }
     console.error(err);
     process.exit(1);

@@ -52,6 +52,12 @@ export async function freshDatabaseUrl(): Promise<{ url: string; drop(): Promise
   };
 }
 
+/** A database for a real `portico` process: a file in `dir`, or a fresh PostgreSQL database. */
+export async function freeDatabaseUrlForCli(dir: string) {
+  if (dialect === 'sqlite') return { url: `sqlite:${dir}/portico.db`, drop: async () => {} };
+  return freshDatabaseUrl();
+}
+
 export async function createHarness(
   opts: { clock?: 'frozen' | 'system'; env?: Record<string, string>; publicUrl?: string } = {},
 ): Promise<Harness> {

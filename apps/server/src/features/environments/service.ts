@@ -6,6 +6,7 @@
 import { sha256 } from '../../platform/crypto.ts';
 import { isUniqueViolation } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
 import { seedRoles } from '../roles/service.ts';
 
 export interface Bootstrap {
@@ -157,7 +158,12 @@ export class EnvironmentService {
 
   async addRedirectUri(envId: string, uri: string) {
     const problem = validateRedirectUri(uri);
-    if (problem) throw new Error(`Redirect URI rejected: ${problem}`);
+    if (problem) {
+      throw new AppError('invalid_request_parameters', {
+        message: `Redirect URI rejected: ${problem}`,
+        errors: [{ field: 'uri', code: 'invalid_redirect_uri', message: problem }],
+      });
+    }
     await this.deps.db
       .insertInto('redirect_uris')
       .values({
