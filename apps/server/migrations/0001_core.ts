@@ -9,7 +9,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
   const ts = 'text' as const;
   await db.schema
     .createTable('environments')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('client_id', 'text', (c) => c.notNull().unique())
     .addColumn('created_at', ts, (c) => c.notNull())
@@ -17,7 +17,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('api_keys')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('key_hash', 'text', (c) => c.notNull().unique())
@@ -29,7 +29,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('redirect_uris')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('uri', 'text', (c) => c.notNull())
     .addColumn('created_at', ts, (c) => c.notNull())
@@ -38,7 +38,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('organizations')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('external_id', 'text')
@@ -57,7 +57,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('organization_domains')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('organization_id', 'text', (c) =>
       c.notNull().references('organizations.id').onDelete('cascade'),
@@ -78,7 +78,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('users')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0))
@@ -99,7 +99,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('roles')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('slug', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
@@ -113,7 +113,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('organization_memberships')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('organization_id', 'text', (c) =>
       c.notNull().references('organizations.id').onDelete('cascade'),
@@ -135,7 +135,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('authorization_requests')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('redirect_uri', 'text', (c) => c.notNull())
     .addColumn('state', 'text')
@@ -149,7 +149,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('authorization_codes')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('code_hash', 'text', (c) => c.notNull().unique())
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
@@ -167,7 +167,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('sessions')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('organization_id', 'text')
@@ -185,7 +185,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('refresh_tokens')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id').onDelete('cascade'))
     .addColumn('token_hash', 'text', (c) => c.notNull().unique())
@@ -200,7 +200,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
 
   await db.schema
     .createTable('signing_keys')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
     .addColumn('algorithm', 'text', (c) => c.notNull())
     .addColumn('public_jwk', 'text', (c) => c.notNull())
@@ -216,7 +216,7 @@ export async function up(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): P
   events =
     dialect === 'postgres'
       ? events.addColumn('seq', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
-      : events.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement());
+      : events.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement().notNull());
   await events
     .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))

@@ -35,7 +35,10 @@ async function main(argv: string[]) {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   for (const w of config.warnings) log.warn(w);
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, {
+    onIdleError: (err) =>
+      log.warn({ err: err.message }, 'database connection dropped; reconnecting on next query'),
+  });
 
   if (command === 'migrate') {
     const applied = await migrate(database);

@@ -26,7 +26,10 @@ export interface DatabaseHandle {
 // PostgreSQL returns bigint (int8) as a string by default; our bigints (seq, counters) fit in a double.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 
-export function openDatabase(url: string, opts: { poolSize?: number } = {}): DatabaseHandle {
+export function openDatabase(
+  url: string,
+  opts: { poolSize?: number; onIdleError?: (err: Error) => void } = {},
+): DatabaseHandle {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -39,6 +42,10 @@ export function openDatabase(url: string, opts: { poolSize?: number } = {}): Dat
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+  // An idle client whose server connection drops (PostgreSQL restart, failover, admin kill) emits
+  // 'error' on the pool; unhandled, that would crash the process. The pool discards the client and
+  // the next query opens a fresh connection, so the error only needs reporting.
+  pool.on('error', (err) => opts.onIdleError?.(err));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
