@@ -29,7 +29,6 @@ export const catalog = {
     status: 404,
     message: 'No such endpoint. Check the path and method against the WorkOS API reference.',
   },
-  method_not_allowed: { status: 405, message: 'This endpoint does not accept that HTTP method.' },
   invalid_json: {
     status: 400,
     message: 'The request body is not valid JSON. Send a JSON object with `Content-Type: application/json`.',
@@ -65,10 +64,6 @@ export const catalog = {
   organization_domain_already_used: {
     status: 409,
     message: 'This domain already belongs to an organization in this environment. Remove it there first.',
-  },
-  invalid_domain: {
-    status: 422,
-    message: 'The domain is not a valid DNS name such as `example.com`.',
   },
 
   // ── users ─────────────────────────────────────────────────────────────────
@@ -141,9 +136,6 @@ export const catalog = {
     message:
       'A code_verifier was sent for a code that was issued without a code_challenge (or the reverse). Send both or neither.',
   },
-
-  // ── sessions ──────────────────────────────────────────────────────────────
-  session_not_found: { status: 404, message: 'The session does not exist in this environment.' },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;
