@@ -26,7 +26,6 @@ const FIRST_NAME = '<b>Ada</b>';
 const LAST_NAME = `"O'Neil" & <i>Co</i>`;
 const STRONG_PASSWORD = 'correct horse battery staple 42';
 
-
 let h: Harness;
 let portico: { port: number; url: string; close(): Promise<void> };
 let app: DemoApp;
