@@ -8,6 +8,8 @@ import type { Config } from './config.ts';
 import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
+import { eventRoutes } from './features/events/routes.ts';
+import { EventService } from './features/events/service.ts';
 import { MembershipService } from './features/memberships/service.ts';
 import { organizationRoutes } from './features/organizations/routes.ts';
 import { OrganizationService } from './features/organizations/service.ts';
@@ -16,6 +18,8 @@ import { KeyStore } from './features/sessions/keys.ts';
 import { SessionService } from './features/sessions/service.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { UserService } from './features/users/service.ts';
+import { webhookRoutes } from './features/webhooks/routes.ts';
+import { WebhookService } from './features/webhooks/service.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { ContractRegistry } from './platform/contract.ts';
 import { SecretBox } from './platform/crypto.ts';
@@ -48,6 +52,8 @@ export interface Portico {
     authkit: AuthKitService;
     keys: KeyStore;
     apiKeys: ApiKeyResolver;
+    events: EventService;
+    webhooks: WebhookService;
   };
   registry: ContractRegistry;
 }
@@ -116,6 +122,8 @@ export function buildApp(opts: BuildOptions): Portico {
   const memberships = new MembershipService(deps, roles);
   const sessions = new SessionService(deps, keys, roles);
   const authkit = new AuthKitService(deps, sessions, users, limiter);
+  const events = new EventService(deps);
+  const webhooks = new WebhookService(deps);
 
   const api = createApiSurface(app, deps, registry, limiter, apiKeys);
   const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, authkit);
@@ -133,6 +141,8 @@ export function buildApp(opts: BuildOptions): Portico {
   authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys);
   organizationRoutes(api, organizations);
   userRoutes(api, users, memberships);
+  eventRoutes(api, events, webhooks);
+  webhookRoutes(api, webhooks);
 
   app.notFound((c) =>
     renderJsonError(
@@ -148,7 +158,18 @@ export function buildApp(opts: BuildOptions): Portico {
     app,
     deps,
     registry,
-    services: { environments, organizations, users, memberships, sessions, authkit, keys, apiKeys },
+    services: {
+      environments,
+      organizations,
+      users,
+      memberships,
+      sessions,
+      authkit,
+      keys,
+      apiKeys,
+      events,
+      webhooks,
+    },
   };
 }
 

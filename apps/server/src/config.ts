@@ -54,6 +54,17 @@ const EnvSchema = z.object({
   PORTICO_ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(300),
   PORTICO_SESSION_TTL_DAYS: z.coerce.number().int().positive().default(30),
   PORTICO_VALIDATE_RESPONSES: z.enum(['0', '1', 'true', 'false']).optional(),
+  PORTICO_EVENT_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  /** Delays between webhook attempts; the first attempt is immediate. */
+  PORTICO_WEBHOOK_SCHEDULE: z.string().default('30s,2m,10m,30m,1h,2h,4h,8h,12h,16h,24h'),
+  PORTICO_WEBHOOK_TIMEOUT: z.string().default('10s'),
+  PORTICO_WEBHOOK_POLL: z.string().default('50ms'),
+  PORTICO_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  PORTICO_WEBHOOK_DISABLE_AFTER: z.string().default('5d'),
+  PORTICO_WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1', 'true', 'false']).optional(),
+  PORTICO_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
+  /** `in-process` runs webhook delivery inside `portico start`; `off` leaves it to `portico worker`. */
+  PORTICO_WORKER: z.enum(['in-process', 'off']).default('in-process'),
 });
 
 export interface Config {
@@ -76,10 +87,46 @@ export interface Config {
   sessionTtlDays: number;
   /** Check every JSON response against its route contract (tests turn this on). */
   validateResponses: boolean;
+  eventRetentionDays: number;
+  webhooks: {
+    scheduleMs: number[];
+    timeoutMs: number;
+    pollMs: number;
+    concurrency: number;
+    disableAfterMs: number;
+    allowLoopback: boolean;
+    allowPrivate: boolean;
+  };
+  worker: 'in-process' | 'off';
   warnings: string[];
 }
 
 export class ConfigError extends Error {}
+
+function flag(v: string | undefined, fallback: boolean) {
+  return v === undefined ? fallback : v === '1' || v === 'true';
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses `500ms`, `30s`, `2m`, `1h`, `5d` (comma-separated lists too). */
+export function durations(name: string, value: string): number[] {
+  const out = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(s);
+      if (!m)
+        throw new ConfigError(
+          `Invalid configuration:\n  ${name}: '${s}' is not a duration such as 500ms, 30s, 2m, 1h or 5d`,
+        );
+      return Math.round(Number(m[1]) * UNITS[m[2]!]!);
+    });
+  if (out.length === 0)
+    throw new ConfigError(`Invalid configuration:\n  ${name}: at least one duration is required`);
+  return out;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const parsed = EnvSchema.safeParse(env);
@@ -123,7 +170,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     rateLimitCredentials: e.PORTICO_RATE_LIMIT_CREDENTIALS,
     accessTokenTtlSeconds: e.PORTICO_ACCESS_TOKEN_TTL,
     sessionTtlDays: e.PORTICO_SESSION_TTL_DAYS,
-    validateResponses: e.PORTICO_VALIDATE_RESPONSES === '1' || e.PORTICO_VALIDATE_RESPONSES === 'true',
+    validateResponses: flag(e.PORTICO_VALIDATE_RESPONSES, false),
+    eventRetentionDays: e.PORTICO_EVENT_RETENTION_DAYS,
+    webhooks: {
+      scheduleMs: durations('PORTICO_WEBHOOK_SCHEDULE', e.PORTICO_WEBHOOK_SCHEDULE),
+      timeoutMs: durations('PORTICO_WEBHOOK_TIMEOUT', e.PORTICO_WEBHOOK_TIMEOUT)[0]!,
+      pollMs: durations('PORTICO_WEBHOOK_POLL', e.PORTICO_WEBHOOK_POLL)[0]!,
+      concurrency: e.PORTICO_WEBHOOK_CONCURRENCY,
+      disableAfterMs: durations('PORTICO_WEBHOOK_DISABLE_AFTER', e.PORTICO_WEBHOOK_DISABLE_AFTER)[0]!,
+      allowLoopback: flag(e.PORTICO_WEBHOOK_ALLOW_LOOPBACK, !production),
+      allowPrivate: flag(e.PORTICO_WEBHOOK_ALLOW_PRIVATE, false),
+    },
+    worker: e.PORTICO_WORKER,
     warnings,
   });
 }

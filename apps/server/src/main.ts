@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { createLogger, startPortico } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startSweeper } from './jobs/sweep.ts';
+import { WebhookWorker } from './jobs/webhook-worker.ts';
 import { migrate, openDatabase } from './platform/db.ts';
 import { AppError } from './platform/errors.ts';
 
@@ -22,6 +23,9 @@ Usage:
   portico redirect-uris list            list allowed redirect URIs
   portico redirect-uris remove <uri>    remove a redirect URI
   portico keys rotate                   publish a new signing key (signs after 10 minutes)
+  portico worker                        deliver webhooks only (no HTTP server)
+  portico webhooks create <url> <event…>  create a webhook endpoint (secret printed once)
+  portico webhooks list                 list webhook endpoints
 
 Configuration comes from the environment: PORT, HOST, PORTICO_DATABASE_URL, PORTICO_PUBLIC_URL,
 PORTICO_SECRET, PORTICO_API_KEY, PORTICO_CLIENT_ID, PORTICO_REDIRECT_URIS (see README.md).`;
@@ -96,6 +100,39 @@ async function main(argv: string[]) {
       }
       console.error(HELP);
       return done(2);
+    case 'webhooks':
+      if (sub === 'create' && rest[0] && rest.length > 1) {
+        const ep = await portico.services.webhooks.create(env, {
+          endpoint_url: rest[0],
+          events: rest.slice(1),
+        });
+        console.log(`Created ${ep.id} → ${ep.endpoint_url}\nSigning secret (shown once): ${ep.secret}`);
+        return done(0);
+      }
+      if (sub === 'list') {
+        const page = await portico.services.webhooks.list(env, { limit: 100, order: 'asc' });
+        for (const e of page.data)
+          console.log(`${e.id}  ${e.status}  ${e.endpoint_url}  ${e.events.join(',')}`);
+        return done(0);
+      }
+      console.error(HELP);
+      return done(2);
+    case 'worker': {
+      const worker = new WebhookWorker(portico.deps);
+      worker.start();
+      const stopSweeper = startSweeper(portico.deps, portico.services.events);
+      log.info({ worker: worker.id }, 'webhook worker started');
+      const stop = async (signal: string) => {
+        log.info({ signal }, 'worker stopping: finishing attempts in flight');
+        stopSweeper();
+        await worker.stop();
+        await database.close();
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+      return null;
+    }
     case 'keys':
       if (sub === 'rotate') {
         const r = await keys.rotate(env);
@@ -117,7 +154,9 @@ async function main(argv: string[]) {
     );
     if (bootstrap.created) printWelcome(url, bootstrap.clientId, bootstrap.apiKey, info.port);
   });
-  const stopSweeper = startSweeper(portico.deps);
+  const stopSweeper = startSweeper(portico.deps, portico.services.events);
+  const worker = config.worker === 'in-process' ? new WebhookWorker(portico.deps) : null;
+  worker?.start();
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -131,6 +170,7 @@ async function main(argv: string[]) {
     }, 10_000);
     force.unref();
     server.close(async () => {
+      await worker?.stop();
       await database.close();
       log.info('stopped');
       process.exit(0);

@@ -3,9 +3,10 @@
  * finished or expired authorization requests and codes, spent refresh tokens of ended sessions.
  * Safe to run on every node at once: each statement is an idempotent DELETE.
  */
+import type { EventService } from '../features/events/service.ts';
 import type { Deps } from '../platform/deps.ts';
 
-export async function sweepOnce(deps: Deps) {
+export async function sweepOnce(deps: Deps, events?: EventService) {
   const now = deps.clock.now();
   const iso = now.toISOString();
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
@@ -16,11 +17,12 @@ export async function sweepOnce(deps: Deps) {
     .execute();
   await deps.db.deleteFrom('authorization_requests').where('expires_at', '<=', hourAgo).execute();
   await deps.db.deleteFrom('authorization_codes').where('expires_at', '<=', hourAgo).execute();
+  await events?.sweep();
 }
 
-export function startSweeper(deps: Deps, everyMs = 60_000) {
+export function startSweeper(deps: Deps, events?: EventService, everyMs = 60_000) {
   const timer = setInterval(() => {
-    sweepOnce(deps).catch((err) => deps.log.warn({ err }, 'sweep failed'));
+    sweepOnce(deps, events).catch((err) => deps.log.warn({ err }, 'sweep failed'));
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

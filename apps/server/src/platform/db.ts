@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import * as m0001 from '../../migrations/0001_core.ts';
+import * as m0002 from '../../migrations/0002_webhooks.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -52,6 +53,7 @@ export function openDatabase(
 
 const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> }> = {
   '0001_core': m0001,
+  '0002_webhooks': m0002,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

@@ -104,6 +104,22 @@ export const catalog = {
     message: 'A pending membership cannot be deactivated; revoke its invitation or delete it instead.',
   },
 
+  // ── webhooks ──────────────────────────────────────────────────────────────
+  duplicate_endpoint: {
+    status: 409,
+    message:
+      'A webhook endpoint with this URL already exists in this environment. Update that endpoint instead.',
+  },
+  invalid_url: {
+    status: 422,
+    message: 'endpoint_url must be an absolute https:// URL that resolves to a public address.',
+  },
+  unknown_event_type: {
+    status: 422,
+    message:
+      'One of the event types is not a known WorkOS event. See docs/events-and-webhooks.md for the list.',
+  },
+
   // ── authenticate (OAuth-style) ────────────────────────────────────────────
   invalid_client: {
     status: 401,

@@ -194,6 +194,56 @@ export interface RateLimitTable {
   count: number;
 }
 
+export interface WebhookEndpointTable {
+  id: string;
+  environment_id: string;
+  endpoint_url: string;
+  /** The signing secret, sealed with the master key (HMAC needs the clear value). */
+  secret_sealed: string;
+  status: string;
+  events: string;
+  /** Fan-out cursor: every event with seq <= this has its delivery row. */
+  dispatched_seq: number;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  last_success_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveryTable {
+  id: string;
+  environment_id: string;
+  endpoint_id: string;
+  event_id: string;
+  event_seq: number;
+  /** pending → delivering (leased) → succeeded | pending (retry) | failed (gave up). */
+  state: string;
+  attempts: number;
+  next_attempt_at: string;
+  lease_until: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptTable {
+  id: string;
+  environment_id: string;
+  endpoint_id: string;
+  delivery_id: string;
+  event_id: string;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status: number | null;
+  error: string | null;
+  response_snippet: string | null;
+  worker: string;
+}
+
 export interface Database {
   environments: EnvironmentTable;
   api_keys: ApiKeyTable;
@@ -211,4 +261,7 @@ export interface Database {
   events: EventTable;
   idempotency_keys: IdempotencyKeyTable;
   rate_limits: RateLimitTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
 }
