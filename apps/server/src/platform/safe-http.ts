@@ -156,6 +156,7 @@ export function safePost(
   const maxBody = opts.maxBodyBytes ?? 4096;
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const done = (r: Omit<PostResult, 'durationMs'>) => {
       if (settled) return;
       settled = true;
@@ -229,7 +230,7 @@ export function safePost(
         res.on('error', finish);
       },
     );
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       req.destroy(new Error(`timed out after ${opts.timeoutMs} ms`));
     }, opts.timeoutMs);
     req.on('error', (err) => {
