@@ -337,7 +337,7 @@ export class WebhookWorker {
         .select(['failing_since', 'status'])
         .where('id', '=', ep.id)
         .executeTakeFirst();
-      if (!fresh || fresh.status !== 'enabled') return;
+      if (fresh?.status !== 'enabled') return;
       if (!fresh.failing_since) {
         await tx
           .updateTable('webhook_endpoints')
