@@ -16,7 +16,9 @@ let skipped = 0;
 if (existsSync('test-artifacts/vitest.json')) {
   const report = JSON.parse(readFileSync('test-artifacts/vitest.json', 'utf8'));
   passed = report.numPassedTests ?? 0;
-  failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  failed = report.numFailedTests ?? 0;
+  // A file that fails before its tests run (an import error) counts once.
+  if (failed === 0 && (report.numFailedTestSuites ?? 0) > 0) failed = report.numFailedTestSuites;
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 if (passed === 0 && r.status === 0) failed += 1;
