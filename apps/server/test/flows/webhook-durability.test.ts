@@ -8,12 +8,16 @@
  * 2. A receiver that refuses connections, then answers 503, then comes back gets everything.
  * 3. PostgreSQL only: two `portico worker` processes share the queue with zero concurrent double
  *    attempts, and both do work.
+ * 4. PostgreSQL only, deterministic: an event whose transaction commits after a later-sequenced
+ *    event's (concurrent writers) is still delivered. The burst in (1) hits this race only rarely.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialect, freeDatabaseUrlForCli, freePort } from '../harness.ts';
+import { appendEvent } from '../../src/features/events/outbox.ts';
+import { drain, WebhookWorker } from '../../src/jobs/webhook-worker.ts';
+import { createHarness, dialect, freeDatabaseUrlForCli, freePort, json } from '../harness.ts';
 import {
   apiClient,
   baseEnv,
@@ -80,7 +84,10 @@ function expectEveryEventDelivered(
   const byId = new Map(committed.map((e) => [e.id, e]));
   const delivered = receiver.deliveredIds();
   const missing = committed.filter((e) => !delivered.has(e.id));
-  expect(missing, explainMissing(missing, snapshot)).toEqual([]);
+  expect(
+    missing.map((e) => e.id),
+    explainMissing(missing, snapshot),
+  ).toEqual([]);
 
   const badSignatures = receiver.received
     .map((r) => ({ id: r.eventId, problem: signatureProblem(secret, r) }))
@@ -142,6 +149,19 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
     expect(killed, 'the server was killed during the burst').not.toBeNull();
     expect(failures.length, 'requests after the kill fail').toBeGreaterThan(0);
 
+    // What the crash left behind: events not yet fanned out, deliveries due, deliveries leased.
+    const atKill = await readDatabase(place.url, EVENTS);
+    const cursor = Number(atKill.endpoints[0]!.dispatched_seq);
+    const leftBehind = {
+      notFannedOut: atKill.events.filter((e) => e.seq > cursor).length,
+      pending: atKill.deliveries.filter((d) => d.state === 'pending').length,
+      leased: atKill.deliveries.filter((d) => d.state === 'delivering').length,
+    };
+    const unfinished = leftBehind.notFannedOut + leftBehind.pending + leftBehind.leased;
+    expect(unfinished, 'the kill left webhook work unfinished (else the test proves little)').toBeGreaterThan(
+      0,
+    );
+
     // Restart on the same database; a few more creates after the restart must flow too.
     server = track(await startServer(place.dir, port, env));
     for (let i = 0; i < 20; i++) acked.push(await api.createThing('after-restart', i));
@@ -150,7 +170,7 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
     // Every committed event reaches the receiver, and every delivery row settles as succeeded
     // (deliveries that were leased when the process died are retried once their lease expires:
     // PORTICO_WEBHOOK_TIMEOUT + 30 s).
-    let snapshot = await readDatabase(place.url, EVENTS);
+    let snapshot = atKill;
     await waitUntil(
       async () => {
         const have = receiver.deliveredIds();
@@ -181,7 +201,8 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
     console.log(
       `[${dialect}] crash: ${acked.length} acknowledged creates, ${failures.length} failed requests, ` +
         `${committed.length} committed events (${committed.length - acked.length} committed without a response), ` +
-        `${deliveredAtKill} delivered before SIGKILL, ${receiver.delivered().length} deliveries, ` +
+        `${deliveredAtKill} delivered before SIGKILL; left behind: ${JSON.stringify(leftBehind)}; ` +
+        `${receiver.delivered().length} deliveries, ` +
         `${duplicated} events delivered more than once; ${Date.now() - started} ms`,
     );
     await server.stop();
@@ -303,4 +324,58 @@ describe.skipIf(dialect !== 'postgres')('two webhook workers on PostgreSQL', () 
     );
     await Promise.all([...workers.map((w) => w.stop()), server.stop()]);
   }, 60_000);
+});
+
+describe.skipIf(dialect !== 'postgres')('commit order on PostgreSQL', () => {
+  // On PostgreSQL `events.seq` is taken at INSERT time, but concurrent transactions commit in any
+  // order. SQLite serializes writers, so there seq order is commit order and this cannot happen.
+  it('an event committed after a later-sequenced event is still delivered (the fan-out cursor must not skip it)', async () => {
+    const h = await createHarness();
+    const receiver = await receiverOn();
+    await receiver.listen();
+    const worker = new WebhookWorker(h.portico.deps, { id: 'commit-order' });
+    let release = () => {};
+    try {
+      const ep = await json<{ id: string; secret: string }>(
+        await h.api('POST', '/webhook_endpoints', { endpoint_url: receiver.url, events: EVENTS }),
+      );
+      // A writer appends its event (taking seq n) and is slow to commit…
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      let slowId = '';
+      let appended = () => {};
+      const appendedP = new Promise<void>((r) => {
+        appended = r;
+      });
+      const slow = h.portico.deps.db.transaction().execute(async (tx) => {
+        slowId = await appendEvent(tx, h.portico.deps, {
+          environmentId: h.environmentId,
+          event: 'organization.created',
+          data: { object: 'organization', id: 'org_01SLOWCOMMIT', name: 'Slow commit' },
+          organizationId: 'org_01SLOWCOMMIT',
+        });
+        appended();
+        await gate;
+      });
+      await appendedP;
+      // …while another request creates an organization (seq n+1) and commits first.
+      const fast = await json<{ id: string }>(await h.api('POST', '/organizations', { name: 'Fast commit' }));
+      // The worker polls in between: it sees seq n+1 only.
+      await worker.fanOut();
+      release();
+      await slow;
+      await drain(worker);
+
+      const snapshot = await readDatabase(h.databaseUrl, EVENTS);
+      const committed = snapshot.events;
+      expect(committed.map((e) => e.objectId).sort()).toEqual(['org_01SLOWCOMMIT', fast.id].sort());
+      expect(committed.find((e) => e.objectId === 'org_01SLOWCOMMIT')?.id).toBe(slowId);
+      expectEveryEventDelivered(receiver, ep.secret, committed, snapshot);
+    } finally {
+      release();
+      await worker.stop();
+      await h.close();
+    }
+  });
 });

@@ -262,7 +262,7 @@ export function signatureProblem(secret: string, r: Pick<Received, 'signature' |
   const m = /^t=(\d+), v1=([0-9a-f]{64})$/.exec(r.signature);
   if (!m) return `malformed signature header '${r.signature}'`;
   const expected = createHmac('sha256', secret).update(`${m[1]}.${r.body}`).digest('hex');
-  return expected === m[2] ? null : 'v1 does not match HMAC-SHA256(secret, `${t}.${body}`)';
+  return expected === m[2] ? null : 'v1 does not match HMAC-SHA256(secret, "<t>.<body>")';
 }
 
 // ---------------------------------------------------------------------------------------------
