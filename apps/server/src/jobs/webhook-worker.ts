@@ -25,7 +25,12 @@ import { safePost } from '../platform/safe-http.ts';
 import type { WebhookDeliveryTable, WebhookEndpointTable } from '../platform/schema.ts';
 
 const FANOUT_BATCH = 1000;
-const LEASE_MARGIN_MS = 30_000;
+/**
+ * A lease outlasts the attempt timeout by this margin, so a live worker always records its result
+ * before anyone else may claim the delivery; after a crash the delivery is retried once the lease
+ * lapses (timeout + margin).
+ */
+const leaseMarginMs = (timeoutMs: number) => Math.max(5_000, Math.round(timeoutMs / 2));
 
 export function signature(secret: string, timestampMs: number, body: string): string {
   const v1 = createHmac('sha256', secret).update(`${timestampMs}.${body}`).digest('hex');
@@ -156,7 +161,9 @@ export class WebhookWorker {
     const { db, dialect, clock, config } = this.deps;
     const now = clock.now();
     const nowIso = now.toISOString();
-    const lease = new Date(now.getTime() + config.webhooks.timeoutMs + LEASE_MARGIN_MS).toISOString();
+    const lease = new Date(
+      now.getTime() + config.webhooks.timeoutMs + leaseMarginMs(config.webhooks.timeoutMs),
+    ).toISOString();
     let due = db
       .selectFrom('webhook_deliveries')
       .select('id')

@@ -359,18 +359,30 @@ describe.skipIf(dialect !== 'postgres')('commit order on PostgreSQL', () => {
         await gate;
       });
       await appendedP;
-      // …while another request creates an organization (seq n+1) and commits first.
-      const fast = await json<{ id: string }>(await h.api('POST', '/organizations', { name: 'Fast commit' }));
-      // The worker polls in between: it sees seq n+1 only.
+      // …while another request creates an organization. It must not commit its event first: the
+      // outbox lock makes it wait, so commit order stays seq order.
+      let fastDone = false;
+      const fastP = h
+        .api('POST', '/organizations', { name: 'Fast commit' })
+        .then((r) => json<{ id: string }>(r))
+        .finally(() => {
+          fastDone = true;
+        });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(fastDone).toBe(false);
+      // The worker polls in between: nothing new is visible yet, so its cursor cannot skip anything.
       await worker.fanOut();
       release();
       await slow;
+      const fast = await fastP;
       await drain(worker);
 
       const snapshot = await readDatabase(h.databaseUrl, EVENTS);
       const committed = snapshot.events;
       expect(committed.map((e) => e.objectId).sort()).toEqual(['org_01SLOWCOMMIT', fast.id].sort());
       expect(committed.find((e) => e.objectId === 'org_01SLOWCOMMIT')?.id).toBe(slowId);
+      const seqOf = (id: string) => committed.find((e) => e.objectId === id)!.seq;
+      expect(seqOf('org_01SLOWCOMMIT')).toBeLessThan(seqOf(fast.id));
       expectEveryEventDelivered(receiver, ep.secret, committed, snapshot);
     } finally {
       release();

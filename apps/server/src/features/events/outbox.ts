@@ -4,8 +4,18 @@
  * table is also the Events API's source and the webhook deliverer's queue (next issue).
  */
 
+import { sql } from 'kysely';
 import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
+
+/**
+ * Events must become visible in `seq` order, or a reader that advanced its cursor past seq N
+ * (the webhook fan-out, an Events API client) could later miss a smaller seq committed after it.
+ * SQLite serializes writers already; on PostgreSQL every event-writing transaction takes this
+ * advisory lock before drawing its seq and holds it until commit, so commit order equals seq order.
+ * The event insert is the last statement of its transaction, so the lock is held only briefly.
+ */
+const EVENT_LOCK = 7_232_018;
 
 export interface EventContext {
   client_id?: string;
@@ -16,7 +26,7 @@ export interface EventContext {
 
 export async function appendEvent(
   q: Queryable,
-  deps: Pick<Deps, 'ids' | 'clock'>,
+  deps: Pick<Deps, 'ids' | 'clock' | 'dialect'>,
   e: {
     environmentId: string;
     event: string;
@@ -25,6 +35,10 @@ export async function appendEvent(
     context?: EventContext;
   },
 ): Promise<string> {
+  if (deps.dialect === 'postgres') {
+    if (!q.isTransaction) return q.transaction().execute((tx) => appendEvent(tx, deps, e));
+    await sql`select pg_advisory_xact_lock(${EVENT_LOCK})`.execute(q);
+  }
   const id = deps.ids.next('event');
   await q
     .insertInto('events')
