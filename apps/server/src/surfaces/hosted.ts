@@ -43,7 +43,7 @@ export function issueCsrf(c: Context, deps: Deps, flowId: string): string {
       httpOnly: true,
       secure: secureCookies(deps),
       sameSite: 'Lax',
-      path: '/authkit',
+      path: '/',
       maxAge: 60 * 60,
     });
   }
