@@ -120,6 +120,32 @@ export const catalog = {
       'One of the event types is not a known WorkOS event. See docs/events-and-webhooks.md for the list.',
   },
 
+  // ── SSO ─────────────────────────────────────────────────────────────────
+  invalid_connection: {
+    status: 422,
+    message: 'The connection does not exist in this environment or is not active.',
+  },
+  organization_invalid: {
+    status: 422,
+    message: 'The organization does not exist or has no active SSO connection.',
+  },
+  connection_inactive: {
+    status: 422,
+    message: 'The connection is not active. Complete its set-up and activate it.',
+  },
+  connection_incomplete: {
+    status: 422,
+    message: 'The connection cannot be activated before its set-up is complete.',
+  },
+  invalid_idp_metadata: {
+    status: 422,
+    message: 'The IdP metadata could not be parsed. Download it again from the IdP and paste the whole XML document.',
+  },
+  invalid_certificate: {
+    status: 422,
+    message: 'An IdP certificate is not a valid X.509 certificate. Paste the PEM block.',
+  },
+
   // ── authenticate (OAuth-style) ────────────────────────────────────────────
   invalid_client: {
     status: 401,
