@@ -41,7 +41,7 @@ import {
   tableMarkdown,
 } from './lib/report.ts';
 import { Api, makeCodes, openSeedDb, PASSWORD, seedSessions, seedUsers } from './lib/seed.ts';
-import { freePort, ROOT, type ServerProcess, startServer } from './lib/server.ts';
+import { freePort, headSnapshot, ROOT, type ServerProcess, startServer } from './lib/server.ts';
 
 // ── options ─────────────────────────────────────────────────────────────────
 
@@ -178,19 +178,7 @@ function serverSource(): { src: string; label: string; cleanup(): void } {
       cleanup() {},
     };
   }
-  // Inside the repository so that node_modules resolves exactly as for apps/server.
-  const dir = resolve(ROOT, 'bench', '.snapshot', `${sha}-${randomBytes(3).toString('hex')}`);
-  mkdirSync(dir, { recursive: true });
-  const tar = execFileSync('git', ['archive', '--format=tar', 'HEAD', 'apps/server'], {
-    cwd: ROOT,
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  return {
-    src: join(dir, 'apps', 'server', 'src'),
-    label: `commit ${sha} (snapshot of HEAD)`,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-  };
+  return headSnapshot();
 }
 
 // ── database ────────────────────────────────────────────────────────────────

@@ -3,8 +3,9 @@
  * GET /health, and stops it with SIGTERM (SIGKILL after a bounded wait). Also samples the child's
  * CPU time from /proc so each scenario can report how busy the server was.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -139,5 +140,26 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
       clearTimeout(timer);
       return code;
     },
+  };
+}
+
+/**
+ * A snapshot of the committed server (`git archive HEAD apps/server`) inside bench/.snapshot, so
+ * node_modules resolves as for apps/server and the figures belong to a commit even while the
+ * working tree is being edited.
+ */
+export function headSnapshot(): { src: string; label: string; cleanup(): void } {
+  const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const dir = resolve(ROOT, 'bench', '.snapshot', `${sha}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  const tar = execFileSync('git', ['archive', '--format=tar', 'HEAD', 'apps/server'], {
+    cwd: ROOT,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  return {
+    src: join(dir, 'apps', 'server', 'src'),
+    label: `commit ${sha} (snapshot of HEAD)`,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
