@@ -2,7 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // Every server and SDK test runs twice: on embedded SQLite and on the PostgreSQL at
 // 127.0.0.1:5432 (PORTICO_TEST_PG_URL overrides). Browser tests run once, on SQLite.
-const shared = ['apps/server/test/**/*.test.ts', 'packages/compat/test/**/*.test.ts'];
+const shared = [
+  'apps/server/test/**/*.test.ts',
+  'packages/compat/test/**/*.test.ts',
+  'packages/saml/test/**/*.test.ts',
+];
 const browser = ['packages/compat/test/**/*.browser.test.ts'];
 
 export default defineConfig({

@@ -1,0 +1,74 @@
+/**
+ * Test key material made at test time: RSA-2048 key pairs with self-signed X.509 certificates
+ * (@peculiar/x509 over WebCrypto, as apps/server/src/platform/x509.ts does). Nothing secret is
+ * committed.
+ */
+import 'reflect-metadata';
+import { generateKeyPairSync, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export interface TestKeys {
+  /** PKCS#8 PEM private key. */
+  key: string;
+  /** PEM certificate. */
+  cert: string;
+  /** Base64 DER of the certificate (how metadata and the server store it). */
+  der: string;
+}
+
+const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+
+export async function makeKeys(commonName: string): Promise<TestKeys> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keys = {
+    privateKey: await webcrypto.subtle.importKey(
+      'pkcs8',
+      privateKey.export({ format: 'der', type: 'pkcs8' }),
+      RS256,
+      false,
+      ['sign'],
+    ),
+    publicKey: await webcrypto.subtle.importKey(
+      'spki',
+      publicKey.export({ format: 'der', type: 'spki' }),
+      RS256,
+      true,
+      ['verify'],
+    ),
+  };
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: `CN=${commonName}`,
+    notBefore: new Date('2020-01-01T00:00:00Z'),
+    notAfter: new Date('2040-01-01T00:00:00Z'),
+    signingAlgorithm: RS256,
+    keys: keys as unknown as CryptoKeyPair,
+  });
+  return {
+    key: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    cert: cert.toString('pem'),
+    der: Buffer.from(cert.rawData).toString('base64'),
+  };
+}
+
+let cached: Promise<{
+  idp: TestKeys;
+  idpNext: TestKeys;
+  attacker: TestKeys;
+  sp: TestKeys;
+  spOld: TestKeys;
+}> | null = null;
+
+/** One set per test file (each vitest file runs in its own module graph). */
+export function testKeys() {
+  cached ??= (async () => ({
+    idp: await makeKeys('idp.example.com'),
+    idpNext: await makeKeys('idp.example.com (rotated)'),
+    attacker: await makeKeys('attacker.example'),
+    sp: await makeKeys('portico sp'),
+    spOld: await makeKeys('portico sp (old)'),
+  }))();
+  return cached;
+}
