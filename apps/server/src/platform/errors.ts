@@ -139,7 +139,8 @@ export const catalog = {
   },
   invalid_idp_metadata: {
     status: 422,
-    message: 'The IdP metadata could not be parsed. Download it again from the IdP and paste the whole XML document.',
+    message:
+      'The IdP metadata could not be parsed. Download it again from the IdP and paste the whole XML document.',
   },
   invalid_certificate: {
     status: 422,
