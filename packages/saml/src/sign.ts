@@ -35,6 +35,8 @@ export function signSamlXml(
     certificate: string;
     target: 'response' | 'assertion';
     algorithm?: SignatureAlgorithm;
+    /** Namespace prefix of the Signature element: 'ds' (default), or '' for the default namespace. */
+    prefix?: string;
   },
 ): string {
   const der = certificateDer(o.certificate);
@@ -55,6 +57,9 @@ export function signSamlXml(
     ],
     digestAlgorithm: alg.digest as NonNullable<Parameters<SignedXml['addReference']>[0]['digestAlgorithm']>,
   });
-  sig.computeSignature(xml, { prefix: 'ds', location: { reference: `${target}${ISSUER}`, action: 'after' } });
+  sig.computeSignature(xml, {
+    prefix: o.prefix ?? 'ds',
+    location: { reference: `${target}${ISSUER}`, action: 'after' },
+  });
   return sig.getSignedXml();
 }
