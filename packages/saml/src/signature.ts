@@ -109,7 +109,7 @@ export function verifyElementSignature(o: {
     if (outcome.kind === 'digest') {
       fail(
         'saml_signature_invalid',
-        `The content of ${what} does not match its signature: ${outcome.detail}. It was changed after the IdP signed it.`,
+        `The content of ${what} does not match its signature (${outcome.detail}): it was changed after the IdP signed it.`,
         TAMPERED_FIX,
       );
     }
@@ -201,7 +201,8 @@ function check(xml: string, signature: Element, publicCertPem: string): Outcome 
   if (!ok) {
     const refError = sx.getReferences().find((r) => r.validationError)?.validationError;
     const detail = refError?.message ?? 'a reference did not validate';
-    if (/calculated digest/.test(detail)) return { kind: 'digest', detail: 'its digest does not match' };
+    if (/calculated digest/.test(detail))
+      return { kind: 'digest', detail: 'its digest differs from the signed DigestValue' };
     return { kind: 'error', detail };
   }
   const signed = sx.getSignedReferences();
