@@ -59,8 +59,7 @@ export function inspectResponseStructure(doc: Document): ResponseLayout {
   );
   const direct = assertions.filter((a) => a.parentNode === response);
 
-  let responseSignature: Element | null = null;
-  let assertionSignature: Element | null = null;
+  const signatureOf = new Map<Element, Element>();
   for (const sig of elements.filter((e) => is(e, NS.ds, 'Signature'))) {
     const parent = sig.parentNode as Element | null;
     const onResponse = parent === response;
@@ -73,7 +72,7 @@ export function inspectResponseStructure(doc: Document): ResponseLayout {
         WRAPPING_FIX,
       );
     }
-    if ((onResponse && responseSignature) || (onAssertion && assertionSignature)) {
+    if (signatureOf.has(parent)) {
       fail(
         'saml_signature_wrapping',
         `${describe(parent)} carries more than one <ds:Signature>.`,
@@ -107,8 +106,7 @@ export function inspectResponseStructure(doc: Document): ResponseLayout {
         { referenceUri: uri, expected: `#${id ?? ''}` },
       );
     }
-    if (onResponse) responseSignature = sig;
-    else assertionSignature = sig;
+    signatureOf.set(parent, sig);
   }
 
   const nested = assertions.find((a) => a.parentNode !== response);
@@ -139,7 +137,7 @@ export function inspectResponseStructure(doc: Document): ResponseLayout {
     response,
     assertion: only.localName === 'Assertion' ? only : null,
     encryptedAssertion: only.localName === 'EncryptedAssertion' ? only : null,
-    responseSignature,
-    assertionSignature,
+    responseSignature: signatureOf.get(response) ?? null,
+    assertionSignature: signatureOf.get(only) ?? null,
   };
 }
