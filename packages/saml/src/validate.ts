@@ -86,6 +86,8 @@ const MALFORMED_FIX = 'Post the SAMLResponse exactly as the IdP sent it (base64-
 
 export function validateSamlResponse(o: ValidateOptions): { assertion: SamlAssertion; steps: TraceStep[] } {
   const steps: TraceStep[] = [];
+  // One text for our parser and for xml-crypto's: no byte-order mark, no whitespace before the prolog.
+  const text = typeof o.xml === 'string' ? o.xml.replace(/^\uFEFF/, '').replace(/^\s+/, '') : o.xml;
   const run = <T>(step: string, fn: () => T, detail?: (value: T) => string | undefined): T => {
     try {
       const value = fn();
@@ -110,7 +112,7 @@ export function validateSamlResponse(o: ValidateOptions): { assertion: SamlAsser
   const doc = run(
     'parse',
     () => {
-      const d = parseXml(o.xml, {
+      const d = parseXml(text, {
         what: 'SAML response',
         malformedCode: 'saml_malformed',
         doctypeCode: 'saml_doctype_forbidden',
@@ -133,7 +135,7 @@ export function validateSamlResponse(o: ValidateOptions): { assertion: SamlAsser
       }
       return d;
     },
-    (d) => `${o.xml.length} characters, Response ID ${d.documentElement.getAttribute('ID')}`,
+    (d) => `${text.length} characters, Response ID ${d.documentElement.getAttribute('ID')}`,
   );
 
   run(
@@ -168,7 +170,7 @@ export function validateSamlResponse(o: ValidateOptions): { assertion: SamlAsser
       'response_signature',
       () =>
         verifyElementSignature({
-          xml: o.xml,
+          xml: text,
           signature: layout.responseSignature!,
           target: layout.response,
           trusted,
@@ -180,7 +182,7 @@ export function validateSamlResponse(o: ValidateOptions): { assertion: SamlAsser
 
   // The assertion as received (where comments survive) and the document its signature lives in.
   let rawAssertion = layout.assertion;
-  let assertionXml = o.xml;
+  let assertionXml = text;
   let assertionSignature = layout.assertionSignature;
   if (layout.encryptedAssertion) {
     const decrypted = run(

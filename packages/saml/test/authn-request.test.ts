@@ -16,7 +16,7 @@ samlify.setSchemaValidator(validator);
 
 let keys: { idp: TestKeys; sp: TestKeys };
 beforeAll(async () => {
-  keys = await testKeys();
+  keys = await testKeys('idp', 'sp');
 });
 
 const SSO = 'https://idp.example.com/sso/saml';

@@ -12,7 +12,7 @@ import { type TestKeys, testKeys } from './helpers/keys.ts';
 
 let keys: { idp: TestKeys; attacker: TestKeys; sp: TestKeys };
 beforeAll(async () => {
-  keys = await testKeys();
+  keys = await testKeys('idp', 'attacker', 'sp');
 });
 
 interface Variant {

@@ -11,7 +11,7 @@ import { type TestKeys, testKeys } from './helpers/keys.ts';
 
 let keys: { idp: TestKeys; idpNext: TestKeys; sp: TestKeys };
 beforeAll(async () => {
-  keys = await testKeys();
+  keys = await testKeys('idp', 'idpNext', 'sp');
 });
 
 const cases = corpus();

@@ -24,7 +24,7 @@ const IDP_ENTITY = 'https://idp.samlify.test/metadata';
 const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 let keys: { idp: TestKeys; sp: TestKeys };
 beforeAll(async () => {
-  keys = await testKeys();
+  keys = await testKeys('idp', 'sp');
 });
 
 function issueInstant(xml: string): Date {

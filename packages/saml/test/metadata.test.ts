@@ -18,7 +18,7 @@ samlify.setSchemaValidator(validator);
 
 let keys: { idp: TestKeys; idpNext: TestKeys; attacker: TestKeys; sp: TestKeys };
 beforeAll(async () => {
-  keys = await testKeys();
+  keys = await testKeys('idp', 'idpNext', 'attacker', 'sp');
 });
 
 function metadata(idp: string): string {

@@ -53,22 +53,22 @@ export async function makeKeys(commonName: string): Promise<TestKeys> {
   };
 }
 
-let cached: Promise<{
-  idp: TestKeys;
-  idpNext: TestKeys;
-  attacker: TestKeys;
-  sp: TestKeys;
-  spOld: TestKeys;
-}> | null = null;
+const NAMES = {
+  idp: 'idp.example.com',
+  idpNext: 'idp.example.com (rotated)',
+  attacker: 'attacker.example',
+  sp: 'portico sp',
+  spOld: 'portico sp (old)',
+} as const;
+type KeyName = keyof typeof NAMES;
+const made = new Map<KeyName, Promise<TestKeys>>();
 
-/** One set per test file (each vitest file runs in its own module graph). */
-export function testKeys() {
-  cached ??= (async () => ({
-    idp: await makeKeys('idp.example.com'),
-    idpNext: await makeKeys('idp.example.com (rotated)'),
-    attacker: await makeKeys('attacker.example'),
-    sp: await makeKeys('portico sp'),
-    spOld: await makeKeys('portico sp (old)'),
-  }))();
-  return cached;
+/** The named key sets, made once per test file (each file runs in its own module graph). */
+export async function testKeys<N extends KeyName>(...names: N[]): Promise<Record<N, TestKeys>> {
+  const out = {} as Record<N, TestKeys>;
+  for (const name of names) {
+    if (!made.has(name)) made.set(name, makeKeys(NAMES[name]));
+    out[name] = await made.get(name)!;
+  }
+  return out;
 }
