@@ -10,6 +10,8 @@
  * - When the EncryptedKey names the certificate it was made for and that certificate does not
  *   belong to our key, the message says so (the usual cause: the IdP holds an old SP certificate).
  */
+/// <reference path="./xml-encryption.d.ts" />
+
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import xmlenc from 'xml-encryption';
 import { certificateDer, fingerprintOfDer } from './certificates.ts';

@@ -8,6 +8,8 @@
  * (xml-encryption: RSA-OAEP key transport, AES-256-GCM by default). It is asynchronous because
  * xml-encryption draws its content key asynchronously.
  */
+/// <reference path="./xml-encryption.d.ts" />
+
 import { randomBytes, X509Certificate } from 'node:crypto';
 import xmlenc from 'xml-encryption';
 import { certificateDer, derToPem } from './certificates.ts';
