@@ -16,6 +16,10 @@ import { OrganizationService } from './features/organizations/service.ts';
 import { RoleService } from './features/roles/service.ts';
 import { KeyStore } from './features/sessions/keys.ts';
 import { SessionService } from './features/sessions/service.ts';
+import { ConnectionService } from './features/sso/connections.ts';
+import { ssoApiRoutes, ssoBrowserRoutes } from './features/sso/routes.tsx';
+import { SsoService } from './features/sso/service.ts';
+import { ensureTestOrganization, testIdpRoutes } from './features/sso/test-idp.tsx';
 import { userRoutes } from './features/users/routes.ts';
 import { UserService } from './features/users/service.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
@@ -42,6 +46,8 @@ export interface BuildOptions {
 
 export interface Portico {
   app: Hono;
+  /** Requests being handled right now (graceful shutdown waits for zero). */
+  inFlight(): number;
   deps: Deps;
   services: {
     environments: EnvironmentService;
@@ -54,6 +60,8 @@ export interface Portico {
     apiKeys: ApiKeyResolver;
     events: EventService;
     webhooks: WebhookService;
+    connections: ConnectionService;
+    sso: SsoService;
   };
   registry: ContractRegistry;
 }
@@ -93,8 +101,17 @@ export function buildApp(opts: BuildOptions): Portico {
   const limiter = new RateLimiter(deps);
   const apiKeys = new ApiKeyResolver(deps);
 
-  // Request id and access log on every request.
+  // Request id, access log and the in-flight count (shutdown waits for it) on every request.
+  let inFlight = 0;
   app.use('*', async (c, next) => {
+    inFlight += 1;
+    try {
+      await handle(c, next);
+    } finally {
+      inFlight -= 1;
+    }
+  });
+  const handle = async (c: Parameters<Parameters<typeof app.use>[1]>[0], next: () => Promise<void>) => {
     const incoming = c.req.header('x-request-id');
     const requestId =
       incoming && /^[A-Za-z0-9._-]{1,128}$/.test(incoming) ? incoming : token(random, 12, 'req_');
@@ -112,7 +129,7 @@ export function buildApp(opts: BuildOptions): Portico {
       },
       'request',
     );
-  });
+  };
 
   const roles = new RoleService(deps);
   const keys = new KeyStore(deps);
@@ -124,6 +141,8 @@ export function buildApp(opts: BuildOptions): Portico {
   const authkit = new AuthKitService(deps, sessions, users, limiter);
   const events = new EventService(deps);
   const webhooks = new WebhookService(deps);
+  const connections = new ConnectionService(deps);
+  const sso = new SsoService(deps, roles);
 
   const api = createApiSurface(app, deps, registry, limiter, apiKeys);
   const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, authkit);
@@ -138,7 +157,10 @@ export function buildApp(opts: BuildOptions): Portico {
   });
   app.get('/openapi.json', (c) => c.json(registry.openapi(deps.config.publicUrl)));
 
-  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys);
+  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso });
+  ssoApiRoutes(api, connections, sso);
+  ssoBrowserRoutes(app, deps, tokenSurface, connections, sso, authkit);
+  if (!deps.config.production) testIdpRoutes(app, deps);
   organizationRoutes(api, organizations);
   userRoutes(api, users, memberships);
   eventRoutes(api, events, webhooks);
@@ -158,6 +180,7 @@ export function buildApp(opts: BuildOptions): Portico {
     app,
     deps,
     registry,
+    inFlight: () => inFlight,
     services: {
       environments,
       organizations,
@@ -169,6 +192,8 @@ export function buildApp(opts: BuildOptions): Portico {
       apiKeys,
       events,
       webhooks,
+      connections,
+      sso,
     },
   };
 }
@@ -178,5 +203,6 @@ export async function startPortico(opts: BuildOptions) {
   const migrated = await migrate(opts.database);
   const portico = buildApp(opts);
   const bootstrap = await portico.services.environments.bootstrap();
+  if (!opts.config.production) await ensureTestOrganization(portico.deps, bootstrap.environmentId);
   return { portico, bootstrap, migrated };
 }

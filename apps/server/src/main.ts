@@ -170,6 +170,8 @@ async function main(argv: string[]) {
     }, 10_000);
     force.unref();
     server.close(async () => {
+      // Handlers whose client already left may still be running: let them finish first.
+      for (let i = 0; i < 100 && portico.inFlight() > 0; i++) await new Promise((r) => setTimeout(r, 50));
       await worker?.stop();
       await database.close();
       log.info('stopped');

@@ -10,6 +10,7 @@ import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, type 
 import pg from 'pg';
 import * as m0001 from '../../migrations/0001_core.ts';
 import * as m0002 from '../../migrations/0002_webhooks.ts';
+import * as m0003 from '../../migrations/0003_sso.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -75,6 +76,7 @@ function withStatementCache(sqlite: SQLite.Database, max = 1000) {
 const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> }> = {
   '0001_core': m0001,
   '0002_webhooks': m0002,
+  '0003_sso': m0003,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

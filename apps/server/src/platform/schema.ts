@@ -244,6 +244,95 @@ export interface WebhookAttemptTable {
   worker: string;
 }
 
+export interface ConnectionTable {
+  id: string;
+  environment_id: string;
+  organization_id: string | null;
+  name: string;
+  connection_type: string;
+  protocol: 'saml' | 'oidc';
+  state: string;
+  saml_idp_entity_id: string | null;
+  saml_idp_sso_url: string | null;
+  /** JSON array of base64 DER certificates (several during rotation). */
+  saml_idp_certificates: string;
+  saml_idp_metadata_url: string | null;
+  saml_metadata_refreshed_at: string | null;
+  saml_allow_idp_initiated: number;
+  saml_sign_requests: number;
+  oidc_discovery_url: string | null;
+  oidc_client_id: string | null;
+  oidc_client_secret_sealed: string | null;
+  attribute_map: string;
+  /** Only for the development Test IdP connection: its signing key, sealed. */
+  test_idp_key_sealed: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SsoFlowTable {
+  id: string;
+  environment_id: string;
+  connection_id: string;
+  /** `sso_api` (→ /sso/token) or `authkit` (→ /user_management/authenticate). */
+  kind: string;
+  redirect_uri: string;
+  app_state: string | null;
+  code_challenge: string | null;
+  saml_request_id: string | null;
+  oidc_secrets_sealed: string | null;
+  trace_id: string;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
+}
+
+export interface SsoProfileTable {
+  id: string;
+  environment_id: string;
+  connection_id: string;
+  organization_id: string | null;
+  data: string;
+  created_at: string;
+}
+
+export interface SsoCodeTable {
+  id: string;
+  environment_id: string;
+  code_hash: string;
+  profile_id: string;
+  redirect_uri: string;
+  code_challenge: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface SsoProfileTokenTable {
+  token_hash: string;
+  environment_id: string;
+  profile_id: string;
+  expires_at: string;
+}
+
+export interface SsoTraceTable {
+  id: string;
+  environment_id: string;
+  connection_id: string;
+  organization_id: string | null;
+  protocol: string;
+  initiated_by: string;
+  outcome: string;
+  error_code: string | null;
+  error_message: string | null;
+  fix: string | null;
+  email: string | null;
+  steps: string;
+  decoded: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
   environments: EnvironmentTable;
   api_keys: ApiKeyTable;
@@ -264,4 +353,10 @@ export interface Database {
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
+  connections: ConnectionTable;
+  sso_flows: SsoFlowTable;
+  sso_profiles: SsoProfileTable;
+  sso_codes: SsoCodeTable;
+  sso_profile_tokens: SsoProfileTokenTable;
+  sso_traces: SsoTraceTable;
 }

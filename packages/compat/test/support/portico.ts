@@ -15,7 +15,9 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function startPortico(opts: { env?: Record<string, string> } = {}): Promise<Running> {
+export async function startPortico(
+  opts: { env?: Record<string, string>; testIdp?: boolean } = {},
+): Promise<Running> {
   const port = await freePort();
   const redirectUri = 'http://localhost:3000/callback';
   const h = await createHarness({
@@ -23,6 +25,10 @@ export async function startPortico(opts: { env?: Record<string, string> } = {}):
     publicUrl: `http://127.0.0.1:${port}`,
     env: { PORTICO_REDIRECT_URIS: redirectUri, ...opts.env },
   });
+  if (opts.testIdp) {
+    const { ensureTestOrganization } = await import('../../../../apps/server/src/features/sso/test-idp.tsx');
+    await ensureTestOrganization(h.portico.deps, h.environmentId);
+  }
   const recorded: Recorded[] = [];
   const server = await listen(h, port, async (req, env) => {
     const res = await h.portico.app.fetch(req, env);

@@ -17,6 +17,9 @@ import type { TokenSurface } from '../../surfaces/token.ts';
 import type { KeyStore } from '../sessions/keys.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { SessionWire } from '../sessions/wire.ts';
+import type { ConnectionService } from '../sso/connections.ts';
+import { resolveConnection } from '../sso/routes.tsx';
+import type { SsoService } from '../sso/service.ts';
 import { UserWire } from '../users/wire.ts';
 import { MessagePage, SignInPage, SignUpPage, STYLES } from './pages.tsx';
 import type { AuthKitService } from './service.ts';
@@ -78,6 +81,7 @@ export function authkitRoutes(
   authkit: AuthKitService,
   sessions: SessionService,
   keys: KeyStore,
+  sso: { connections: ConnectionService; sso: SsoService },
 ) {
   const page = (c: Context, status: number, node: unknown, formTargets: string[] = []) => {
     pageHeaders(c, formTargets);
@@ -161,28 +165,34 @@ export function authkitRoutes(
     const provider = one('provider');
     const organizationId = one('organization_id');
     const connectionId = one('connection_id');
-    if (organizationId || connectionId) {
-      if (organizationId) {
-        const org = await deps.db
-          .selectFrom('organizations')
-          .select('id')
-          .where('environment_id', '=', env.id)
-          .where('id', '=', organizationId)
-          .executeTakeFirst();
-        if (!org)
-          return back(
-            'organization_invalid',
-            `Organization '${organizationId}' does not exist in this environment.`,
-          );
-        return back(
-          'sso_not_available',
-          `Organization '${organizationId}' has no active SSO connection: enterprise SSO is not yet available on this Portico server. Use provider=authkit.`,
-        );
+    // Enterprise SSO: an organization, a connection, or a domain hint routes to the IdP.
+    const domainHint = one('domain_hint');
+    const loginHint = one('login_hint');
+    const hintedDomain = domainHint ?? (loginHint?.includes('@') ? loginHint.split('@')[1] : undefined);
+    const ssoByDomain =
+      !organizationId && !connectionId && hintedDomain
+        ? await sso.connections.activeForDomain(env.id, hintedDomain)
+        : undefined;
+    if (organizationId || connectionId || ssoByDomain) {
+      try {
+        const conn =
+          ssoByDomain ??
+          (await resolveConnection(deps, sso.connections, env.id, {
+            connection: connectionId,
+            organization: organizationId,
+          }));
+        const url = await sso.sso.start(conn, {
+          kind: 'authkit',
+          redirectUri,
+          appState: state,
+          codeChallenge: challenge,
+          loginHint,
+        });
+        return c.redirect(url, 302);
+      } catch (err) {
+        if (err instanceof AppError) return back(err.code, err.message);
+        throw err;
       }
-      return back(
-        'invalid_connection',
-        `Connection '${connectionId}' does not exist: enterprise SSO is not yet available on this Portico server. Use provider=authkit.`,
-      );
     }
     if (!provider)
       return back('invalid_request', 'One of provider, organization_id or connection_id is required.');
@@ -276,6 +286,20 @@ export function authkitRoutes(
         );
       if (!checkCsrf(c, deps, req.id, form.csrf)) {
         return again(403, 'Your session on this page expired. Please submit the form again.');
+      }
+      if (email.includes('@') && screen === 'sign-in') {
+        // An email whose domain belongs to an organization with SSO goes straight to its IdP.
+        const conn = await sso.connections.activeForDomain(req.environment_id, email.split('@')[1]!);
+        if (conn) {
+          const url = await sso.sso.start(conn, {
+            kind: 'authkit',
+            redirectUri: req.redirect_uri,
+            appState: req.state,
+            codeChallenge: req.code_challenge,
+            loginHint: email,
+          });
+          return c.redirect(url, 302);
+        }
       }
       if (!email || !str('password')) return again(400, 'Enter your email and password.');
       if (!z.string().email().safeParse(email).success)

@@ -1,0 +1,326 @@
+/**
+ * SSO connections: WorkOS's read/delete API plus Portico's management API (WorkOS creates
+ * connections only in its dashboard). SAML connections come from IdP metadata XML or from fields
+ * (entity id, SSO URL, certificates — several, for rotation); OIDC connections from a discovery
+ * URL with client id and secret (sealed with the master key). A connection is active only when
+ * its set-up is complete; activation changes write connection.activated / .deactivated.
+ */
+import { certificateFingerprint, parseIdpMetadata, type SamlError } from '@portico/saml';
+import type { z } from 'zod';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
+import { type Pagination, paginate } from '../../platform/http.ts';
+import type { ConnectionTable } from '../../platform/schema.ts';
+import { appendEvent, type EventContext } from '../events/outbox.ts';
+import { organizationRepo } from '../organizations/repo.ts';
+import {
+  type ConnectionWire,
+  type CreateConnectionBody,
+  connectionToWire,
+  OIDC_TYPES,
+  type UpdateConnectionBody,
+} from './wire.ts';
+
+export function spValues(publicUrl: string, c: Pick<ConnectionTable, 'id'>) {
+  return {
+    sp_entity_id: `${publicUrl}/sso/saml/${c.id}`,
+    acs_url: `${publicUrl}/sso/saml/${c.id}/acs`,
+    metadata_url: `${publicUrl}/sso/saml/${c.id}/metadata`,
+    oidc_redirect_uri: `${publicUrl}/sso/oidc/${c.id}/callback`,
+  };
+}
+
+export function stripPem(cert: string) {
+  return cert.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+}
+
+function missingSetup(c: ConnectionTable): string | null {
+  if (c.protocol === 'saml') {
+    if (!c.saml_idp_entity_id) return 'the IdP entity id (Issuer) is missing';
+    if (!c.saml_idp_sso_url) return 'the IdP single sign-on URL is missing';
+    if ((JSON.parse(c.saml_idp_certificates) as string[]).length === 0)
+      return 'no IdP signing certificate was uploaded';
+    return null;
+  }
+  if (!c.oidc_discovery_url || !c.oidc_client_id || !c.oidc_client_secret_sealed)
+    return 'the discovery URL, client id or client secret is missing';
+  return null;
+}
+
+export class ConnectionService {
+  constructor(private deps: Deps) {}
+
+  async row(env: string, id: string) {
+    const c = await this.deps.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!c) throw notFound('Connection', id);
+    return c;
+  }
+
+  async wire(c: ConnectionTable): Promise<ConnectionWire> {
+    const domains = c.organization_id
+      ? ((await organizationRepo.domainsFor(this.deps.db, c.environment_id, [c.organization_id])).get(
+          c.organization_id,
+        ) ?? [])
+      : [];
+    return connectionToWire(c, domains);
+  }
+
+  /** The set-up view: WorkOS's Connection plus the values the IdP needs and what is configured. */
+  async details(c: ConnectionTable) {
+    const sp = spValues(this.deps.config.publicUrl, c);
+    const base = await this.wire(c);
+    return {
+      ...base,
+      attribute_map: JSON.parse(c.attribute_map) as Record<string, string>,
+      setup_problem: missingSetup(c),
+      ...(c.protocol === 'saml'
+        ? {
+            saml: {
+              sp_entity_id: sp.sp_entity_id,
+              acs_url: sp.acs_url,
+              metadata_url: sp.metadata_url,
+              idp_entity_id: c.saml_idp_entity_id,
+              idp_sso_url: c.saml_idp_sso_url,
+              certificates: (JSON.parse(c.saml_idp_certificates) as string[]).map((der) => ({
+                fingerprint_sha256: certificateFingerprint(der),
+              })),
+              allow_idp_initiated: c.saml_allow_idp_initiated === 1,
+              sign_requests: c.saml_sign_requests === 1,
+            },
+          }
+        : {
+            oidc: {
+              discovery_url: c.oidc_discovery_url,
+              client_id: c.oidc_client_id,
+              redirect_uri: sp.oidc_redirect_uri,
+            },
+          }),
+    };
+  }
+
+  async list(
+    env: string,
+    p: Pagination,
+    f: { organizationId?: string; connectionType?: string; domain?: string },
+  ) {
+    let qb = this.deps.db.selectFrom('connections').selectAll().where('environment_id', '=', env);
+    if (f.organizationId) qb = qb.where('organization_id', '=', f.organizationId);
+    if (f.connectionType) qb = qb.where('connection_type', '=', f.connectionType);
+    if (f.domain) {
+      const domain = f.domain.toLowerCase();
+      qb = qb.where('organization_id', 'in', (sub) =>
+        sub
+          .selectFrom('organization_domains')
+          .select('organization_id')
+          .where('environment_id', '=', env)
+          .where('domain', '=', domain),
+      );
+    }
+    const page = await paginate(qb, 'id', p);
+    return { data: await Promise.all(page.rows.map((c) => this.wire(c))), list_metadata: page.list_metadata };
+  }
+
+  private applySaml(c: ConnectionTable, saml: NonNullable<z.output<typeof CreateConnectionBody>['saml']>) {
+    if (saml.idp_metadata_xml) {
+      let meta: ReturnType<typeof parseIdpMetadata>;
+      try {
+        meta = parseIdpMetadata(saml.idp_metadata_xml);
+      } catch (err) {
+        const e = err as SamlError;
+        throw new AppError('invalid_idp_metadata', {
+          message: `The IdP metadata could not be used: ${e.message}`,
+          extra: { fix: e.fix },
+        });
+      }
+      c.saml_idp_entity_id = meta.entityId;
+      c.saml_idp_sso_url = meta.ssoRedirectUrl ?? meta.ssoPostUrl;
+      c.saml_idp_certificates = JSON.stringify(meta.certificates);
+    }
+    if (saml.idp_entity_id) c.saml_idp_entity_id = saml.idp_entity_id;
+    if (saml.idp_sso_url) c.saml_idp_sso_url = saml.idp_sso_url;
+    if (saml.idp_certificates) {
+      const ders = saml.idp_certificates.map(stripPem);
+      for (const der of ders) {
+        try {
+          certificateFingerprint(der);
+        } catch {
+          throw new AppError('invalid_certificate', {
+            message:
+              'An IdP certificate is not a valid X.509 certificate. Paste the PEM block (BEGIN CERTIFICATE … END CERTIFICATE).',
+          });
+        }
+      }
+      c.saml_idp_certificates = JSON.stringify(ders);
+    }
+    if (saml.allow_idp_initiated !== undefined) c.saml_allow_idp_initiated = saml.allow_idp_initiated ? 1 : 0;
+    if (saml.sign_requests !== undefined) c.saml_sign_requests = saml.sign_requests ? 1 : 0;
+  }
+
+  private checkActivation(c: ConnectionTable, requested: string | undefined) {
+    const problem = missingSetup(c);
+    if (requested === 'active' && problem) {
+      throw new AppError('connection_incomplete', {
+        message: `The connection cannot be activated: ${problem}. Complete the set-up first.`,
+      });
+    }
+    if (requested) return requested;
+    return problem ? 'draft' : 'active';
+  }
+
+  async create(env: string, body: z.output<typeof CreateConnectionBody>, ctx: EventContext) {
+    const { deps } = this;
+    const protocol = (OIDC_TYPES as readonly string[]).includes(body.connection_type) ? 'oidc' : 'saml';
+    if (protocol === 'saml' && body.oidc)
+      throw new AppError('invalid_request_parameters', {
+        message: `${body.connection_type} is a SAML connection: send \`saml\`, not \`oidc\`.`,
+      });
+    if (protocol === 'oidc' && body.saml)
+      throw new AppError('invalid_request_parameters', {
+        message: `${body.connection_type} is an OIDC connection: send \`oidc\`, not \`saml\`.`,
+      });
+    if (body.organization_id && !(await organizationRepo.get(deps.db, env, body.organization_id)))
+      throw notFound('Organization', body.organization_id);
+    const now = deps.clock.now().toISOString();
+    const c: ConnectionTable = {
+      id: deps.ids.next('conn'),
+      environment_id: env,
+      organization_id: body.organization_id ?? null,
+      name: body.name,
+      connection_type: body.connection_type,
+      protocol,
+      state: 'draft',
+      saml_idp_entity_id: null,
+      saml_idp_sso_url: null,
+      saml_idp_certificates: '[]',
+      saml_idp_metadata_url: null,
+      saml_metadata_refreshed_at: null,
+      saml_allow_idp_initiated: 0,
+      saml_sign_requests: 0,
+      oidc_discovery_url: body.oidc?.discovery_url ?? null,
+      oidc_client_id: body.oidc?.client_id ?? null,
+      oidc_client_secret_sealed: body.oidc ? deps.secrets.seal(body.oidc.client_secret) : null,
+      attribute_map: JSON.stringify(body.attribute_map ?? {}),
+      test_idp_key_sealed: null,
+      created_at: now,
+      updated_at: now,
+    };
+    if (body.saml) this.applySaml(c, body.saml);
+    c.state = this.checkActivation(c, body.state);
+    await deps.db.transaction().execute(async (tx) => {
+      await tx.insertInto('connections').values(c).execute();
+      if (c.state === 'active') {
+        await appendEvent(tx, deps, {
+          environmentId: env,
+          event: 'connection.activated',
+          data: await this.eventData(c),
+          organizationId: c.organization_id,
+          context: ctx,
+        });
+      }
+    });
+    return this.details(c);
+  }
+
+  async insertRaw(c: ConnectionTable) {
+    await this.deps.db.insertInto('connections').values(c).execute();
+  }
+
+  private async eventData(c: ConnectionTable) {
+    const w = await this.wire(c);
+    return { ...w, external_key: c.id };
+  }
+
+  async update(env: string, id: string, body: z.output<typeof UpdateConnectionBody>, ctx: EventContext) {
+    const { deps } = this;
+    const before = await this.row(env, id);
+    const c: ConnectionTable = { ...before, updated_at: deps.clock.now().toISOString() };
+    if (body.name) c.name = body.name;
+    if (body.saml) {
+      if (c.protocol !== 'saml')
+        throw new AppError('invalid_request_parameters', {
+          message: 'This is an OIDC connection: send `oidc`, not `saml`.',
+        });
+      this.applySaml(c, body.saml);
+    }
+    if (body.oidc) {
+      if (c.protocol !== 'oidc')
+        throw new AppError('invalid_request_parameters', {
+          message: 'This is a SAML connection: send `saml`, not `oidc`.',
+        });
+      if (body.oidc.discovery_url) c.oidc_discovery_url = body.oidc.discovery_url;
+      if (body.oidc.client_id) c.oidc_client_id = body.oidc.client_id;
+      if (body.oidc.client_secret) c.oidc_client_secret_sealed = deps.secrets.seal(body.oidc.client_secret);
+    }
+    if (body.attribute_map)
+      c.attribute_map = JSON.stringify({ ...JSON.parse(c.attribute_map), ...body.attribute_map });
+    c.state = body.state
+      ? this.checkActivation(c, body.state)
+      : before.state === 'draft'
+        ? this.checkActivation(c, undefined)
+        : before.state;
+    await deps.db.transaction().execute(async (tx) => {
+      await tx.updateTable('connections').set(c).where('id', '=', id).execute();
+      if (before.state !== 'active' && c.state === 'active') {
+        await appendEvent(tx, deps, {
+          environmentId: env,
+          event: 'connection.activated',
+          data: await this.eventData(c),
+          organizationId: c.organization_id,
+          context: ctx,
+        });
+      } else if (before.state === 'active' && c.state !== 'active') {
+        await appendEvent(tx, deps, {
+          environmentId: env,
+          event: 'connection.deactivated',
+          data: await this.eventData(c),
+          organizationId: c.organization_id,
+          context: ctx,
+        });
+      }
+    });
+    return this.details(c);
+  }
+
+  async delete(env: string, id: string, ctx: EventContext) {
+    const c = await this.row(env, id);
+    const data = await this.eventData(c);
+    await this.deps.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('connections').where('id', '=', id).execute();
+      await appendEvent(tx, this.deps, {
+        environmentId: env,
+        event: 'connection.deleted',
+        data,
+        organizationId: c.organization_id,
+        context: ctx,
+      });
+    });
+  }
+
+  /** The active connection for an organization (the first active one if several). */
+  async activeForOrganization(env: string, organizationId: string) {
+    return this.deps.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('organization_id', '=', organizationId)
+      .where('state', '=', 'active')
+      .orderBy('id', 'asc')
+      .executeTakeFirst();
+  }
+
+  /** The active connection of the organization that owns an email's domain. */
+  async activeForDomain(env: string, domain: string) {
+    const org = await this.deps.db
+      .selectFrom('organization_domains')
+      .select('organization_id')
+      .where('environment_id', '=', env)
+      .where('domain', '=', domain.toLowerCase())
+      .executeTakeFirst();
+    return org ? this.activeForOrganization(env, org.organization_id) : undefined;
+  }
+}

@@ -1,0 +1,345 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * SSO endpoints: WorkOS's `/connections` read/delete and `/sso/authorize|token|profile`
+ * (reference §5.1), Portico's connection management API and tracer, and the SAML SP endpoints
+ * (metadata, ACS) and OIDC callback the IdPs talk to.
+ */
+import { buildSpMetadata } from '@portico/saml';
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { listOf, listSchema, paginationQuery, readQuery } from '../../platform/http.ts';
+import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
+import { pageHeaders } from '../../surfaces/hosted.ts';
+import { clientIp } from '../../surfaces/json-surface.ts';
+import type { TokenSurface } from '../../surfaces/token.ts';
+import { MessagePage } from '../authkit/pages.tsx';
+import type { AuthKitService } from '../authkit/service.ts';
+import { type ConnectionService, spValues } from './connections.ts';
+import { SsoFailure, type SsoService } from './service.ts';
+import { ConnectionWire, CreateConnectionBody, ProfileWire, UpdateConnectionBody } from './wire.ts';
+
+const idParam = z.object({ id: z.string().min(1) });
+
+export function ssoApiRoutes(api: ApiSurface, connections: ConnectionService, sso: SsoService) {
+  api.route({
+    method: 'get',
+    path: '/connections',
+    summary: 'List connections',
+    query: paginationQuery.extend({
+      organization_id: z.string().optional(),
+      connection_type: z.string().optional(),
+      domain: z.string().optional(),
+    }),
+    response: listSchema(ConnectionWire),
+    handler: async ({ env, query }) => {
+      const page = await connections.list(env.environmentId, query, {
+        organizationId: query.organization_id,
+        connectionType: query.connection_type,
+        domain: query.domain,
+      });
+      return listOf(page.data, page.list_metadata);
+    },
+  });
+  api.route({
+    method: 'get',
+    path: '/connections/:id',
+    summary: 'Get a connection',
+    params: idParam,
+    response: ConnectionWire,
+    handler: async ({ env, params }) => connections.wire(await connections.row(env.environmentId, params.id)),
+  });
+  api.route({
+    method: 'delete',
+    path: '/connections/:id',
+    summary: 'Delete a connection',
+    params: idParam,
+    handler: async ({ env, params, c }) => {
+      await connections.delete(env.environmentId, params.id, apiEventContext(env));
+      return c.body(null, 202);
+    },
+  });
+  api.route({
+    method: 'post',
+    path: '/connections',
+    summary: 'Create a SAML or OIDC connection (Portico)',
+    body: CreateConnectionBody,
+    status: 201,
+    handler: ({ env, body }) => connections.create(env.environmentId, body, apiEventContext(env)),
+  });
+  api.route({
+    method: 'patch',
+    path: '/connections/:id',
+    summary: 'Update or (de)activate a connection (Portico)',
+    params: idParam,
+    body: UpdateConnectionBody,
+    handler: ({ env, params, body }) =>
+      connections.update(env.environmentId, params.id, body, apiEventContext(env)),
+  });
+  api.route({
+    method: 'get',
+    path: '/connections/:id/setup',
+    summary: 'A connection’s set-up values: ACS URL, entity id, metadata URL, certificates (Portico)',
+    params: idParam,
+    handler: async ({ env, params }) =>
+      connections.details(await connections.row(env.environmentId, params.id)),
+  });
+  api.route({
+    method: 'get',
+    path: '/connections/:id/sso_traces',
+    summary: 'Recent SSO attempts with their steps and failure reasons (Portico)',
+    params: idParam,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+    handler: async ({ env, params, query }) => {
+      await connections.row(env.environmentId, params.id);
+      return { object: 'list', data: await sso.traces(env.environmentId, params.id, query.limit) };
+    },
+  });
+}
+
+export function ssoBrowserRoutes(
+  app: Hono,
+  deps: Deps,
+  tokenSurface: TokenSurface,
+  connections: ConnectionService,
+  sso: SsoService,
+  authkit: AuthKitService,
+) {
+  const page = (c: Context, status: number, title: string, message: string, hint?: string) => {
+    pageHeaders(c);
+    return c.html(String(<MessagePage title={title} message={message} hint={hint} />), status as 400);
+  };
+  const meta = (c: Context) => ({ ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null });
+
+  /** Sends an SSO failure back to the app when the flow is known, else explains it on a page. */
+  const failure = (c: Context, err: unknown) => {
+    if (!(err instanceof SsoFailure)) throw err;
+    if (err.flow) {
+      const url = new URL(err.flow.redirect_uri);
+      url.searchParams.set('error', err.code);
+      url.searchParams.set('error_description', `${err.message} ${err.fix}`);
+      if (err.flow.app_state !== null) url.searchParams.set('state', err.flow.app_state);
+      return c.redirect(url.toString(), 302);
+    }
+    return page(c, 400, 'Single sign-on failed', err.message, err.fix);
+  };
+
+  app.get('/sso/saml/:id/metadata', async (c) => {
+    const conn = await deps.db
+      .selectFrom('connections')
+      .select(['id', 'protocol'])
+      .where('id', '=', c.req.param('id'))
+      .executeTakeFirst();
+    if (!conn || conn.protocol !== 'saml')
+      return c.json({ code: 'entity_not_found', message: `No SAML connection '${c.req.param('id')}'.` }, 404);
+    const sp = spValues(deps.config.publicUrl, conn);
+    return c.body(
+      buildSpMetadata({ entityId: sp.sp_entity_id, acsUrl: sp.acs_url, wantAssertionsSigned: true }),
+      200,
+      {
+        'Content-Type': 'application/samlmetadata+xml; charset=utf-8',
+      },
+    );
+  });
+
+  app.post('/sso/saml/:id/acs', async (c) => {
+    let form: Record<string, unknown>;
+    try {
+      form = await c.req.parseBody();
+    } catch {
+      form = {};
+    }
+    const samlResponse = typeof form.SAMLResponse === 'string' ? form.SAMLResponse : '';
+    if (!samlResponse)
+      return page(
+        c,
+        400,
+        'Single sign-on failed',
+        'The IdP posted no SAMLResponse to the ACS URL.',
+        'Configure the IdP to use the HTTP-POST binding for this ACS URL.',
+      );
+    try {
+      const target = await sso.acs(
+        c.req.param('id'),
+        samlResponse,
+        typeof form.RelayState === 'string' ? form.RelayState : null,
+        meta(c),
+      );
+      return c.redirect(target, 302);
+    } catch (err) {
+      return failure(c, err);
+    }
+  });
+
+  app.get('/sso/oidc/:id/callback', async (c) => {
+    try {
+      const target = await sso.oidcCallback(c.req.param('id'), new URL(c.req.url), meta(c));
+      return c.redirect(target, 302);
+    } catch (err) {
+      return failure(c, err);
+    }
+  });
+
+  // ── the SSO API ──────────────────────────────────────────────────────────
+  app.get('/sso/authorize', async (c) => {
+    const q = readQuery(c);
+    const one = (k: string) => {
+      const v = q[k];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const clientId = one('client_id');
+    const redirectUri = one('redirect_uri');
+    if (!clientId)
+      return page(
+        c,
+        400,
+        'Sign-in link is incomplete',
+        'The client_id parameter is missing.',
+        'sso.getAuthorizationUrl does not fill clientId from the constructor: pass clientId explicitly.',
+      );
+    const env = await authkit.environmentByClientId(clientId);
+    if (!env)
+      return page(c, 400, 'Unknown application', `No Portico environment has the client id '${clientId}'.`);
+    if (!redirectUri || !(await authkit.isRedirectAllowed(env.id, redirectUri))) {
+      return page(
+        c,
+        400,
+        'Redirect URI not allowed',
+        `The redirect_uri '${redirectUri ?? ''}' is not on this environment’s allow-list.`,
+        'Add it with `portico redirect-uris add <uri>` or PORTICO_REDIRECT_URIS.',
+      );
+    }
+    const state = one('state') ?? null;
+    const back = (error: string, description: string) => {
+      const url = new URL(redirectUri);
+      url.searchParams.set('error', error);
+      url.searchParams.set('error_description', description);
+      if (state !== null) url.searchParams.set('state', state);
+      return c.redirect(url.toString(), 302);
+    };
+    try {
+      const conn = await resolveConnection(deps, connections, env.id, {
+        connection: one('connection'),
+        organization: one('organization'),
+        domain: one('domain_hint') ?? one('domain'),
+        loginHint: one('login_hint'),
+        provider: one('provider'),
+      });
+      const url = await sso.start(conn, {
+        kind: 'sso_api',
+        redirectUri,
+        appState: state,
+        codeChallenge: one('code_challenge') ?? null,
+        loginHint: one('login_hint'),
+      });
+      return c.redirect(url, 302);
+    } catch (err) {
+      if (err instanceof AppError) return back(err.code, err.message);
+      throw err;
+    }
+  });
+
+  tokenSurface.route({
+    method: 'post',
+    path: '/sso/token',
+    summary: 'Exchange an SSO code for the profile (form-encoded)',
+    acceptsForm: true,
+    sealReplay: true,
+    body: z
+      .object({
+        grant_type: z.string(),
+        code: z.string().min(1).max(512),
+        code_verifier: z.string().optional(),
+      })
+      .passthrough(),
+    response: z.object({
+      token_type: z.literal('Bearer'),
+      access_token: z.string(),
+      expires_in: z.number(),
+      profile: ProfileWire,
+    }),
+    handler: async ({ env, body }) => {
+      if (body.grant_type !== 'authorization_code') {
+        throw new AppError('unsupported_grant_type', {
+          message: `grant_type must be authorization_code for /sso/token, not '${body.grant_type}'.`,
+        });
+      }
+      return sso.exchange(env.id, body.code, body.code_verifier, env.confidential);
+    },
+  });
+
+  app.get('/sso/profile', async (c) => {
+    const t = bearer(c);
+    const profile = t ? await sso.profileForToken(t) : null;
+    if (!profile)
+      return c.json(
+        {
+          error: 'Unauthorized',
+          message: 'The profile access token is missing, invalid or expired (they last 10 minutes).',
+        },
+        401,
+      );
+    return c.json(profile, 200);
+  });
+}
+
+/** Routing (issue item 4): connection id, organization, then domain (hint or login hint). */
+export async function resolveConnection(
+  deps: Deps,
+  connections: ConnectionService,
+  env: string,
+  r: { connection?: string; organization?: string; domain?: string; loginHint?: string; provider?: string },
+) {
+  if (r.connection) {
+    const conn = await deps.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('id', '=', r.connection)
+      .executeTakeFirst();
+    if (!conn)
+      throw new AppError('invalid_connection', {
+        message: `Connection '${r.connection}' does not exist in this environment.`,
+      });
+    if (conn.state !== 'active')
+      throw new AppError('invalid_connection', {
+        message: `Connection '${r.connection}' is ${conn.state}; activate it first.`,
+      });
+    return conn;
+  }
+  if (r.organization) {
+    const org = await deps.db
+      .selectFrom('organizations')
+      .select('id')
+      .where('environment_id', '=', env)
+      .where('id', '=', r.organization)
+      .executeTakeFirst();
+    if (!org)
+      throw new AppError('organization_invalid', {
+        message: `Organization '${r.organization}' does not exist in this environment.`,
+      });
+    const conn = await connections.activeForOrganization(env, org.id);
+    if (!conn)
+      throw new AppError('organization_invalid', {
+        message: `Organization '${r.organization}' has no active SSO connection. Set one up (Admin Portal or POST /connections).`,
+      });
+    return conn;
+  }
+  const domain = r.domain ?? (r.loginHint?.includes('@') ? r.loginHint.split('@')[1] : undefined);
+  if (domain) {
+    const conn = await connections.activeForDomain(env, domain);
+    if (!conn)
+      throw new AppError('invalid_connection', {
+        message: `No organization with an active SSO connection owns the domain '${domain}'.`,
+      });
+    return conn;
+  }
+  if (r.provider)
+    throw new AppError('invalid_request', {
+      message: `provider '${r.provider}' is not configured on this Portico server.`,
+    });
+  throw new AppError('invalid_request', {
+    message: 'Pass connection, organization, domain_hint or login_hint to choose the SSO connection.',
+  });
+}

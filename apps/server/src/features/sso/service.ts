@@ -1,0 +1,762 @@
+/**
+ * SSO sign-in flows (reference §5.1; issue 4 items 2–5, 7).
+ *
+ * A flow starts at `/sso/authorize` (the SSO API) or `/user_management/authorize` (AuthKit) and is
+ * stored server-side under an unguessable id that travels as the SAML RelayState (and the
+ * AuthnRequest ID) or the OIDC `state`, so the IdP's cross-site return needs no cookie. Flows are
+ * consumed with one atomic UPDATE: a replayed response is refused. Every attempt — successful or
+ * not — becomes an `sso_traces` row with its steps, the decoded assertion or claims (secrets
+ * redacted) and, on failure, a precise reason and fix.
+ */
+import { inflateRawSync } from 'node:zlib';
+import { buildAuthnRequestUrl, SamlError, validateSamlResponse } from '@portico/saml';
+import { constantTimeEqual, sha256 } from '../../platform/crypto.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { token } from '../../platform/random.ts';
+import type { ConnectionTable, SsoFlowTable, UserTable } from '../../platform/schema.ts';
+import { CODE_TTL_MS } from '../authkit/service.ts';
+import { appendEvent } from '../events/outbox.ts';
+import type { RoleService } from '../roles/service.ts';
+import { spValues } from './connections.ts';
+import { type AttributeMap, type MappedProfile, mapSamlAttributes } from './mapping.ts';
+import {
+  newFlowSecrets,
+  OidcError,
+  type OidcFlowSecrets,
+  authorizationUrl as oidcAuthorizationUrl,
+  completeCallback as oidcComplete,
+} from './oidc.ts';
+import type { ProfileWire } from './wire.ts';
+
+const FLOW_TTL_MS = 15 * 60 * 1000;
+const PROFILE_TOKEN_TTL_S = 600;
+
+export interface TraceStep {
+  step: string;
+  ok: boolean;
+  detail?: string;
+}
+
+/** A failure that knows how to explain itself to whoever must fix it. */
+export class SsoFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fix: string,
+    readonly flow: SsoFlowTable | null,
+    readonly traceId: string | null,
+  ) {
+    super(message);
+  }
+}
+
+export interface StartInput {
+  kind: 'sso_api' | 'authkit';
+  redirectUri: string;
+  appState: string | null;
+  codeChallenge: string | null;
+  loginHint?: string | null;
+}
+
+export class SsoService {
+  constructor(
+    private deps: Deps,
+    private roles: RoleService,
+  ) {}
+
+  private async newTrace(c: ConnectionTable, initiatedBy: 'sp' | 'idp', steps: TraceStep[]) {
+    const id = this.deps.ids.next('sso_trace');
+    await this.deps.db
+      .insertInto('sso_traces')
+      .values({
+        id,
+        environment_id: c.environment_id,
+        connection_id: c.id,
+        organization_id: c.organization_id,
+        protocol: c.protocol,
+        initiated_by: initiatedBy,
+        outcome: 'pending',
+        error_code: null,
+        error_message: null,
+        fix: null,
+        email: null,
+        steps: JSON.stringify(steps),
+        decoded: null,
+        started_at: this.deps.clock.now().toISOString(),
+        finished_at: null,
+      })
+      .execute();
+    return id;
+  }
+
+  private async finishTrace(
+    id: string,
+    r: {
+      outcome: 'succeeded' | 'failed';
+      steps: TraceStep[];
+      decoded?: unknown;
+      email?: string | null;
+      code?: string;
+      message?: string;
+      fix?: string;
+    },
+  ) {
+    const prev = await this.deps.db
+      .selectFrom('sso_traces')
+      .select('steps')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    const steps = [...(prev ? (JSON.parse(prev.steps) as TraceStep[]) : []), ...r.steps];
+    await this.deps.db
+      .updateTable('sso_traces')
+      .set({
+        outcome: r.outcome,
+        steps: JSON.stringify(steps),
+        decoded: r.decoded === undefined ? null : JSON.stringify(r.decoded),
+        email: r.email ?? null,
+        error_code: r.code ?? null,
+        error_message: r.message ?? null,
+        fix: r.fix ?? null,
+        finished_at: this.deps.clock.now().toISOString(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Starts a sign-in at the connection's IdP; returns the URL to send the browser to. */
+  async start(c: ConnectionTable, input: StartInput): Promise<string> {
+    const { deps } = this;
+    if (c.state !== 'active') {
+      throw new AppError('connection_inactive', {
+        message: `Connection ${c.id} is ${c.state}: activate it (complete its set-up) before signing in with it.`,
+      });
+    }
+    const now = deps.clock.now();
+    const flowId = token(deps.random, 24);
+    const steps: TraceStep[] = [
+      {
+        step: 'flow_started',
+        ok: true,
+        detail: `${input.kind === 'authkit' ? 'AuthKit' : 'SSO API'} sign-in, SP-initiated`,
+      },
+    ];
+    const traceId = await this.newTrace(c, 'sp', steps);
+    let url: string;
+    let samlRequestId: string | null = null;
+    let oidcSecrets: string | null = null;
+    const sp = spValues(deps.config.publicUrl, c);
+    if (c.protocol === 'saml') {
+      samlRequestId = `_${flowId}`;
+      url = buildAuthnRequestUrl({
+        id: samlRequestId,
+        issueInstant: now,
+        spEntityId: sp.sp_entity_id,
+        acsUrl: sp.acs_url,
+        idpSsoUrl: c.saml_idp_sso_url!,
+        relayState: flowId,
+      });
+    } else {
+      const secrets: OidcFlowSecrets = { ...newFlowSecrets((n) => deps.random.bytes(n)), state: flowId };
+      oidcSecrets = deps.secrets.seal(JSON.stringify(secrets));
+      url = await oidcAuthorizationUrl(this.oidcConfig(c), {
+        redirectUri: sp.oidc_redirect_uri,
+        secrets,
+        loginHint: input.loginHint ?? undefined,
+      });
+    }
+    await deps.db
+      .insertInto('sso_flows')
+      .values({
+        id: flowId,
+        environment_id: c.environment_id,
+        connection_id: c.id,
+        kind: input.kind,
+        redirect_uri: input.redirectUri,
+        app_state: input.appState,
+        code_challenge: input.codeChallenge,
+        saml_request_id: samlRequestId,
+        oidc_secrets_sealed: oidcSecrets,
+        trace_id: traceId,
+        created_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + FLOW_TTL_MS).toISOString(),
+        consumed_at: null,
+      })
+      .execute();
+    return url;
+  }
+
+  private oidcConfig(c: ConnectionTable) {
+    return {
+      discoveryUrl: c.oidc_discovery_url!,
+      clientId: c.oidc_client_id!,
+      clientSecret: this.deps.secrets.open(c.oidc_client_secret_sealed!),
+      allowInsecureHttp: !this.deps.config.production,
+    };
+  }
+
+  private async connection(id: string) {
+    const c = await this.deps.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!c)
+      throw new SsoFailure(
+        'connection_not_found',
+        `No connection ${id} exists.`,
+        'Check the ACS URL configured in the IdP.',
+        null,
+        null,
+      );
+    return c;
+  }
+
+  /** Consumes a flow exactly once (the single-use InResponseTo / state check). */
+  private async consume(flow: SsoFlowTable) {
+    const r = await this.deps.db
+      .updateTable('sso_flows')
+      .set({ consumed_at: this.deps.clock.now().toISOString() })
+      .where('id', '=', flow.id)
+      .where('consumed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  private async flowById(id: string | null | undefined) {
+    if (!id) return null;
+    return (
+      (await this.deps.db.selectFrom('sso_flows').selectAll().where('id', '=', id).executeTakeFirst()) ?? null
+    );
+  }
+
+  /** The SAML ACS: validate, map, and finish. Returns where to send the browser. */
+  async acs(
+    connectionId: string,
+    samlResponseB64: string,
+    relayState: string | null,
+    meta: { ip: string | null; userAgent: string | null },
+  ) {
+    const { deps } = this;
+    const c = await this.connection(connectionId);
+    let xml: string;
+    try {
+      xml = Buffer.from(samlResponseB64, 'base64').toString('utf8');
+    } catch {
+      xml = '';
+    }
+    const inResponseTo =
+      /<(?:\w+:)?Response\b[^>]*\sInResponseTo="([^"]+)"/.exec(xml.slice(0, 4000))?.[1] ?? null;
+    let flow = await this.flowById(relayState);
+    if (!flow && inResponseTo?.startsWith('_')) flow = await this.flowById(inResponseTo.slice(1));
+    if (flow && flow.connection_id !== c.id) flow = null;
+    const traceId =
+      flow?.trace_id ??
+      (await this.newTrace(c, 'idp', [
+        { step: 'flow_started', ok: true, detail: 'IdP-initiated (no matching AuthnRequest)' },
+      ]));
+    const steps: TraceStep[] = [
+      { step: 'response_received', ok: true, detail: `${xml.length} bytes at the ACS` },
+    ];
+    const sp = spValues(deps.config.publicUrl, c);
+    try {
+      if (c.state !== 'active')
+        throw new SsoFailure(
+          'connection_inactive',
+          `Connection ${c.id} is ${c.state}.`,
+          'Activate the connection before signing in with it.',
+          flow,
+          traceId,
+        );
+      if (flow && flow.expires_at <= deps.clock.now().toISOString()) {
+        throw new SsoFailure(
+          'sso_flow_expired',
+          'The sign-in took longer than 15 minutes.',
+          'Start the sign-in again from the application.',
+          flow,
+          traceId,
+        );
+      }
+      let result: ReturnType<typeof validateSamlResponse>;
+      try {
+        result = validateSamlResponse({
+          xml,
+          now: deps.clock.now(),
+          skewMs: 120_000,
+          idpCertificates: JSON.parse(c.saml_idp_certificates) as string[],
+          idpEntityId: c.saml_idp_entity_id!,
+          spEntityId: sp.sp_entity_id,
+          acsUrl: sp.acs_url,
+          expectedInResponseTo: flow?.saml_request_id ?? null,
+          allowIdpInitiated: c.saml_allow_idp_initiated === 1,
+        });
+      } catch (err) {
+        if (!(err instanceof SamlError)) throw err;
+        steps.push(...(((err.details?.steps as TraceStep[]) ?? []) as TraceStep[]));
+        throw new SsoFailure(err.code, err.message, err.fix, flow, traceId);
+      }
+      steps.push(...result.steps);
+      if (flow && !(await this.consume(flow))) {
+        throw new SsoFailure(
+          'saml_in_response_to_replayed',
+          `This SAML response (InResponseTo ${flow.saml_request_id}) was already used.`,
+          'A response can be used once. Start the sign-in again; if this keeps happening, something is replaying responses.',
+          flow,
+          traceId,
+        );
+      }
+      const a = result.assertion;
+      const mapped = mapSamlAttributes(
+        a.nameId,
+        a.nameIdFormat,
+        a.attributes,
+        JSON.parse(c.attribute_map) as AttributeMap,
+      );
+      const decoded = {
+        issuer: a.issuer,
+        name_id: a.nameId,
+        name_id_format: a.nameIdFormat,
+        session_index: a.sessionIndex,
+        attributes: a.attributes,
+        signed: a.signed,
+        certificate_sha256: a.certificateFingerprint,
+      };
+      return await this.finish(c, flow, traceId, mapped, steps, decoded, relayState, meta);
+    } catch (err) {
+      if (err instanceof SsoFailure) await this.fail(c, err, steps, meta);
+      throw err;
+    }
+  }
+
+  /** The OIDC callback. */
+  async oidcCallback(
+    connectionId: string,
+    callbackUrl: URL,
+    meta: { ip: string | null; userAgent: string | null },
+  ) {
+    const c = await this.connection(connectionId);
+    const flow = await this.flowById(callbackUrl.searchParams.get('state'));
+    if (!flow || flow.connection_id !== c.id || !flow.oidc_secrets_sealed) {
+      throw new SsoFailure(
+        'oidc_state_mismatch',
+        'The callback does not belong to a sign-in Portico started (unknown or missing state).',
+        'Start the sign-in again from the application; do not reuse or bookmark the IdP page.',
+        null,
+        null,
+      );
+    }
+    const steps: TraceStep[] = [];
+    try {
+      if (!(await this.consume(flow))) {
+        throw new SsoFailure(
+          'oidc_state_replayed',
+          'This sign-in callback was already used.',
+          'Start the sign-in again.',
+          flow,
+          flow.trace_id,
+        );
+      }
+      const secrets = JSON.parse(this.deps.secrets.open(flow.oidc_secrets_sealed)) as OidcFlowSecrets;
+      let result: Awaited<ReturnType<typeof oidcComplete>>;
+      try {
+        result = await oidcComplete(this.oidcConfig(c), {
+          callbackUrl,
+          redirectUri: spValues(this.deps.config.publicUrl, c).oidc_redirect_uri,
+          secrets,
+          now: this.deps.clock.now(),
+        });
+      } catch (err) {
+        if (!(err instanceof OidcError)) throw err;
+        steps.push(...(((err.details?.steps as TraceStep[]) ?? []) as TraceStep[]));
+        throw new SsoFailure(err.code, err.message, err.fix, flow, flow.trace_id);
+      }
+      steps.push(...result.steps);
+      const p = result.profile;
+      const mapped: MappedProfile = {
+        idpId: p.idpId,
+        email: p.email?.toLowerCase() ?? null,
+        firstName: p.firstName,
+        lastName: p.lastName,
+        groups: p.groups,
+        customAttributes: {},
+        rawAttributes: p.raw,
+      };
+      return await this.finish(c, flow, flow.trace_id, mapped, steps, { claims: p.raw }, null, meta);
+    } catch (err) {
+      if (err instanceof SsoFailure) await this.fail(c, err, steps, meta);
+      throw err;
+    }
+  }
+
+  private async fail(
+    c: ConnectionTable,
+    err: SsoFailure,
+    steps: TraceStep[],
+    meta: { ip: string | null; userAgent: string | null },
+  ) {
+    steps.push({ step: 'failed', ok: false, detail: `${err.code}: ${err.message}` });
+    if (err.traceId)
+      await this.finishTrace(err.traceId, {
+        outcome: 'failed',
+        steps,
+        code: err.code,
+        message: err.message,
+        fix: err.fix,
+      });
+    await appendEvent(this.deps.db, this.deps, {
+      environmentId: c.environment_id,
+      event: 'authentication.sso_failed',
+      organizationId: c.organization_id,
+      data: {
+        type: 'sso',
+        status: 'failed',
+        user_id: null,
+        email: null,
+        ip_address: meta.ip,
+        user_agent: meta.userAgent,
+        error: { code: err.code, message: err.message },
+        sso: { organization_id: c.organization_id, connection_id: c.id, session_id: null },
+      },
+    });
+  }
+
+  /** After a validated assertion or callback: domain policy, then a code for the app. */
+  private async finish(
+    c: ConnectionTable,
+    flow: SsoFlowTable | null,
+    traceId: string,
+    mapped: MappedProfile,
+    steps: TraceStep[],
+    decoded: unknown,
+    relayState: string | null,
+    meta: { ip: string | null; userAgent: string | null },
+  ): Promise<string> {
+    const { deps } = this;
+    if (!mapped.email) {
+      throw new SsoFailure(
+        'profile_email_missing',
+        'The IdP did not send an email address (no email attribute, and the NameID is not an email).',
+        'Map an email attribute in the IdP (for example `email`), or set the connection’s attribute_map.email to the attribute that holds it.',
+        flow,
+        traceId,
+      );
+    }
+    steps.push({ step: 'profile_mapped', ok: true, detail: `email ${mapped.email}` });
+    const org = c.organization_id
+      ? await deps.db
+          .selectFrom('organizations')
+          .selectAll()
+          .where('environment_id', '=', c.environment_id)
+          .where('id', '=', c.organization_id)
+          .executeTakeFirst()
+      : undefined;
+    if (org && org.allow_profiles_outside_organization !== 1) {
+      const domain = mapped.email.split('@')[1] ?? '';
+      const domains = await deps.db
+        .selectFrom('organization_domains')
+        .select('domain')
+        .where('organization_id', '=', org.id)
+        .execute();
+      if (!domains.some((d) => d.domain === domain)) {
+        throw new SsoFailure(
+          'profile_not_allowed_outside_organization',
+          `The IdP signed in ${mapped.email}, whose domain '${domain}' is not one of organization ${org.id}'s domains (${domains.map((d) => d.domain).join(', ') || 'none'}).`,
+          'Add the domain to the organization, or allow profiles outside the organization (allow_profiles_outside_organization).',
+          flow,
+          traceId,
+        );
+      }
+    }
+    steps.push({ step: 'domain_policy', ok: true });
+    // IdP-initiated sign-ins go to an allowed redirect URI: RelayState if it is one, else the first one.
+    let target = flow;
+    if (!target) {
+      const uris = (
+        await deps.db
+          .selectFrom('redirect_uris')
+          .select('uri')
+          .where('environment_id', '=', c.environment_id)
+          .orderBy('created_at')
+          .execute()
+      ).map((r) => r.uri);
+      const chosen = relayState && uris.includes(relayState) ? relayState : uris[0];
+      if (!chosen) {
+        throw new SsoFailure(
+          'no_redirect_uri',
+          'IdP-initiated sign-in needs a redirect URI to send the user to, and this environment has none.',
+          'Add one with `portico redirect-uris add <url>`.',
+          null,
+          traceId,
+        );
+      }
+      target = {
+        kind: 'authkit',
+        redirect_uri: chosen,
+        app_state: null,
+        code_challenge: null,
+      } as SsoFlowTable;
+    }
+    const now = deps.clock.now();
+    const code = token(deps.random, 32);
+    const profileId = deps.ids.next('prof');
+    const profile: ProfileWire = {
+      object: 'profile',
+      id: profileId,
+      idp_id: mapped.idpId,
+      organization_id: c.organization_id,
+      connection_id: c.id,
+      connection_type: c.connection_type,
+      email: mapped.email,
+      first_name: mapped.firstName,
+      last_name: mapped.lastName,
+      name: [mapped.firstName, mapped.lastName].filter(Boolean).join(' ') || null,
+      ...(mapped.groups.length ? { groups: mapped.groups } : {}),
+      custom_attributes: mapped.customAttributes,
+      raw_attributes: mapped.rawAttributes,
+    };
+    let userId: string | null = null;
+    await deps.db.transaction().execute(async (tx) => {
+      if (target.kind === 'sso_api') {
+        await tx
+          .insertInto('sso_profiles')
+          .values({
+            id: profileId,
+            environment_id: c.environment_id,
+            connection_id: c.id,
+            organization_id: c.organization_id,
+            data: JSON.stringify(profile),
+            created_at: now.toISOString(),
+          })
+          .execute();
+        await tx
+          .insertInto('sso_codes')
+          .values({
+            id: deps.ids.next('sso_code'),
+            environment_id: c.environment_id,
+            code_hash: sha256(code),
+            profile_id: profileId,
+            redirect_uri: target.redirect_uri,
+            code_challenge: target.code_challenge,
+            created_at: now.toISOString(),
+            expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
+            used_at: null,
+          })
+          .execute();
+      } else {
+        const user = await this.jit(tx, c, mapped, now.toISOString());
+        userId = user.id;
+        await tx
+          .insertInto('authorization_codes')
+          .values({
+            id: deps.ids.next('code'),
+            environment_id: c.environment_id,
+            code_hash: sha256(code),
+            user_id: user.id,
+            organization_id: c.organization_id,
+            redirect_uri: target.redirect_uri,
+            code_challenge: target.code_challenge,
+            authentication_method: 'SSO',
+            ip_address: meta.ip,
+            user_agent: meta.userAgent,
+            session_id: null,
+            created_at: now.toISOString(),
+            expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
+            used_at: null,
+          })
+          .execute();
+      }
+      await appendEvent(tx, deps, {
+        environmentId: c.environment_id,
+        event: 'authentication.sso_succeeded',
+        organizationId: c.organization_id,
+        data: {
+          type: 'sso',
+          status: 'succeeded',
+          user_id: userId,
+          email: mapped.email,
+          ip_address: meta.ip,
+          user_agent: meta.userAgent,
+          sso: { organization_id: c.organization_id, connection_id: c.id, session_id: null },
+        },
+      });
+    });
+    steps.push({
+      step: target.kind === 'sso_api' ? 'profile_issued' : 'user_signed_in',
+      ok: true,
+      detail: userId ? `user ${userId}` : `profile ${profileId}`,
+    });
+    await this.finishTrace(traceId, { outcome: 'succeeded', steps, decoded, email: mapped.email });
+    const url = new URL(target.redirect_uri);
+    url.searchParams.set('code', code);
+    if (target.app_state !== null) url.searchParams.set('state', target.app_state);
+    return url.toString();
+  }
+
+  /** Just-in-time provisioning: find or create the AuthKit user and the membership. */
+  private async jit(tx: Deps['db'], c: ConnectionTable, p: MappedProfile, now: string): Promise<UserTable> {
+    const { deps } = this;
+    let user = await tx
+      .selectFrom('users')
+      .selectAll()
+      .where('environment_id', '=', c.environment_id)
+      .where('email', '=', p.email!)
+      .executeTakeFirst();
+    if (!user) {
+      user = {
+        id: deps.ids.next('user'),
+        environment_id: c.environment_id,
+        email: p.email!,
+        email_verified: 1,
+        first_name: p.firstName,
+        last_name: p.lastName,
+        profile_picture_url: null,
+        password_hash: null,
+        last_sign_in_at: null,
+        locale: null,
+        external_id: null,
+        metadata: '{}',
+        created_at: now,
+        updated_at: now,
+      };
+      await tx.insertInto('users').values(user).execute();
+      const { userToWire } = await import('../users/wire.ts');
+      await appendEvent(tx, deps, {
+        environmentId: c.environment_id,
+        event: 'user.created',
+        data: userToWire(user),
+        context: { actor: { id: c.id, source: 'system', name: 'SSO JIT provisioning' } },
+      });
+    }
+    if (c.organization_id) {
+      const m = await tx
+        .selectFrom('organization_memberships')
+        .select(['id', 'status'])
+        .where('environment_id', '=', c.environment_id)
+        .where('organization_id', '=', c.organization_id)
+        .where('user_id', '=', user.id)
+        .executeTakeFirst();
+      if (!m) {
+        const slugs = await this.roles.resolveSlugs(tx, c.environment_id, undefined);
+        await tx
+          .insertInto('organization_memberships')
+          .values({
+            id: deps.ids.next('om'),
+            environment_id: c.environment_id,
+            organization_id: c.organization_id,
+            user_id: user.id,
+            status: 'active',
+            role_slugs: JSON.stringify(slugs),
+            directory_managed: 0,
+            custom_attributes: '{}',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+      }
+    }
+    return user;
+  }
+
+  /** `POST /sso/token`: a single-use code for the profile and a 10-minute profile token. */
+  async exchange(env: string, code: string, verifier: string | undefined, confidential: boolean) {
+    const { deps } = this;
+    const now = deps.clock.now().toISOString();
+    const row = await deps.db
+      .updateTable('sso_codes')
+      .set({ used_at: now })
+      .where('environment_id', '=', env)
+      .where('code_hash', '=', sha256(code))
+      .where('used_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row || row.expires_at <= now)
+      throw new AppError('invalid_grant', { message: 'The code is invalid, expired or already used.' });
+    if (row.code_challenge) {
+      const { createHash } = await import('node:crypto');
+      if (
+        !verifier ||
+        !constantTimeEqual(createHash('sha256').update(verifier).digest('base64url'), row.code_challenge)
+      ) {
+        throw new AppError('invalid_grant', {
+          message: 'code_verifier does not match the code_challenge sent to /sso/authorize.',
+        });
+      }
+    } else if (!confidential) {
+      throw new AppError('invalid_client', {
+        message:
+          'Without a client_secret, PKCE is required: send code_challenge to /sso/authorize and code_verifier here.',
+      });
+    }
+    const profile = await deps.db
+      .selectFrom('sso_profiles')
+      .selectAll()
+      .where('id', '=', row.profile_id)
+      .executeTakeFirstOrThrow();
+    const accessToken = token(deps.random, 32, 'prof_tok_');
+    await deps.db
+      .insertInto('sso_profile_tokens')
+      .values({
+        token_hash: sha256(accessToken),
+        environment_id: env,
+        profile_id: profile.id,
+        expires_at: new Date(deps.clock.now().getTime() + PROFILE_TOKEN_TTL_S * 1000).toISOString(),
+      })
+      .execute();
+    return {
+      token_type: 'Bearer',
+      access_token: accessToken,
+      expires_in: PROFILE_TOKEN_TTL_S,
+      profile: JSON.parse(profile.data) as ProfileWire,
+    };
+  }
+
+  async profileForToken(accessToken: string) {
+    const row = await this.deps.db
+      .selectFrom('sso_profile_tokens')
+      .innerJoin('sso_profiles', 'sso_profiles.id', 'sso_profile_tokens.profile_id')
+      .select(['sso_profiles.data', 'sso_profile_tokens.expires_at'])
+      .where('sso_profile_tokens.token_hash', '=', sha256(accessToken))
+      .executeTakeFirst();
+    if (!row || row.expires_at <= this.deps.clock.now().toISOString()) return null;
+    return JSON.parse(row.data) as ProfileWire;
+  }
+
+  async traces(env: string, connectionId: string, limit: number) {
+    const rows = await this.deps.db
+      .selectFrom('sso_traces')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('connection_id', '=', connectionId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((t) => ({
+      object: 'sso_trace',
+      id: t.id,
+      connection_id: t.connection_id,
+      organization_id: t.organization_id,
+      protocol: t.protocol,
+      initiated_by: t.initiated_by,
+      outcome: t.outcome,
+      email: t.email,
+      error: t.error_code ? { code: t.error_code, message: t.error_message, fix: t.fix } : null,
+      steps: JSON.parse(t.steps) as TraceStep[],
+      decoded: t.decoded ? JSON.parse(t.decoded) : null,
+      started_at: t.started_at,
+      finished_at: t.finished_at,
+    }));
+  }
+}
+
+/** Reads the ID and ACS URL of a deflated, base64 AuthnRequest (Portico's own Test IdP only). */
+export function readAuthnRequest(samlRequest: string): { id: string | null; acsUrl: string | null } {
+  try {
+    const xml = inflateRawSync(Buffer.from(samlRequest, 'base64')).toString('utf8');
+    return {
+      id: /\sID="([^"]+)"/.exec(xml)?.[1] ?? null,
+      acsUrl: /\sAssertionConsumerServiceURL="([^"]+)"/.exec(xml)?.[1] ?? null,
+    };
+  } catch {
+    return { id: null, acsUrl: null };
+  }
+}

@@ -1,0 +1,276 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The Test Identity Provider (issue 4 item 6): every development environment gets a "Test
+ * Organization" (domain example.com) with an active SAML connection to this built-in IdP, so a
+ * developer can try SSO before any customer IdP exists. Its page lets you pick a user or type an
+ * email, start IdP-initiated sign-in, and provoke the classic failures (expired assertion, wrong
+ * audience, unsigned response, a user outside the organization's domains) to see the tracer's
+ * verdict. Not mounted when NODE_ENV=production.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { buildSamlResponse } from '@portico/saml';
+import type { Context, Hono } from 'hono';
+import type { Deps } from '../../platform/deps.ts';
+import { selfSignedCertificate } from '../../platform/x509.ts';
+import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
+import { MessagePage } from '../authkit/pages.tsx';
+import { spValues } from './connections.ts';
+import { readAuthnRequest } from './service.ts';
+
+export const TEST_ORG_NAME = 'Test Organization';
+export const TEST_DOMAIN = 'example.com';
+const USERS = [
+  { email: 'alice@example.com', first: 'Alice', last: 'Example', groups: ['Engineering', 'Admins'] },
+  { email: 'bob@example.com', first: 'Bob', last: 'Example', groups: ['Sales'] },
+];
+const SCENARIOS = {
+  ok: 'Sign in normally',
+  expired: 'Expired assertion',
+  wrong_audience: 'Assertion for another service provider (wrong audience)',
+  unsigned: 'Unsigned response',
+  outside_domain: 'A user outside the organization’s domains',
+} as const;
+
+export function testIdpUrls(publicUrl: string, connectionId: string) {
+  return {
+    entityId: `${publicUrl}/test-idp/${connectionId}`,
+    ssoUrl: `${publicUrl}/test-idp/${connectionId}/sso`,
+  };
+}
+
+/** Creates the Test Organization and its connection once; refreshes the IdP URLs on every start. */
+export async function ensureTestOrganization(deps: Deps, env: string) {
+  const { db, config } = deps;
+  const existing = await db
+    .selectFrom('connections')
+    .selectAll()
+    .where('environment_id', '=', env)
+    .where('test_idp_key_sealed', 'is not', null)
+    .executeTakeFirst();
+  if (existing) {
+    const urls = testIdpUrls(config.publicUrl, existing.id);
+    if (existing.saml_idp_entity_id !== urls.entityId || existing.saml_idp_sso_url !== urls.ssoUrl) {
+      await db
+        .updateTable('connections')
+        .set({ saml_idp_entity_id: urls.entityId, saml_idp_sso_url: urls.ssoUrl })
+        .where('id', '=', existing.id)
+        .execute();
+    }
+    return existing.id;
+  }
+  const now = deps.clock.now();
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const cert = await selfSignedCertificate(privateKey, publicKey, {
+    commonName: 'Portico Test IdP',
+    notBefore: new Date(now.getTime() - 86_400_000),
+    notAfter: new Date(now.getTime() + 10 * 365 * 86_400_000),
+    serial: '01',
+  });
+  const orgId = deps.ids.next('org');
+  const connId = deps.ids.next('conn');
+  const urls = testIdpUrls(config.publicUrl, connId);
+  const iso = now.toISOString();
+  await db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('organizations')
+      .values({
+        id: orgId,
+        environment_id: env,
+        name: TEST_ORG_NAME,
+        external_id: null,
+        metadata: '{}',
+        allow_profiles_outside_organization: 0,
+        stripe_customer_id: null,
+        created_at: iso,
+        updated_at: iso,
+      })
+      .execute();
+    await tx
+      .insertInto('organization_domains')
+      .values({
+        id: deps.ids.next('org_domain'),
+        environment_id: env,
+        organization_id: orgId,
+        domain: TEST_DOMAIN,
+        state: 'verified',
+        verification_strategy: 'manual',
+        verification_token: null,
+        created_at: iso,
+        updated_at: iso,
+      })
+      .onConflict((oc) => oc.columns(['environment_id', 'domain']).doNothing())
+      .execute();
+    await tx
+      .insertInto('connections')
+      .values({
+        id: connId,
+        environment_id: env,
+        organization_id: orgId,
+        name: 'Test IdP (SAML)',
+        connection_type: 'GenericSAML',
+        protocol: 'saml',
+        state: 'active',
+        saml_idp_entity_id: urls.entityId,
+        saml_idp_sso_url: urls.ssoUrl,
+        saml_idp_certificates: JSON.stringify([cert.x5c]),
+        saml_idp_metadata_url: null,
+        saml_metadata_refreshed_at: null,
+        saml_allow_idp_initiated: 1,
+        saml_sign_requests: 0,
+        oidc_discovery_url: null,
+        oidc_client_id: null,
+        oidc_client_secret_sealed: null,
+        attribute_map: '{}',
+        test_idp_key_sealed: deps.secrets.seal(
+          JSON.stringify({
+            key: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+            cert: cert.x5c,
+          }),
+        ),
+        created_at: iso,
+        updated_at: iso,
+      })
+      .execute();
+  });
+  return connId;
+}
+
+const Layout = ({ title, children }: { title: string; children?: unknown }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{`${title} · Portico Test IdP`}</title>
+      <link rel="stylesheet" href="/authkit/styles.css" />
+    </head>
+    <body>
+      <main class="card">{children}</main>
+    </body>
+  </html>
+);
+
+export function testIdpRoutes(app: Hono, deps: Deps) {
+  const load = async (c: Context) => {
+    const conn = await deps.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('id', '=', c.req.param('id') ?? '')
+      .where('test_idp_key_sealed', 'is not', null)
+      .executeTakeFirst();
+    return conn ?? null;
+  };
+  const chooser = async (c: Context) => {
+    const conn = await load(c);
+    pageHeaders(c);
+    if (!conn)
+      return c.html(
+        String(<MessagePage title="Unknown Test IdP" message="This Test IdP connection does not exist." />),
+        404,
+      );
+    const samlRequest = c.req.query('SAMLRequest') ?? '';
+    const relayState = c.req.query('RelayState') ?? '';
+    const csrf = issueCsrf(c, deps, conn.id);
+    return c.html(
+      String(
+        <Layout title="Choose a test user">
+          <h1>Portico Test IdP</h1>
+          <p>
+            {samlRequest
+              ? 'An application asked you to sign in.'
+              : 'IdP-initiated sign-in: no application request.'}
+          </p>
+          <form method="post" action={`/test-idp/${conn.id}/sso`}>
+            <input type="hidden" name="csrf" value={csrf} />
+            <input type="hidden" name="SAMLRequest" value={samlRequest} />
+            <input type="hidden" name="RelayState" value={relayState} />
+            <fieldset>
+              <legend>User</legend>
+              {USERS.map((u, i) => (
+                <label>
+                  <input type="radio" name="email" value={u.email} checked={i === 0} />{' '}
+                  {`${u.first} ${u.last} <${u.email}>`}
+                </label>
+              ))}
+            </fieldset>
+            <label for="other_email">…or type an email</label>
+            <input id="other_email" name="other_email" type="email" autocomplete="off" />
+            <label for="scenario">Scenario</label>
+            <select id="scenario" name="scenario">
+              {Object.entries(SCENARIOS).map(([k, v]) => (
+                <option value={k}>{v}</option>
+              ))}
+            </select>
+            <button type="submit">Sign in</button>
+          </form>
+        </Layout>,
+      ),
+      200,
+    );
+  };
+  app.get('/test-idp/:id/sso', chooser);
+  app.get('/test-idp/:id/start', chooser);
+
+  app.post('/test-idp/:id/sso', async (c) => {
+    const conn = await load(c);
+    pageHeaders(c);
+    if (!conn)
+      return c.html(
+        String(<MessagePage title="Unknown Test IdP" message="This Test IdP connection does not exist." />),
+        404,
+      );
+    const form = await c.req.parseBody();
+    const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
+    if (!checkCsrf(c, deps, conn.id, form.csrf)) {
+      return c.html(
+        String(<MessagePage title="Form expired" message="Reload the Test IdP page and try again." />),
+        403,
+      );
+    }
+    const scenario = (str('scenario') || 'ok') as keyof typeof SCENARIOS;
+    let email = (str('other_email') || str('email') || USERS[0]!.email).toLowerCase();
+    if (scenario === 'outside_domain') email = 'mallory@outside.test';
+    const user = USERS.find((u) => u.email === email) ?? {
+      email,
+      first: email.split('@')[0]!,
+      last: 'Tester',
+      groups: [] as string[],
+    };
+    const request = str('SAMLRequest') ? readAuthnRequest(str('SAMLRequest')) : { id: null, acsUrl: null };
+    const sp = spValues(deps.config.publicUrl, conn);
+    const { key, cert } = JSON.parse(deps.secrets.open(conn.test_idp_key_sealed!)) as {
+      key: string;
+      cert: string;
+    };
+    const now = deps.clock.now();
+    pageHeaders(c, [new URL(sp.acs_url).origin]);
+    const xml = buildSamlResponse({
+      idpEntityId: conn.saml_idp_entity_id!,
+      spEntityId: sp.sp_entity_id,
+      acsUrl: sp.acs_url,
+      inResponseTo: request.id,
+      nameId: user.email,
+      nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+      attributes: { email: user.email, firstName: user.first, lastName: user.last, groups: user.groups },
+      now: scenario === 'expired' ? new Date(now.getTime() - 3_600_000) : now,
+      validityMs: 5 * 60_000,
+      signingKey: key,
+      certificate: `-----BEGIN CERTIFICATE-----\n${cert}\n-----END CERTIFICATE-----`,
+      sign: scenario === 'unsigned' ? 'none' : 'both',
+      ...(scenario === 'wrong_audience' ? { audience: 'https://another-sp.example/saml' } : {}),
+    });
+    return c.html(
+      String(
+        <Layout title="Continue to the application">
+          <h1>Signed in as {user.email}</h1>
+          <p>Press continue to post the SAML response to Portico.</p>
+          <form method="post" action={sp.acs_url}>
+            <input type="hidden" name="SAMLResponse" value={Buffer.from(xml).toString('base64')} />
+            <input type="hidden" name="RelayState" value={str('RelayState')} />
+            <button type="submit">Continue</button>
+          </form>
+        </Layout>,
+      ),
+      200,
+    );
+  });
+}

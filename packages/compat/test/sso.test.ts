@@ -1,0 +1,233 @@
+/**
+ * Enterprise SSO through the official SDK against a listening Portico, with Portico's own Test IdP
+ * as the customer's IdP: the SSO API (`sso.getAuthorizationUrl` → `getProfileAndToken` →
+ * `getProfile`), AuthKit SSO by organization and by connection exactly as the integration guide
+ * writes it, JIT provisioning, IdP-initiated sign-in, the failure scenarios and the tracer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkOS as WorkOS8 } from 'workos-node-8';
+import { WorkOS } from 'workos-node-latest';
+import { Browser } from './support/http-browser.ts';
+import { checkAgainstSpec } from './support/openapi.ts';
+import { type Running, startPortico } from './support/portico.ts';
+
+let p: Running;
+let workos: WorkOS;
+let testOrgId: string;
+let testConnId: string;
+const REDIRECT = 'http://localhost:3000/callback';
+
+beforeAll(async () => {
+  p = await startPortico({ testIdp: true });
+  workos = new WorkOS(p.h.apiKey, {
+    apiHostname: '127.0.0.1',
+    port: p.port,
+    https: false,
+    clientId: p.h.clientId,
+  });
+  const { data } = await workos.organizations.listOrganizations({ limit: 100 });
+  testOrgId = data.find((o: { name: string }) => o.name === 'Test Organization')!.id;
+  const conns = await workos.sso.listConnections({ organizationId: testOrgId });
+  testConnId = conns.data[0]!.id;
+});
+afterAll(() => p?.close());
+
+/** Follows Portico → Test IdP → ACS → app, like a browser without JavaScript. */
+async function throughTestIdp(start: string, opts: { email?: string; scenario?: string } = {}) {
+  const b = new Browser();
+  let res = await b.get(start);
+  while (res.status === 302 && !res.location!.startsWith(REDIRECT)) res = await b.get(res.location!);
+  if (res.status !== 200)
+    throw new Error(`expected the Test IdP page, got ${res.status}: ${res.body.slice(0, 300)}`);
+  const picked = await b.submit(res, {
+    email: opts.email ?? 'alice@example.com',
+    scenario: opts.scenario ?? 'ok',
+  });
+  expect(picked.status).toBe(200);
+  const acs = await b.submit(picked, {});
+  return { acs, browser: b, idpPage: picked };
+}
+
+describe('SSO with the Test IdP through the official SDK', () => {
+  it('SSO API: getAuthorizationUrl by organization → SAML → getProfileAndToken → getProfile', async () => {
+    const url = workos.sso.getAuthorizationUrl({
+      organization: testOrgId,
+      redirectUri: REDIRECT,
+      clientId: p.h.clientId,
+      state: 'st-1',
+    });
+    const { acs } = await throughTestIdp(url);
+    expect(acs.status).toBe(302);
+    const back = new URL(acs.location!);
+    expect(back.searchParams.get('state')).toBe('st-1');
+    const { profile, accessToken } = await workos.sso.getProfileAndToken({
+      code: back.searchParams.get('code')!,
+      clientId: p.h.clientId,
+    });
+    expect(profile).toMatchObject({
+      email: 'alice@example.com',
+      firstName: 'Alice',
+      lastName: 'Example',
+      organizationId: testOrgId,
+      connectionId: testConnId,
+      connectionType: 'GenericSAML',
+    });
+    expect(profile.groups).toEqual(['Engineering', 'Admins']);
+    const again = await workos.sso.getProfile({ accessToken });
+    expect(again.id).toBe(profile.id);
+  });
+
+  it('AuthKit by organizationId, as the guide writes it: JIT user, membership, authentication_method SSO', async () => {
+    const authorizationUrl = workos.userManagement.getAuthorizationUrl({
+      organizationId: testOrgId, // Routes to org's configured SSO provider
+      redirectUri: REDIRECT,
+      clientId: p.h.clientId,
+    });
+    const { acs } = await throughTestIdp(authorizationUrl, { email: 'bob@example.com' });
+    const code = new URL(acs.location!).searchParams.get('code')!;
+    const { user, organizationId, authenticationMethod } = await workos.userManagement.authenticateWithCode({
+      code,
+      clientId: p.h.clientId,
+    });
+    expect(user.email).toBe('bob@example.com');
+    expect(organizationId).toBe(testOrgId);
+    expect(authenticationMethod).toBe('SSO');
+    const { data: memberships } = await workos.userManagement.listOrganizationMemberships({
+      userId: user.id,
+    });
+    expect(memberships.map((m: { organizationId: string }) => m.organizationId)).toEqual([testOrgId]);
+  });
+
+  it('AuthKit by connectionId, as the guide writes it; SDK 8 too', async () => {
+    const authorizationUrl = workos.userManagement.getAuthorizationUrl({
+      connectionId: testConnId,
+      redirectUri: REDIRECT,
+      clientId: p.h.clientId,
+    });
+    const { acs } = await throughTestIdp(authorizationUrl);
+    const code = new URL(acs.location!).searchParams.get('code')!;
+    const w8 = new WorkOS8(p.h.apiKey, {
+      apiHostname: '127.0.0.1',
+      port: p.port,
+      https: false,
+      clientId: p.h.clientId,
+    });
+    const res = await w8.userManagement.authenticateWithCode({ code, clientId: p.h.clientId });
+    expect(res.user.email).toBe('alice@example.com');
+  });
+
+  it('routes an email of an SSO domain on the hosted sign-in page straight to the IdP', async () => {
+    const url = workos.userManagement.getAuthorizationUrl({
+      provider: 'authkit',
+      redirectUri: REDIRECT,
+      clientId: p.h.clientId,
+    });
+    const b = new Browser();
+    let res = await b.get(url);
+    res = await b.get(res.location!);
+    const posted = await b.submit(res, { email: 'alice@example.com', password: '' });
+    expect(posted.status).toBe(302);
+    expect(posted.location).toContain(`/test-idp/${testConnId}/sso?SAMLRequest=`);
+  });
+
+  it('IdP-initiated sign-in lands on the first allowed redirect URI with a code', async () => {
+    const { acs } = await throughTestIdp(`${p.url}/test-idp/${testConnId}/start`);
+    expect(acs.status).toBe(302);
+    expect(acs.location!.startsWith(`${REDIRECT}?code=`)).toBe(true);
+  });
+
+  it.each([
+    ['expired', 'saml_assertion_expired'],
+    ['wrong_audience', 'saml_audience_mismatch'],
+    ['unsigned', 'saml_signature_missing'],
+    ['outside_domain', 'profile_not_allowed_outside_organization'],
+  ])('scenario %s fails with %s, back to the app and in the tracer', async (scenario, code) => {
+    const url = workos.sso.getAuthorizationUrl({
+      organization: testOrgId,
+      redirectUri: REDIRECT,
+      clientId: p.h.clientId,
+      state: scenario,
+    });
+    const { acs } = await throughTestIdp(url, { scenario });
+    expect(acs.status).toBe(302);
+    const back = new URL(acs.location!);
+    expect(back.searchParams.get('error')).toBe(code);
+    expect(back.searchParams.get('state')).toBe(scenario);
+    expect(back.searchParams.get('error_description')!.length).toBeGreaterThan(20);
+    const traces = await fetch(`${p.url}/connections/${testConnId}/sso_traces?limit=1`, {
+      headers: { authorization: `Bearer ${p.h.apiKey}` },
+    }).then(
+      (r) => r.json() as Promise<{ data: { outcome: string; error: { code: string; fix: string } }[] }>,
+    );
+    expect(traces.data[0]).toMatchObject({ outcome: 'failed', error: { code } });
+    expect(traces.data[0]!.error.fix.length).toBeGreaterThan(10);
+  });
+
+  it('refuses a replayed SAML response', async () => {
+    const url = workos.sso.getAuthorizationUrl({
+      organization: testOrgId,
+      redirectUri: REDIRECT,
+      clientId: p.h.clientId,
+    });
+    const { acs, browser, idpPage } = await throughTestIdp(url);
+    expect(new URL(acs.location!).searchParams.get('code')).toBeTruthy();
+    const replay = await browser.submit(idpPage, {});
+    expect(replay.status).toBe(302);
+    expect(new URL(replay.location!).searchParams.get('error')).toBe('saml_in_response_to_replayed');
+  });
+
+  it('lists, reads and deletes connections through the SDK; the management API creates and deactivates', async () => {
+    const org = await workos.organizations.createOrganization({
+      name: 'Okta Customer',
+      domainData: [{ domain: 'okta-customer.com', state: 'verified' }],
+    });
+    const setup = await fetch(`${p.url}/connections/${testConnId}/setup`, {
+      headers: { authorization: `Bearer ${p.h.apiKey}` },
+    }).then(
+      (r) =>
+        r.json() as Promise<{ saml: { acs_url: string; certificates: { fingerprint_sha256: string }[] } }>,
+    );
+    expect(setup.saml.acs_url).toBe(`${p.h.portico.deps.config.publicUrl}/sso/saml/${testConnId}/acs`);
+    const created = await fetch(`${p.url}/connections`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.h.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Okta',
+        organization_id: org.id,
+        connection_type: 'OktaSAML',
+        saml: {
+          idp_entity_id: 'http://www.okta.com/exk1',
+          idp_sso_url: 'https://acme.okta.com/app/sso/saml',
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const draft = (await created.json()) as { id: string; state: string; setup_problem: string };
+    expect(draft.state).toBe('draft');
+    expect(draft.setup_problem).toContain('certificate');
+    const refused = await fetch(`${p.url}/connections/${draft.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${p.h.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'active' }),
+    });
+    expect(refused.status).toBe(422);
+    const got = await workos.sso.getConnection(draft.id);
+    expect(got).toMatchObject({ id: draft.id, type: 'OktaSAML', state: 'draft', organizationId: org.id });
+    expect(got.domains.map((d: { domain: string }) => d.domain)).toEqual(['okta-customer.com']);
+    const listed = await workos.sso.listConnections({ organizationId: org.id });
+    expect(listed.data.map((c: { id: string }) => c.id)).toEqual([draft.id]);
+    await workos.sso.deleteConnection(draft.id);
+    await expect(workos.sso.getConnection(draft.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('sends /connections and /sso responses that match WorkOS’s OpenAPI schemas', () => {
+    const checked = p.recorded.map((r) => ({ r, v: checkAgainstSpec(r) })).filter((x) => x.v.checked);
+    const failures = checked
+      .filter((x) => x.v.errors.length)
+      .map((x) => `${x.r.method} ${x.v.template} ${x.r.status}: ${x.v.errors.slice(0, 3).join('; ')}`);
+    expect(failures).toEqual([]);
+    const templates = new Set(checked.map((x) => `${x.r.method} ${x.v.template}`));
+    for (const t of ['GET /connections', 'GET /connections/{id}', 'POST /sso/token', 'GET /sso/profile'])
+      expect(templates).toContain(t);
+  });
+});
