@@ -267,6 +267,19 @@ describe('replay and misdirection', () => {
     });
   });
 
+  it('an old response whose unsigned envelope was rewritten to answer the pending request', () => {
+    const old = build(keys.idp, { inResponseTo: '_an_old_request' });
+    const doctored = old.replace(
+      /(<samlp:Response [^>]*InResponseTo=")_an_old_request"/,
+      '$1_the_pending_request"',
+    );
+    expect(doctored).not.toBe(old);
+    const err = expectRefused(doctored, 'saml_in_response_to_mismatch', {
+      expectedInResponseTo: '_the_pending_request',
+    });
+    expect(err.message).toContain('SubjectConfirmationData');
+  });
+
   it('an unsolicited response where IdP-initiated sign-in is off', () => {
     expectRefused(build(keys.idp, { inResponseTo: null }), 'saml_unsolicited_response', {
       expectedInResponseTo: null,
