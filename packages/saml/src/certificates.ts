@@ -16,9 +16,20 @@ export interface TrustedCertificate {
   fingerprint: string;
 }
 
+const parsed = new Map<string, Buffer | null>();
+
 /** PEM or bare base64 DER → DER bytes, or null when it is not a parseable X.509 certificate. */
 export function certificateDer(cert: string): Buffer | null {
   if (typeof cert !== 'string') return null;
+  // Pure and hot (every response re-reads the connection's certificates): memoised, bounded.
+  if (parsed.has(cert)) return parsed.get(cert)!;
+  const der = parseCertificate(cert);
+  if (parsed.size >= 256) parsed.delete(parsed.keys().next().value!);
+  parsed.set(cert, der);
+  return der;
+}
+
+function parseCertificate(cert: string): Buffer | null {
   const pem = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(cert);
   const b64 = (pem ? pem[1]! : cert).replace(/\s+/g, '');
   if (b64 === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return null;

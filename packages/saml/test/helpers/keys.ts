@@ -5,6 +5,9 @@
  */
 import 'reflect-metadata';
 import { generateKeyPairSync, webcrypto } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -63,12 +66,34 @@ const NAMES = {
 type KeyName = keyof typeof NAMES;
 const made = new Map<KeyName, Promise<TestKeys>>();
 
-/** The named key sets, made once per test file (each file runs in its own module graph). */
+/**
+ * The named key sets. RSA key generation dominates this suite's run time, so a set made by one
+ * test file is kept in the OS temp folder for the others (and for the next run); it is test
+ * material only, never committed.
+ */
 export async function testKeys<N extends KeyName>(...names: N[]): Promise<Record<N, TestKeys>> {
   const out = {} as Record<N, TestKeys>;
   for (const name of names) {
-    if (!made.has(name)) made.set(name, makeKeys(NAMES[name]));
+    if (!made.has(name)) made.set(name, cachedKeys(name));
     out[name] = await made.get(name)!;
   }
   return out;
+}
+
+const CACHE = join(tmpdir(), 'portico-saml-test-keys-v1');
+
+async function cachedKeys(name: KeyName): Promise<TestKeys> {
+  const file = join(CACHE, `${name}.json`);
+  try {
+    const keys = JSON.parse(readFileSync(file, 'utf8')) as TestKeys;
+    if (keys.key && keys.cert && keys.der) return keys;
+  } catch {
+    // not made yet
+  }
+  const keys = await makeKeys(NAMES[name]);
+  mkdirSync(CACHE, { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify(keys), { mode: 0o600 });
+  renameSync(partial, file);
+  return keys;
 }
