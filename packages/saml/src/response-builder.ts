@@ -115,7 +115,7 @@ export async function encryptAssertion(
     what: 'SAML response',
     malformedCode: 'saml_malformed',
     doctypeCode: 'saml_doctype_forbidden',
-    fix: '',
+    fix: 'Pass the XML that buildSamlResponse produced.',
   });
   const assertion = children(doc.documentElement, NS.saml, 'Assertion')[0];
   if (!assertion) throw new TypeError('encryptAssertion: the response has no Assertion');
@@ -140,7 +140,7 @@ export async function encryptAssertion(
       what: 'encrypted assertion',
       malformedCode: 'saml_malformed',
       doctypeCode: 'saml_doctype_forbidden',
-      fix: '',
+      fix: 'This is a bug in @portico/saml or xml-encryption: report it with the certificate used.',
     },
   ).documentElement;
   doc.documentElement.replaceChild(doc.importNode(wrapper, true), assertion);
