@@ -16,7 +16,7 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import xmlenc from 'xml-encryption';
 import { certificateDer, fingerprintOfDer } from './certificates.ts';
 import { fail } from './errors.ts';
-import { attr, children, descendants, NS, textOf } from './xml.ts';
+import { attr, children, descendants, NS, parseXml, textOf } from './xml.ts';
 
 const RSA_1_5 = 'http://www.w3.org/2001/04/xmlenc#rsa-1_5';
 const TRIPLE_DES = 'http://www.w3.org/2001/04/xmlenc#tripledes-cbc';
@@ -106,4 +106,39 @@ export function decryptElement(encrypted: Element, privateKeyPem: string | undef
     );
   }
   return result.replace(/^\uFEFF/, '').replace(/^\s*<\?xml[^?]*\?>/, '');
+}
+
+/**
+ * Parses decrypted plaintext in the namespace context of the element it replaces, so an IdP that
+ * relied on prefixes declared on the Response still parses. Returns the single root element.
+ */
+export function parseDecrypted(plaintext: string, context: Element, what: string): Element {
+  const declarations = new Map<string, string>();
+  for (let n: Node | null = context; n && n.nodeType === 1; n = n.parentNode) {
+    const el = n as Element;
+    for (let i = 0; i < el.attributes.length; i++) {
+      const a = el.attributes.item(i)!;
+      if ((a.name === 'xmlns' || a.name.startsWith('xmlns:')) && !declarations.has(a.name)) {
+        declarations.set(a.name, a.value);
+      }
+    }
+  }
+  const decls = [...declarations].map(
+    ([k, v]) => `${k}="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`,
+  );
+  const wrapper = parseXml(`<portico-fragment ${decls.join(' ')}>${plaintext}</portico-fragment>`, {
+    what,
+    malformedCode: 'saml_decryption_failed',
+    doctypeCode: 'saml_doctype_forbidden',
+    fix: 'Check the IdP encryption settings.',
+  }).documentElement;
+  const roots = children(wrapper);
+  if (roots.length !== 1) {
+    fail(
+      'saml_decryption_failed',
+      `The ${what} holds ${roots.length} elements instead of one.`,
+      'Check the IdP encryption settings.',
+    );
+  }
+  return roots[0]!;
 }

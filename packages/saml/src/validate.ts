@@ -26,7 +26,7 @@ import {
   checkSubjectConfirmation,
   readAttributes,
 } from './checks.ts';
-import { decryptElement } from './decrypt.ts';
+import { decryptElement, parseDecrypted } from './decrypt.ts';
 import { fail, SamlError } from './errors.ts';
 import { type VerifiedElement, verifyElementSignature } from './signature.ts';
 import { inspectResponseStructure } from './structure.ts';
@@ -192,7 +192,7 @@ export function validateSamlResponse(o: ValidateOptions): { assertion: SamlAsser
         if (!encrypted)
           fail('saml_signature_wrapping', 'The signed response has no EncryptedAssertion.', MALFORMED_FIX);
         const plaintext = decryptElement(encrypted, o.decryptionKey, 'assertion');
-        const assertion = parseFragment(plaintext, encrypted, 'decrypted assertion');
+        const assertion = parseDecrypted(plaintext, encrypted, 'decrypted assertion');
         if (!is(assertion, NS.saml, 'Assertion')) {
           fail(
             'saml_decryption_failed',
@@ -307,7 +307,7 @@ export function validateSamlResponse(o: ValidateOptions): { assertion: SamlAsser
       const encryptedId = subject ? child(subject, NS.saml, 'EncryptedID') : null;
       if (!nameIdEl && encryptedId) {
         const plaintext = decryptElement(encryptedId, o.decryptionKey, 'NameID (EncryptedID)');
-        nameIdEl = parseFragment(plaintext, encryptedId, 'decrypted NameID');
+        nameIdEl = parseDecrypted(plaintext, encryptedId, 'decrypted NameID');
         rawNameIdEl = nameIdEl;
         if (!is(nameIdEl, NS.saml, 'NameID')) {
           fail(
@@ -346,39 +346,4 @@ export function validateSamlResponse(o: ValidateOptions): { assertion: SamlAsser
     },
     steps,
   };
-}
-
-/**
- * Parses decrypted plaintext in the namespace context of the element it replaces, so an IdP that
- * relied on prefixes declared on the Response still parses. Returns the single root element.
- */
-function parseFragment(plaintext: string, context: Element, what: string): Element {
-  const declarations = new Map<string, string>();
-  for (let n: Node | null = context; n && n.nodeType === 1; n = n.parentNode) {
-    const el = n as Element;
-    for (let i = 0; i < el.attributes.length; i++) {
-      const a = el.attributes.item(i)!;
-      if ((a.name === 'xmlns' || a.name.startsWith('xmlns:')) && !declarations.has(a.name)) {
-        declarations.set(a.name, a.value);
-      }
-    }
-  }
-  const decls = [...declarations].map(
-    ([k, v]) => `${k}="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`,
-  );
-  const wrapper = parseXml(`<portico-fragment ${decls.join(' ')}>${plaintext}</portico-fragment>`, {
-    what,
-    malformedCode: 'saml_decryption_failed',
-    doctypeCode: 'saml_doctype_forbidden',
-    fix: 'Check the IdP encryption settings.',
-  }).documentElement;
-  const roots = children(wrapper);
-  if (roots.length !== 1) {
-    fail(
-      'saml_decryption_failed',
-      `The ${what} holds ${roots.length} elements instead of one.`,
-      'Check the IdP encryption settings.',
-    );
-  }
-  return roots[0]!;
 }
