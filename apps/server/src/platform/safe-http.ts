@@ -152,6 +152,17 @@ export function safePost(
   headers: Record<string, string>,
   opts: { timeoutMs: number; maxBodyBytes?: number; policy: EgressPolicy },
 ): Promise<PostResult> {
+  return safeRequest('POST', rawUrl, body, headers, opts);
+}
+
+/** Any method; `body` may be empty. Never throws. */
+export function safeRequest(
+  method: string,
+  rawUrl: string,
+  body: string,
+  headers: Record<string, string>,
+  opts: { timeoutMs: number; maxBodyBytes?: number; policy: EgressPolicy },
+): Promise<PostResult> {
   const started = performance.now();
   const maxBody = opts.maxBodyBytes ?? 4096;
   return new Promise((resolve) => {
@@ -202,8 +213,11 @@ export function safePost(
     const req = client.request(
       url,
       {
-        method: 'POST',
-        headers: { ...headers, 'content-length': Buffer.byteLength(body).toString() },
+        method,
+        headers:
+          body || method !== 'GET'
+            ? { ...headers, 'content-length': Buffer.byteLength(body).toString() }
+            : headers,
         lookup: lookup as never,
         agent: false,
       },
@@ -239,4 +253,39 @@ export function safePost(
     });
     req.end(body);
   });
+}
+
+/**
+ * A `fetch` for requests to identity providers (OIDC discovery, tokens, userinfo; SAML metadata
+ * URLs) with the same SSRF rules as webhooks. Redirects are not followed; bodies are capped at 1 MiB.
+ */
+export function safeFetch(policy: EgressPolicy, timeoutMs = 10_000) {
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).forEach((v, k) => {
+      headers[k] = v;
+    });
+    let body = '';
+    if (init?.body !== undefined && init.body !== null) {
+      body =
+        typeof init.body === 'string'
+          ? init.body
+          : init.body instanceof URLSearchParams
+            ? init.body.toString()
+            : Buffer.from(await new Response(init.body).arrayBuffer()).toString();
+    }
+    const r = await safeRequest(method, url, body, headers, { timeoutMs, maxBodyBytes: 1024 * 1024, policy });
+    if (r.status === null) throw new TypeError(`fetch failed: ${r.error}`);
+    const outHeaders = new Headers();
+    for (const [k, v] of Object.entries(r.headers)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) outHeaders.append(k, one);
+    }
+    return new Response([204, 304].includes(r.status) ? null : r.snippet, {
+      status: r.status,
+      headers: outHeaders,
+    });
+  };
 }

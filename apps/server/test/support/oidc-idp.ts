@@ -31,14 +31,17 @@ export interface TestIdp {
   close(): Promise<void>;
 }
 
-export async function startTestIdp(accounts: Record<string, TestAccount>): Promise<TestIdp> {
+export async function startTestIdp(
+  accounts: Record<string, TestAccount>,
+  opts: { redirectUri?: string } = {},
+): Promise<TestIdp> {
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
   const server = createServer((req, res) => handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clientId = 'portico-test-client';
   const clientSecret = 'test-client-secret-0123456789abcdef';
-  const redirectUri = 'http://127.0.0.1:9/sso/oidc/conn_test/callback';
+  const redirectUri = opts.redirectUri ?? 'http://127.0.0.1:9/sso/oidc/conn_test/callback';
 
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key-1', use: 'sig', alg: 'RS256' };

@@ -211,13 +211,15 @@ export class ConnectionService {
     };
     if (body.saml) this.applySaml(c, body.saml);
     c.state = this.checkActivation(c, body.state);
+    // Built before the transaction: on SQLite a query outside the open transaction would wait on it.
+    const data = await this.eventData(c);
     await deps.db.transaction().execute(async (tx) => {
       await tx.insertInto('connections').values(c).execute();
       if (c.state === 'active') {
         await appendEvent(tx, deps, {
           environmentId: env,
           event: 'connection.activated',
-          data: await this.eventData(c),
+          data,
           organizationId: c.organization_id,
           context: ctx,
         });
@@ -263,13 +265,14 @@ export class ConnectionService {
       : before.state === 'draft'
         ? this.checkActivation(c, undefined)
         : before.state;
+    const data = await this.eventData(c);
     await deps.db.transaction().execute(async (tx) => {
       await tx.updateTable('connections').set(c).where('id', '=', id).execute();
       if (before.state !== 'active' && c.state === 'active') {
         await appendEvent(tx, deps, {
           environmentId: env,
           event: 'connection.activated',
-          data: await this.eventData(c),
+          data,
           organizationId: c.organization_id,
           context: ctx,
         });
@@ -277,7 +280,7 @@ export class ConnectionService {
         await appendEvent(tx, deps, {
           environmentId: env,
           event: 'connection.deactivated',
-          data: await this.eventData(c),
+          data,
           organizationId: c.organization_id,
           context: ctx,
         });

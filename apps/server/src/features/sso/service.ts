@@ -14,6 +14,7 @@ import { constantTimeEqual, sha256 } from '../../platform/crypto.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { token } from '../../platform/random.ts';
+import { safeFetch } from '../../platform/safe-http.ts';
 import type { ConnectionTable, SsoFlowTable, UserTable } from '../../platform/schema.ts';
 import { CODE_TTL_MS } from '../authkit/service.ts';
 import { appendEvent } from '../events/outbox.ts';
@@ -192,6 +193,11 @@ export class SsoService {
       clientId: c.oidc_client_id!,
       clientSecret: this.deps.secrets.open(c.oidc_client_secret_sealed!),
       allowInsecureHttp: !this.deps.config.production,
+      // IdP requests obey the same egress rules as webhooks (no metadata or link-local addresses).
+      fetch: safeFetch({
+        allowLoopback: this.deps.config.webhooks.allowLoopback,
+        allowPrivate: this.deps.config.webhooks.allowPrivate,
+      }) as never,
     };
   }
 
