@@ -120,7 +120,7 @@ async function main(argv: string[]) {
     case 'worker': {
       const worker = new WebhookWorker(portico.deps);
       worker.start();
-      const stopSweeper = startSweeper(portico.deps, portico.services.events);
+      const stopSweeper = startSweeper(portico.deps, portico.services.events, portico.services.connections);
       log.info({ worker: worker.id }, 'webhook worker started');
       const stop = async (signal: string) => {
         log.info({ signal }, 'worker stopping: finishing attempts in flight');
@@ -154,7 +154,7 @@ async function main(argv: string[]) {
     );
     if (bootstrap.created) printWelcome(url, bootstrap.clientId, bootstrap.apiKey, info.port);
   });
-  const stopSweeper = startSweeper(portico.deps, portico.services.events);
+  const stopSweeper = startSweeper(portico.deps, portico.services.events, portico.services.connections);
   const worker = config.worker === 'in-process' ? new WebhookWorker(portico.deps) : null;
   worker?.start();
 

@@ -179,7 +179,7 @@ describe('SSO with the Test IdP through the official SDK', () => {
   it('lists, reads and deletes connections through the SDK; the management API creates and deactivates', async () => {
     const org = await workos.organizations.createOrganization({
       name: 'Okta Customer',
-      domainData: [{ domain: 'okta-customer.com', state: 'verified' }],
+      domainData: [{ domain: 'okta-customer.com', state: 'verified' as never }],
     });
     const setup = await fetch(`${p.url}/connections/${testConnId}/setup`, {
       headers: { authorization: `Bearer ${p.h.apiKey}` },

@@ -4,9 +4,10 @@
  * Safe to run on every node at once: each statement is an idempotent DELETE.
  */
 import type { EventService } from '../features/events/service.ts';
+import type { ConnectionService } from '../features/sso/connections.ts';
 import type { Deps } from '../platform/deps.ts';
 
-export async function sweepOnce(deps: Deps, events?: EventService) {
+export async function sweepOnce(deps: Deps, events?: EventService, connections?: ConnectionService) {
   const now = deps.clock.now();
   const iso = now.toISOString();
   const hourAgo = new Date(now.getTime() - 3_600_000).toISOString();
@@ -18,11 +19,17 @@ export async function sweepOnce(deps: Deps, events?: EventService) {
   await deps.db.deleteFrom('authorization_requests').where('expires_at', '<=', hourAgo).execute();
   await deps.db.deleteFrom('authorization_codes').where('expires_at', '<=', hourAgo).execute();
   await events?.sweep();
+  await connections?.refreshDueMetadata(12 * 3_600_000);
 }
 
-export function startSweeper(deps: Deps, events?: EventService, everyMs = 60_000) {
+export function startSweeper(
+  deps: Deps,
+  events?: EventService,
+  connections?: ConnectionService,
+  everyMs = 60_000,
+) {
   const timer = setInterval(() => {
-    sweepOnce(deps, events).catch((err) => deps.log.warn({ err }, 'sweep failed'));
+    sweepOnce(deps, events, connections).catch((err) => deps.log.warn({ err }, 'sweep failed'));
   }, everyMs);
   timer.unref();
   return () => clearInterval(timer);

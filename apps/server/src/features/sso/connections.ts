@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
+import { safeFetch } from '../../platform/safe-http.ts';
 import type { ConnectionTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
 import { organizationRepo } from '../organizations/repo.ts';
@@ -125,22 +126,95 @@ export class ConnectionService {
     return { data: await Promise.all(page.rows.map((c) => this.wire(c))), list_metadata: page.list_metadata };
   }
 
-  private applySaml(c: ConnectionTable, saml: NonNullable<z.output<typeof CreateConnectionBody>['saml']>) {
-    if (saml.idp_metadata_xml) {
-      let meta: ReturnType<typeof parseIdpMetadata>;
-      try {
-        meta = parseIdpMetadata(saml.idp_metadata_xml);
-      } catch (err) {
-        const e = err as SamlError;
-        throw new AppError('invalid_idp_metadata', {
-          message: `The IdP metadata could not be used: ${e.message}`,
-          extra: { fix: e.fix },
-        });
-      }
-      c.saml_idp_entity_id = meta.entityId;
-      c.saml_idp_sso_url = meta.ssoRedirectUrl ?? meta.ssoPostUrl;
-      c.saml_idp_certificates = JSON.stringify(meta.certificates);
+  /** Fetches IdP metadata through the SSRF-safe client. */
+  async fetchMetadata(url: string): Promise<string> {
+    const { webhooks } = this.deps.config;
+    const get = safeFetch({ allowLoopback: webhooks.allowLoopback, allowPrivate: webhooks.allowPrivate });
+    let res: Response;
+    try {
+      res = await get(url, {
+        headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
+      });
+    } catch (err) {
+      throw new AppError('invalid_idp_metadata', {
+        message: `The IdP metadata URL could not be fetched (${(err as Error).message}). Check the URL, or paste the metadata XML instead.`,
+      });
     }
+    if (res.status !== 200) {
+      throw new AppError('invalid_idp_metadata', {
+        message: `The IdP metadata URL answered HTTP ${res.status}. Check the URL (it must serve the XML directly, without a redirect or a sign-in).`,
+      });
+    }
+    return res.text();
+  }
+
+  /** Re-reads the metadata of every SAML connection whose URL is due (the minute sweeper calls it). */
+  async refreshDueMetadata(maxAgeMs: number) {
+    const due = new Date(this.deps.clock.now().getTime() - maxAgeMs).toISOString();
+    const rows = await this.deps.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('saml_idp_metadata_url', 'is not', null)
+      .where((eb) =>
+        eb.or([eb('saml_metadata_refreshed_at', 'is', null), eb('saml_metadata_refreshed_at', '<', due)]),
+      )
+      .limit(20)
+      .execute();
+    for (const c of rows) {
+      const now = this.deps.clock.now().toISOString();
+      try {
+        const next = { ...c };
+        this.applyMetadata(next, await this.fetchMetadata(c.saml_idp_metadata_url!));
+        await this.deps.db
+          .updateTable('connections')
+          .set({
+            saml_idp_entity_id: next.saml_idp_entity_id,
+            saml_idp_sso_url: next.saml_idp_sso_url,
+            saml_idp_certificates: next.saml_idp_certificates,
+            saml_metadata_refreshed_at: now,
+            updated_at: now,
+          })
+          .where('id', '=', c.id)
+          .execute();
+      } catch (err) {
+        // Keep the last good metadata; try again at the next interval.
+        this.deps.log.warn({ connection: c.id, err: (err as Error).message }, 'IdP metadata refresh failed');
+        await this.deps.db
+          .updateTable('connections')
+          .set({ saml_metadata_refreshed_at: now })
+          .where('id', '=', c.id)
+          .execute();
+      }
+    }
+    return rows.length;
+  }
+
+  private applyMetadata(c: ConnectionTable, xml: string) {
+    let meta: ReturnType<typeof parseIdpMetadata>;
+    try {
+      meta = parseIdpMetadata(xml);
+    } catch (err) {
+      const e = err as SamlError;
+      throw new AppError('invalid_idp_metadata', {
+        message: `The IdP metadata could not be used: ${e.message}`,
+        extra: { fix: e.fix },
+      });
+    }
+    c.saml_idp_entity_id = meta.entityId;
+    c.saml_idp_sso_url = meta.ssoRedirectUrl ?? meta.ssoPostUrl;
+    c.saml_idp_certificates = JSON.stringify(meta.certificates);
+  }
+
+  private async applySaml(
+    c: ConnectionTable,
+    saml: NonNullable<z.output<typeof CreateConnectionBody>['saml']>,
+  ) {
+    if (saml.idp_metadata_url) {
+      this.applyMetadata(c, await this.fetchMetadata(saml.idp_metadata_url));
+      c.saml_idp_metadata_url = saml.idp_metadata_url;
+      c.saml_metadata_refreshed_at = this.deps.clock.now().toISOString();
+    }
+    if (saml.idp_metadata_xml) this.applyMetadata(c, saml.idp_metadata_xml);
     if (saml.idp_entity_id) c.saml_idp_entity_id = saml.idp_entity_id;
     if (saml.idp_sso_url) c.saml_idp_sso_url = saml.idp_sso_url;
     if (saml.idp_certificates) {
@@ -209,7 +283,7 @@ export class ConnectionService {
       created_at: now,
       updated_at: now,
     };
-    if (body.saml) this.applySaml(c, body.saml);
+    if (body.saml) await this.applySaml(c, body.saml);
     c.state = this.checkActivation(c, body.state);
     // Built before the transaction: on SQLite a query outside the open transaction would wait on it.
     const data = await this.eventData(c);
@@ -247,7 +321,7 @@ export class ConnectionService {
         throw new AppError('invalid_request_parameters', {
           message: 'This is an OIDC connection: send `oidc`, not `saml`.',
         });
-      this.applySaml(c, body.saml);
+      await this.applySaml(c, body.saml);
     }
     if (body.oidc) {
       if (c.protocol !== 'oidc')

@@ -6,6 +6,7 @@
  */
 import { buildSpMetadata } from '@portico/saml';
 import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -143,7 +144,19 @@ export function ssoBrowserRoutes(
     );
   });
 
-  app.post('/sso/saml/:id/acs', async (c) => {
+  // SAML responses are a few KiB; 2 MiB leaves room for large group lists and certificates.
+  const acsLimit = bodyLimit({
+    maxSize: 2 * 1024 * 1024,
+    onError: (c) =>
+      page(
+        c,
+        413,
+        'Single sign-on failed',
+        'The SAML response posted to the ACS is larger than 2 MiB.',
+        'Reduce the attributes (for example group lists) the IdP sends.',
+      ),
+  });
+  app.post('/sso/saml/:id/acs', acsLimit, async (c) => {
     let form: Record<string, unknown>;
     try {
       form = await c.req.parseBody();

@@ -85,6 +85,8 @@ export type ProfileWire = z.infer<typeof ProfileWire>;
 const cert = z.string().min(20).max(20_000);
 export const SamlSetup = z.object({
   idp_metadata_xml: z.string().min(20).max(2_000_000).optional(),
+  /** Fetched now and refreshed every PORTICO_METADATA_REFRESH (12 h). */
+  idp_metadata_url: z.string().url().optional(),
   idp_entity_id: z.string().min(1).max(1024).optional(),
   idp_sso_url: z.string().url().optional(),
   idp_certificates: z.array(cert).max(5).optional(),
