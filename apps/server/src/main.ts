@@ -3,13 +3,17 @@
  * `portico start`, which migrates, creates the first environment on an empty database, prints
  * its credentials once, and serves until SIGTERM/SIGINT (then drains and closes).
  */
+
+import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import { createLogger, startPortico } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { CreateConnectionBody } from './features/sso/wire.ts';
 import { startSweeper } from './jobs/sweep.ts';
 import { WebhookWorker } from './jobs/webhook-worker.ts';
 import { migrate, openDatabase } from './platform/db.ts';
 import { AppError } from './platform/errors.ts';
+import { validate } from './platform/http.ts';
 
 const HELP = `portico — self-hosted enterprise authentication that speaks the WorkOS API
 
@@ -24,6 +28,12 @@ Usage:
   portico redirect-uris remove <uri>    remove a redirect URI
   portico keys rotate                   publish a new signing key (signs after 10 minutes)
   portico worker                        deliver webhooks only (no HTTP server)
+  portico connections list              list SSO connections
+  portico connections create-saml <name> --type OktaSAML --org <org_id>
+          (--metadata-url <url> | --metadata-file <path> | --entity-id <id> --sso-url <url> --cert-file <pem>)
+  portico connections create-oidc <name> --org <org_id> --discovery-url <url> --client-id <id> --client-secret <secret>
+  portico connections activate|deactivate <conn_id>
+  portico connections setup <conn_id>   print the ACS URL, entity id and metadata URL for the IdP
   portico webhooks create <url> <event…>  create a webhook endpoint (secret printed once)
   portico webhooks list                 list webhook endpoints
 
@@ -117,6 +127,74 @@ async function main(argv: string[]) {
       }
       console.error(HELP);
       return done(2);
+    case 'connections': {
+      const { connections } = portico.services;
+      const flags = parseFlags(rest.slice(1));
+      const ctx = { actor: { id: null, source: 'dashboard' as const, name: 'portico CLI' } };
+      if (sub === 'list') {
+        const page = await connections.list(env, { limit: 100, order: 'asc' }, {});
+        for (const c of page.data)
+          console.log(
+            `${c.id}  ${c.state.padEnd(8)}  ${c.connection_type.padEnd(12)}  ${c.organization_id ?? '-'}  ${c.name}`,
+          );
+        return done(0);
+      }
+      if (sub === 'create-saml' && rest[0]) {
+        const saml: Record<string, unknown> = {};
+        if (flags['metadata-url']) saml.idp_metadata_url = flags['metadata-url'];
+        if (flags['metadata-file']) saml.idp_metadata_xml = readFileSync(flags['metadata-file'], 'utf8');
+        if (flags['entity-id']) saml.idp_entity_id = flags['entity-id'];
+        if (flags['sso-url']) saml.idp_sso_url = flags['sso-url'];
+        if (flags['cert-file']) saml.idp_certificates = [readFileSync(flags['cert-file'], 'utf8')];
+        if (flags['allow-idp-initiated']) saml.allow_idp_initiated = true;
+        const c = await connections.create(
+          env,
+          validate(CreateConnectionBody, {
+            name: rest[0],
+            organization_id: flags.org,
+            connection_type: flags.type ?? 'GenericSAML',
+            saml,
+          }),
+          ctx,
+        );
+        printSetup(c);
+        return done(0);
+      }
+      if (sub === 'create-oidc' && rest[0]) {
+        const c = await connections.create(
+          env,
+          validate(CreateConnectionBody, {
+            name: rest[0],
+            organization_id: flags.org,
+            connection_type: flags.type ?? 'GenericOIDC',
+            oidc: {
+              discovery_url: flags['discovery-url'],
+              client_id: flags['client-id'],
+              client_secret: flags['client-secret'],
+            },
+          }),
+          ctx,
+        );
+        printSetup(c);
+        return done(0);
+      }
+      if ((sub === 'activate' || sub === 'deactivate') && rest[0]) {
+        const c = await connections.update(
+          env,
+          rest[0],
+          { state: sub === 'activate' ? 'active' : 'inactive' },
+          ctx,
+        );
+        console.log(`${c.id} is ${c.state}.`);
+        return done(0);
+      }
+      if (sub === 'setup' && rest[0]) {
+        printSetup(await connections.details(await connections.row(env, rest[0])));
+        return done(0);
+      }
+      console.error(HELP);
+      return done(2);
+    }
     case 'worker': {
       const worker = new WebhookWorker(portico.deps);
       worker.start();
@@ -182,6 +260,32 @@ async function main(argv: string[]) {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   return null;
+}
+
+function parseFlags(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) continue;
+    const next = args[i + 1];
+    if (next === undefined || next.startsWith('--')) out[a.slice(2)] = 'true';
+    else {
+      out[a.slice(2)] = next;
+      i++;
+    }
+  }
+  return out;
+}
+
+function printSetup(c: {
+  id: string;
+  state: string;
+  setup_problem?: string | null;
+  saml?: unknown;
+  oidc?: unknown;
+}) {
+  console.log(`${c.id} (${c.state})${c.setup_problem ? ` — not active yet: ${c.setup_problem}` : ''}`);
+  console.log(JSON.stringify(c.saml ?? c.oidc, null, 2));
 }
 
 function printWelcome(url: string, clientId: string, apiKey: string | undefined, port: number) {

@@ -4,7 +4,7 @@
  * graceful shutdown on SIGTERM, and logs that never carry a secret.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -128,6 +128,41 @@ describe(`portico CLI on ${dialect}`, () => {
       code: 1,
     });
     expect((await portico(['migrate'])).stdout).toContain('up to date');
+  });
+
+  it('creates, lists, deactivates and explains SSO connections', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { selfSignedCertificate } = await import('../../src/platform/x509.ts');
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const cert = await selfSignedCertificate(privateKey, publicKey, {
+      commonName: 'cli idp',
+      notBefore: new Date(),
+      notAfter: new Date(Date.now() + 86_400_000),
+      serial: '03',
+    });
+    const certFile = join(dir, 'idp.pem');
+    writeFileSync(certFile, `-----BEGIN CERTIFICATE-----\n${cert.x5c}\n-----END CERTIFICATE-----\n`);
+    const created = await portico([
+      'connections',
+      'create-saml',
+      'Acme Okta',
+      '--type',
+      'OktaSAML',
+      '--entity-id',
+      'http://www.okta.com/exk1',
+      '--sso-url',
+      'https://acme.okta.com/sso',
+      '--cert-file',
+      certFile,
+    ]);
+    const id = /^(conn_[0-9A-Z]{26}) \(active\)/.exec(created.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(created.stdout).toContain(`/sso/saml/${id}/acs`);
+    expect((await portico(['connections', 'list'])).stdout).toContain(id);
+    expect((await portico(['connections', 'deactivate', id!])).stdout).toContain('inactive');
+    await expect(
+      portico(['connections', 'create-saml', 'Broken', '--metadata-url', 'http://169.254.169.254/x']),
+    ).rejects.toMatchObject({ code: 1 });
   });
 
   it('refuses bad configuration with a message that names the variable', async () => {
