@@ -160,7 +160,7 @@ export function buildApp(opts: BuildOptions): Portico {
   authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso });
   ssoApiRoutes(api, connections, sso);
   ssoBrowserRoutes(app, deps, tokenSurface, connections, sso, authkit);
-  if (!deps.config.production) testIdpRoutes(app, deps);
+  if (!deps.config.production) testIdpRoutes(app, deps, sso.spKeys);
   organizationRoutes(api, organizations);
   userRoutes(api, users, memberships);
   eventRoutes(api, events, webhooks);

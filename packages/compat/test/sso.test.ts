@@ -163,6 +163,57 @@ describe('SSO with the Test IdP through the official SDK', () => {
     expect(traces.data[0]!.error.fix.length).toBeGreaterThan(10);
   });
 
+  it('accepts an assertion encrypted to the SP certificate published in the metadata', async () => {
+    const metadata = await fetch(`${p.url}/sso/saml/${testConnId}/metadata`).then((r) => r.text());
+    expect(metadata).toContain('use="signing"');
+    expect(metadata).toContain('use="encryption"');
+    const url = workos.sso.getAuthorizationUrl({
+      organization: testOrgId,
+      redirectUri: REDIRECT,
+      clientId: p.h.clientId,
+    });
+    const { acs, idpPage } = await throughTestIdp(url, { scenario: 'encrypted' });
+    expect(idpPage.body).not.toContain(Buffer.from('alice@example.com').toString('base64').slice(0, 12));
+    expect(new URL(acs.location!).searchParams.get('error_description')).toBeNull();
+    const code = new URL(acs.location!).searchParams.get('code')!;
+    const { profile } = await workos.sso.getProfileAndToken({ code, clientId: p.h.clientId });
+    expect(profile.email).toBe('alice@example.com');
+  });
+
+  it('signs AuthnRequests (Redirect binding, RSA-SHA256) when the connection asks for it', async () => {
+    const patch = await fetch(`${p.url}/connections/${testConnId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${p.h.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ saml: { sign_requests: true } }),
+    });
+    expect(patch.status).toBe(200);
+    const url = workos.sso.getAuthorizationUrl({
+      organization: testOrgId,
+      redirectUri: REDIRECT,
+      clientId: p.h.clientId,
+    });
+    const res = await fetch(url, { redirect: 'manual' });
+    const location = res.headers.get('location')!;
+    const query = location.slice(location.indexOf('?') + 1);
+    const signed = query.slice(0, query.indexOf('&Signature='));
+    const signature = decodeURIComponent(query.slice(query.indexOf('&Signature=') + 11));
+    expect(signed).toContain('SigAlg=');
+    const metadata = await fetch(`${p.url}/sso/saml/${testConnId}/metadata`).then((r) => r.text());
+    const der =
+      /<ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/.exec(metadata)?.[1] ??
+      /X509Certificate>([^<]+)</.exec(metadata)![1]!;
+    const { X509Certificate, verify } = await import('node:crypto');
+    const cert = new X509Certificate(Buffer.from(der.replace(/\s+/g, ''), 'base64'));
+    expect(verify('RSA-SHA256', Buffer.from(signed), cert.publicKey, Buffer.from(signature, 'base64'))).toBe(
+      true,
+    );
+    await fetch(`${p.url}/connections/${testConnId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${p.h.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ saml: { sign_requests: false } }),
+    });
+  });
+
   it('refuses a replayed SAML response', async () => {
     const url = workos.sso.getAuthorizationUrl({
       organization: testOrgId,

@@ -11,6 +11,7 @@ import pg from 'pg';
 import * as m0001 from '../../migrations/0001_core.ts';
 import * as m0002 from '../../migrations/0002_webhooks.ts';
 import * as m0003 from '../../migrations/0003_sso.ts';
+import * as m0004 from '../../migrations/0004_saml_sp_keys.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -77,6 +78,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0001_core': m0001,
   '0002_webhooks': m0002,
   '0003_sso': m0003,
+  '0004_saml_sp_keys': m0004,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

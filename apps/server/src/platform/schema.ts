@@ -333,6 +333,14 @@ export interface SsoTraceTable {
   finished_at: string | null;
 }
 
+export interface SamlSpKeyTable {
+  environment_id: string;
+  private_key_sealed: string;
+  /** base64 DER X.509 certificate. */
+  certificate: string;
+  created_at: string;
+}
+
 export interface Database {
   environments: EnvironmentTable;
   api_keys: ApiKeyTable;
@@ -359,4 +367,5 @@ export interface Database {
   sso_codes: SsoCodeTable;
   sso_profile_tokens: SsoProfileTokenTable;
   sso_traces: SsoTraceTable;
+  saml_sp_keys: SamlSpKeyTable;
 }

@@ -129,19 +129,22 @@ export function ssoBrowserRoutes(
   app.get('/sso/saml/:id/metadata', async (c) => {
     const conn = await deps.db
       .selectFrom('connections')
-      .select(['id', 'protocol'])
+      .select(['id', 'protocol', 'environment_id'])
       .where('id', '=', c.req.param('id'))
       .executeTakeFirst();
-    if (!conn || conn.protocol !== 'saml')
+    if (conn?.protocol !== 'saml') {
       return c.json({ code: 'entity_not_found', message: `No SAML connection '${c.req.param('id')}'.` }, 404);
+    }
     const sp = spValues(deps.config.publicUrl, conn);
-    return c.body(
-      buildSpMetadata({ entityId: sp.sp_entity_id, acsUrl: sp.acs_url, wantAssertionsSigned: true }),
-      200,
-      {
-        'Content-Type': 'application/samlmetadata+xml; charset=utf-8',
-      },
-    );
+    const key = await sso.spKeys.get(conn.environment_id);
+    const xml = buildSpMetadata({
+      entityId: sp.sp_entity_id,
+      acsUrl: sp.acs_url,
+      certificate: key.certificatePem,
+      encryptionCertificate: key.certificatePem,
+      wantAssertionsSigned: true,
+    });
+    return c.body(xml, 200, { 'Content-Type': 'application/samlmetadata+xml; charset=utf-8' });
   });
 
   // SAML responses are a few KiB; 2 MiB leaves room for large group lists and certificates.

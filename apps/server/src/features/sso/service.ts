@@ -28,6 +28,7 @@ import {
   authorizationUrl as oidcAuthorizationUrl,
   completeCallback as oidcComplete,
 } from './oidc.ts';
+import { SpKeyStore } from './sp-keys.ts';
 import type { ProfileWire } from './wire.ts';
 
 const FLOW_TTL_MS = 15 * 60 * 1000;
@@ -61,10 +62,13 @@ export interface StartInput {
 }
 
 export class SsoService {
+  readonly spKeys: SpKeyStore;
   constructor(
     private deps: Deps,
     private roles: RoleService,
-  ) {}
+  ) {
+    this.spKeys = new SpKeyStore(deps);
+  }
 
   private async newTrace(c: ConnectionTable, initiatedBy: 'sp' | 'idp', steps: TraceStep[]) {
     const id = this.deps.ids.next('sso_trace');
@@ -156,6 +160,9 @@ export class SsoService {
         acsUrl: sp.acs_url,
         idpSsoUrl: c.saml_idp_sso_url!,
         relayState: flowId,
+        ...(c.saml_sign_requests === 1
+          ? { signingKey: (await this.spKeys.get(c.environment_id)).privateKeyPem }
+          : {}),
       });
     } else {
       const secrets: OidcFlowSecrets = { ...newFlowSecrets((n) => deps.random.bytes(n)), state: flowId };
@@ -295,6 +302,7 @@ export class SsoService {
           acsUrl: sp.acs_url,
           expectedInResponseTo: flow?.saml_request_id ?? null,
           allowIdpInitiated: c.saml_allow_idp_initiated === 1,
+          decryptionKey: (await this.spKeys.get(c.environment_id)).privateKeyPem,
         });
       } catch (err) {
         if (!(err instanceof SamlError)) throw err;

@@ -8,7 +8,7 @@
  * verdict. Not mounted when NODE_ENV=production.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { buildSamlResponse } from '@portico/saml';
+import { buildSamlResponse, encryptAssertion } from '@portico/saml';
 import type { Context, Hono } from 'hono';
 import type { Deps } from '../../platform/deps.ts';
 import { selfSignedCertificate } from '../../platform/x509.ts';
@@ -16,6 +16,7 @@ import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { MessagePage } from '../authkit/pages.tsx';
 import { spValues } from './connections.ts';
 import { readAuthnRequest } from './service.ts';
+import type { SpKeyStore } from './sp-keys.ts';
 
 export const TEST_ORG_NAME = 'Test Organization';
 export const TEST_DOMAIN = 'example.com';
@@ -29,6 +30,7 @@ const SCENARIOS = {
   wrong_audience: 'Assertion for another service provider (wrong audience)',
   unsigned: 'Unsigned response',
   outside_domain: 'A user outside the organization’s domains',
+  encrypted: 'Encrypted assertion (to the SP certificate in Portico’s metadata)',
 } as const;
 
 export function testIdpUrls(publicUrl: string, connectionId: string) {
@@ -149,7 +151,7 @@ const Layout = ({ title, children }: { title: string; children?: unknown }) => (
   </html>
 );
 
-export function testIdpRoutes(app: Hono, deps: Deps) {
+export function testIdpRoutes(app: Hono, deps: Deps, spKeys: SpKeyStore) {
   const load = async (c: Context) => {
     const conn = await deps.db
       .selectFrom('connections')
@@ -255,16 +257,22 @@ export function testIdpRoutes(app: Hono, deps: Deps) {
       validityMs: 5 * 60_000,
       signingKey: key,
       certificate: `-----BEGIN CERTIFICATE-----\n${cert}\n-----END CERTIFICATE-----`,
-      sign: scenario === 'unsigned' ? 'none' : 'both',
+      // An IdP that encrypts signs the assertion first; a Response signature over the plaintext
+      // would break when the assertion is replaced by its ciphertext.
+      sign: scenario === 'unsigned' ? 'none' : scenario === 'encrypted' ? 'assertion' : 'both',
       ...(scenario === 'wrong_audience' ? { audience: 'https://another-sp.example/saml' } : {}),
     });
+    const posted =
+      scenario === 'encrypted'
+        ? await encryptAssertion(xml, { certificate: (await spKeys.get(conn.environment_id)).certificatePem })
+        : xml;
     return c.html(
       String(
         <Layout title="Continue to the application">
           <h1>Signed in as {user.email}</h1>
           <p>Press continue to post the SAML response to Portico.</p>
           <form method="post" action={sp.acs_url}>
-            <input type="hidden" name="SAMLResponse" value={Buffer.from(xml).toString('base64')} />
+            <input type="hidden" name="SAMLResponse" value={Buffer.from(posted).toString('base64')} />
             <input type="hidden" name="RelayState" value={str('RelayState')} />
             <button type="submit">Continue</button>
           </form>
