@@ -20,6 +20,7 @@ import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import { appendEvent } from '../features/events/outbox.ts';
 import { eventBody } from '../features/events/wire.ts';
+import { pendingDelivery } from '../features/webhooks/wire.ts';
 import type { Deps } from '../platform/deps.ts';
 import { safePost } from '../platform/safe-http.ts';
 import type { WebhookDeliveryTable, WebhookEndpointTable } from '../platform/schema.ts';
@@ -125,22 +126,7 @@ export class WebhookWorker {
         const now = this.deps.clock.now().toISOString();
         const rows = events
           .filter((e) => wanted.includes(e.event))
-          .map((e) => ({
-            id: this.deps.ids.next('whd'),
-            environment_id: ep.environment_id,
-            endpoint_id: ep.id,
-            event_id: e.id,
-            event_seq: Number(e.seq),
-            state: 'pending',
-            attempts: 0,
-            next_attempt_at: now,
-            lease_until: null,
-            last_status: null,
-            last_error: null,
-            created_at: now,
-            updated_at: now,
-            delivered_at: null,
-          }));
+          .map((e) => pendingDelivery(this.deps.ids, ep, { id: e.id, seq: Number(e.seq) }, now));
         for (let i = 0; i < rows.length; i += 200) {
           await tx
             .insertInto('webhook_deliveries')

@@ -62,9 +62,10 @@ export const SignInPage: FC<FormProps> = (p) => (
         name="password"
         type="password"
         autocomplete="current-password"
-        required
+        aria-describedby="password-help"
         autofocus={!!p.email}
       />
+      <small id="password-help">Leave it empty if your company signs you in with single sign-on.</small>
       <button type="submit">Sign in</button>
     </form>
     <p class="switch">
@@ -133,16 +134,42 @@ export const MessagePage: FC<{ title: string; message: string; hint?: string }> 
   </Layout>
 );
 
+/**
+ * Sends the browser on to the customer's identity provider after a form post. A 302 would be a
+ * redirect of the form submission, which the page's CSP form-action forbids for an origin it
+ * cannot know in advance; a meta refresh (and a link) is an ordinary navigation.
+ */
+export const ContinuePage: FC<{ title: string; message: string; href: string }> = (p) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <meta http-equiv="refresh" content={`0;url=${p.href}`} />
+      <title>{`${p.title} · Portico`}</title>
+      <link rel="stylesheet" href="/authkit/styles.css" />
+    </head>
+    <body>
+      <main class="card">
+        <h1>{p.title}</h1>
+        <p>{p.message}</p>
+        <p>
+          <a href={p.href}>Continue</a>
+        </p>
+      </main>
+    </body>
+  </html>
+);
+
 export const STYLES = `
 :root{color-scheme:light dark;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f4f5f7;color:#111}
 .card{box-sizing:border-box;background:#fff;max-width:464px;width:calc(100% - 32px);padding:32px;border-radius:12px;box-shadow:0 2px 16px rgba(0,0,0,.08)}
 h1{font-size:1.4rem;margin:0 0 1rem}
 label{display:block;font-weight:600;margin:.9rem 0 .3rem}
-input{width:100%;box-sizing:border-box;padding:.6rem .7rem;border:1px solid #888;border-radius:6px;font-size:1rem}
+input,select{width:100%;box-sizing:border-box;padding:.6rem .7rem;border:1px solid #888;border-radius:6px;font-size:1rem}
 input:focus,button:focus,a:focus{outline:3px solid #2563eb;outline-offset:2px}
 button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;font-size:1rem;font-weight:600;cursor:pointer}
-.row{display:flex;gap:12px}.row>span{flex:1}
+input[type=radio]{width:auto}fieldset{border:0;padding:0;margin:0}fieldset label{font-weight:400}.row{display:flex;gap:12px}.row>span{flex:1}
 .error{background:#fee2e2;color:#7f1d1d;padding:.6rem .8rem;border-radius:6px}
 .hint{color:#444}small{color:#555}
 .switch{margin-top:1.2rem;text-align:center}

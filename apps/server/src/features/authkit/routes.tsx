@@ -21,7 +21,7 @@ import type { ConnectionService } from '../sso/connections.ts';
 import { resolveConnection } from '../sso/routes.tsx';
 import type { SsoService } from '../sso/service.ts';
 import { UserWire } from '../users/wire.ts';
-import { MessagePage, SignInPage, SignUpPage, STYLES } from './pages.tsx';
+import { ContinuePage, MessagePage, SignInPage, SignUpPage, STYLES } from './pages.tsx';
 import type { AuthKitService } from './service.ts';
 
 const AuthenticateResponse = z.object({
@@ -298,7 +298,15 @@ export function authkitRoutes(
             codeChallenge: req.code_challenge,
             loginHint: email,
           });
-          return c.redirect(url, 302);
+          return page(
+            c,
+            200,
+            <ContinuePage
+              title="Single sign-on"
+              message={`${email.split('@')[1]} signs in with your company’s identity provider. Taking you there…`}
+              href={url}
+            />,
+          );
         }
       }
       if (!email || !str('password')) return again(400, 'Enter your email and password.');

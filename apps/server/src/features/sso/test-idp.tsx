@@ -244,7 +244,22 @@ export function testIdpRoutes(app: Hono, deps: Deps, spKeys: SpKeyStore) {
       cert: string;
     };
     const now = deps.clock.now();
-    pageHeaders(c, [new URL(sp.acs_url).origin]);
+    // The ACS answers this form post with a redirect to one of the environment's redirect URIs,
+    // and CSP form-action also governs that redirect: allow their origins.
+    const redirectOrigins = (
+      await deps.db
+        .selectFrom('redirect_uris')
+        .select('uri')
+        .where('environment_id', '=', conn.environment_id)
+        .execute()
+    ).flatMap((r) => {
+      try {
+        return [new URL(r.uri).origin];
+      } catch {
+        return [];
+      }
+    });
+    pageHeaders(c, [new URL(sp.acs_url).origin, ...new Set(redirectOrigins)]);
     const xml = buildSamlResponse({
       idpEntityId: conn.saml_idp_entity_id!,
       spEntityId: sp.sp_entity_id,

@@ -12,7 +12,13 @@ import { token } from '../../platform/random.ts';
 import { checkWebhookUrl } from '../../platform/safe-http.ts';
 import type { WebhookEndpointTable } from '../../platform/schema.ts';
 import { KNOWN_EVENTS } from '../events/catalog.ts';
-import { type CreateEndpointBody, deliveryToWire, endpointToWire, type UpdateEndpointBody } from './wire.ts';
+import {
+  type CreateEndpointBody,
+  deliveryToWire,
+  endpointToWire,
+  pendingDelivery,
+  type UpdateEndpointBody,
+} from './wire.ts';
 
 export class WebhookService {
   constructor(private deps: Deps) {}
@@ -257,22 +263,7 @@ export class WebhookService {
   private async schedule(endpoint: WebhookEndpointTable, event: { id: string; seq: number }, now: string) {
     await this.deps.db
       .insertInto('webhook_deliveries')
-      .values({
-        id: this.deps.ids.next('whd'),
-        environment_id: endpoint.environment_id,
-        endpoint_id: endpoint.id,
-        event_id: event.id,
-        event_seq: event.seq,
-        state: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        lease_until: null,
-        last_status: null,
-        last_error: null,
-        created_at: now,
-        updated_at: now,
-        delivered_at: null,
-      })
+      .values(pendingDelivery(this.deps.ids, endpoint, event, now))
       // A delivery in flight keeps its lease: it is never attempted twice at once.
       .onConflict((oc) =>
         oc

@@ -1,5 +1,6 @@
 /** Webhook endpoint, delivery and attempt wire shapes (reference §5.7; deliveries are Portico's). */
 import { z } from 'zod';
+import type { Ids } from '../../platform/ids.ts';
 import type {
   WebhookAttemptTable,
   WebhookDeliveryTable,
@@ -109,3 +110,28 @@ export const UpdateEndpointBody = z.object({
   status: z.enum(['enabled', 'disabled']).optional(),
   events: z.array(z.string().min(1)).min(1).max(200).optional(),
 });
+
+/** A fresh, due delivery of one event to one endpoint (fan-out, redelivery and replay). */
+export function pendingDelivery(
+  ids: Ids,
+  endpoint: Pick<WebhookEndpointTable, 'id' | 'environment_id'>,
+  event: { id: string; seq: number },
+  now: string,
+): WebhookDeliveryTable {
+  return {
+    id: ids.next('whd'),
+    environment_id: endpoint.environment_id,
+    endpoint_id: endpoint.id,
+    event_id: event.id,
+    event_seq: event.seq,
+    state: 'pending',
+    attempts: 0,
+    next_attempt_at: now,
+    lease_until: null,
+    last_status: null,
+    last_error: null,
+    created_at: now,
+    updated_at: now,
+    delivered_at: null,
+  };
+}
