@@ -9,7 +9,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { listOf, listSchema, paginationQuery, readQuery } from '../../platform/http.ts';
+import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
@@ -21,6 +21,7 @@ import type { ConnectionService } from '../sso/connections.ts';
 import { resolveConnection } from '../sso/routes.tsx';
 import type { SsoService } from '../sso/service.ts';
 import { UserWire } from '../users/wire.ts';
+import { openAuthorizeRequest } from './authorize-request.ts';
 import { ContinuePage, MessagePage, SignInPage, SignUpPage, STYLES } from './pages.tsx';
 import type { AuthKitService } from './service.ts';
 
@@ -98,58 +99,14 @@ export function authkitRoutes(
 
   // ── authorize ────────────────────────────────────────────────────────────
   app.get('/user_management/authorize', async (c) => {
-    const q = readQuery(c);
-    const one = (k: string) => {
-      const v = q[k];
-      return Array.isArray(v) ? v[0] : v;
-    };
-    const clientId = one('client_id');
-    const redirectUri = one('redirect_uri');
-    if (!clientId) {
-      return problem(
-        c,
-        400,
-        'Sign-in link is incomplete',
-        'The client_id parameter is missing.',
-        'Pass clientId to getAuthorizationUrl, or set it in the WorkOS constructor.',
-      );
-    }
-    const env = await authkit.environmentByClientId(clientId);
-    if (!env) {
-      return problem(
-        c,
-        400,
-        'Unknown application',
-        `No Portico environment has the client id '${clientId}'.`,
-        'Use the client id printed when Portico first started (PORTICO_CLIENT_ID).',
-      );
-    }
-    if (!redirectUri) {
-      return problem(
-        c,
-        400,
-        'Sign-in link is incomplete',
-        'The redirect_uri parameter is missing.',
-        'Pass redirectUri to getAuthorizationUrl.',
-      );
-    }
-    if (!(await authkit.isRedirectAllowed(env.id, redirectUri))) {
-      return problem(
-        c,
-        400,
-        'Redirect URI not allowed',
-        `The redirect_uri '${redirectUri}' is not on this environment’s allow-list, so Portico will not send a sign-in result there.`,
-        `Add it exactly as sent (scheme, host, port and path): run \`portico redirect-uris add ${redirectUri}\` or list it in PORTICO_REDIRECT_URIS.`,
-      );
-    }
-    const state = one('state') ?? null;
-    const back = (error: string, description: string) => {
-      const url = new URL(redirectUri);
-      url.searchParams.set('error', error);
-      url.searchParams.set('error_description', description);
-      if (state !== null) url.searchParams.set('state', state);
-      return c.redirect(url.toString(), 302);
-    };
+    const opened = await openAuthorizeRequest(
+      c,
+      authkit,
+      problem,
+      'Pass clientId to getAuthorizationUrl, or set it in the WorkOS constructor.',
+    );
+    if (opened instanceof Response) return opened;
+    const { one, env, redirectUri, state, back } = opened;
     const responseType = one('response_type') ?? 'code';
     if (responseType !== 'code')
       return back(

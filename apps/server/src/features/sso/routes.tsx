@@ -10,11 +10,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { listOf, listSchema, paginationQuery, readQuery } from '../../platform/http.ts';
+import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
 import { pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import type { TokenSurface } from '../../surfaces/token.ts';
+import { openAuthorizeRequest } from '../authkit/authorize-request.ts';
 import { MessagePage } from '../authkit/pages.tsx';
 import type { AuthKitService } from '../authkit/service.ts';
 import { type ConnectionService, spValues } from './connections.ts';
@@ -199,41 +200,14 @@ export function ssoBrowserRoutes(
 
   // ── the SSO API ──────────────────────────────────────────────────────────
   app.get('/sso/authorize', async (c) => {
-    const q = readQuery(c);
-    const one = (k: string) => {
-      const v = q[k];
-      return Array.isArray(v) ? v[0] : v;
-    };
-    const clientId = one('client_id');
-    const redirectUri = one('redirect_uri');
-    if (!clientId)
-      return page(
-        c,
-        400,
-        'Sign-in link is incomplete',
-        'The client_id parameter is missing.',
-        'sso.getAuthorizationUrl does not fill clientId from the constructor: pass clientId explicitly.',
-      );
-    const env = await authkit.environmentByClientId(clientId);
-    if (!env)
-      return page(c, 400, 'Unknown application', `No Portico environment has the client id '${clientId}'.`);
-    if (!redirectUri || !(await authkit.isRedirectAllowed(env.id, redirectUri))) {
-      return page(
-        c,
-        400,
-        'Redirect URI not allowed',
-        `The redirect_uri '${redirectUri ?? ''}' is not on this environment’s allow-list.`,
-        'Add it with `portico redirect-uris add <uri>` or PORTICO_REDIRECT_URIS.',
-      );
-    }
-    const state = one('state') ?? null;
-    const back = (error: string, description: string) => {
-      const url = new URL(redirectUri);
-      url.searchParams.set('error', error);
-      url.searchParams.set('error_description', description);
-      if (state !== null) url.searchParams.set('state', state);
-      return c.redirect(url.toString(), 302);
-    };
+    const opened = await openAuthorizeRequest(
+      c,
+      authkit,
+      page,
+      'sso.getAuthorizationUrl does not fill clientId from the constructor: pass clientId explicitly.',
+    );
+    if (opened instanceof Response) return opened;
+    const { one, env, redirectUri, state, back } = opened;
     try {
       const conn = await resolveConnection(deps, connections, env.id, {
         connection: one('connection'),
