@@ -20,6 +20,7 @@ import { ConnectionService } from './features/sso/connections.ts';
 import { ssoApiRoutes, ssoBrowserRoutes } from './features/sso/routes.tsx';
 import { SsoService } from './features/sso/service.ts';
 import { ensureTestOrganization, testIdpRoutes } from './features/sso/test-idp.tsx';
+import { ensureTestOidc, testOidcRoutes } from './features/sso/test-oidc.tsx';
 import { userRoutes } from './features/users/routes.ts';
 import { UserService } from './features/users/service.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
@@ -160,7 +161,10 @@ export function buildApp(opts: BuildOptions): Portico {
   authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso });
   ssoApiRoutes(api, connections, sso);
   ssoBrowserRoutes(app, deps, tokenSurface, connections, sso, authkit);
-  if (!deps.config.production) testIdpRoutes(app, deps, sso.spKeys);
+  if (!deps.config.production) {
+    testIdpRoutes(app, deps, sso.spKeys);
+    testOidcRoutes(app, deps);
+  }
   organizationRoutes(api, organizations);
   userRoutes(api, users, memberships);
   eventRoutes(api, events, webhooks);
@@ -203,6 +207,9 @@ export async function startPortico(opts: BuildOptions) {
   const migrated = await migrate(opts.database);
   const portico = buildApp(opts);
   const bootstrap = await portico.services.environments.bootstrap();
-  if (!opts.config.production) await ensureTestOrganization(portico.deps, bootstrap.environmentId);
+  if (!opts.config.production) {
+    await ensureTestOrganization(portico.deps, bootstrap.environmentId);
+    await ensureTestOidc(portico.deps, bootstrap.environmentId);
+  }
   return { portico, bootstrap, migrated };
 }

@@ -221,6 +221,35 @@ describe('SSO with the Test IdP through the official SDK', () => {
     });
   });
 
+  it('the built-in OIDC Test Provider signs Carol in through AuthKit (discovery, PKCE, nonce, userinfo groups)', async () => {
+    const { data } = await workos.organizations.listOrganizations({ limit: 100 });
+    const oidcOrg = data.find((o: { name: string }) => o.name === 'Test OIDC Organization')!;
+    const url = workos.userManagement.getAuthorizationUrl({
+      organizationId: oidcOrg.id,
+      redirectUri: REDIRECT,
+      clientId: p.h.clientId,
+      state: 'oidc-1',
+    });
+    const b = new Browser();
+    let res = await b.get(url);
+    expect(res.location).toContain('/test-oidc/');
+    res = await b.get(res.location!);
+    expect(res.status).toBe(200);
+    const callback = await b.submit(res, { sub: 'carol' });
+    expect(callback.status).toBe(302);
+    const back = await b.get(callback.location!);
+    expect(back.status).toBe(302);
+    const appUrl = new URL(back.location!);
+    expect(appUrl.searchParams.get('state')).toBe('oidc-1');
+    const { user, authenticationMethod, organizationId } = await workos.userManagement.authenticateWithCode({
+      code: appUrl.searchParams.get('code')!,
+      clientId: p.h.clientId,
+    });
+    expect(user).toMatchObject({ email: 'carol@example.org', firstName: 'Carol' });
+    expect(authenticationMethod).toBe('SSO');
+    expect(organizationId).toBe(oidcOrg.id);
+  });
+
   it('refuses a replayed SAML response', async () => {
     const url = workos.sso.getAuthorizationUrl({
       organization: testOrgId,

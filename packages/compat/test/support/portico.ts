@@ -27,7 +27,9 @@ export async function startPortico(
   });
   if (opts.testIdp) {
     const { ensureTestOrganization } = await import('../../../../apps/server/src/features/sso/test-idp.tsx');
+    const { ensureTestOidc } = await import('../../../../apps/server/src/features/sso/test-oidc.tsx');
     await ensureTestOrganization(h.portico.deps, h.environmentId);
+    await ensureTestOidc(h.portico.deps, h.environmentId);
   }
   const recorded: Recorded[] = [];
   const server = await listen(h, port, async (req, env) => {
