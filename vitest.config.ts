@@ -6,6 +6,7 @@ const shared = [
   'apps/server/test/**/*.test.ts',
   'packages/compat/test/**/*.test.ts',
   'packages/saml/test/**/*.test.ts',
+  'packages/scim/test/**/*.test.ts',
 ];
 const browser = ['packages/compat/test/**/*.browser.test.ts'];
 
