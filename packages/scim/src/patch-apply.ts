@@ -58,7 +58,7 @@ export function applyPatch(resource: ScimResource, ops: PatchOperation[], kind: 
   ops.forEach((op, i) => {
     applyOperation(doc, op, kind, `Operations[${i}]`);
   });
-  if (kind === 'User') syncFormattedName(doc, getCi(resource, 'name'));
+  if (kind === 'User') syncFormattedName(doc, { name: getCi(resource, 'name') });
   const result = finishResource(doc, kind);
   const diff = kind === 'Group' ? diffMembers(resource, result) : { membersAdded: [], membersRemoved: [] };
   return { resource: result, ...diff };
@@ -77,7 +77,7 @@ function applyOperation(
     applyObject(doc, op, value, kind, where);
     return;
   }
-  applyAt(doc, op, parsePatchPath(path, extensionUris(doc)), value, kind, `${where} (${path})`);
+  applyAt(doc, op, parsePatchPath(path, extensionUris(doc)), value, kind, `${where} (path ${show(path)})`);
 }
 
 /** A path-less operation, or a path naming the resource itself: each key of `value` as a path. */
@@ -102,7 +102,7 @@ function applyObject(doc: JsonObject, op: Op, value: unknown, kind: ResourceKind
     } catch {
       path = { name: key }; // an unusual attribute name is kept as it is
     }
-    applyAt(doc, op, path, v, kind, `${where}.value.${key}`);
+    applyAt(doc, op, path, v, kind, `${where} (value key ${show(key)})`);
   }
 }
 
@@ -160,7 +160,7 @@ function applyExtension(
   if (!isObject(value))
     throw badRequest('invalidValue', `${where}: ${uri} needs an object of attributes; got ${show(value)}`);
   for (const key of Object.keys(value)) {
-    applyAt(doc, op, { uri, name: key }, value[key], kind, `${where}.${key}`);
+    applyAt(doc, op, { uri, name: key }, value[key], kind, `${where}, key ${show(key)}`);
   }
 }
 
@@ -176,7 +176,7 @@ function applyAttr(
   if (op === 'remove') {
     if (value !== undefined && Array.isArray(existing)) {
       // remove with a value on a multi-valued attribute: drop the equal values.
-      const gone = (Array.isArray(value) ? value : [value]).map((v) => coerceItem(def, v, where));
+      const gone = (Array.isArray(value) ? value : [value]).map((v) => coerceItem(def, v, `${where}: value`));
       const kept = existing.filter((el) => !gone.some((g) => sameItem(el, g)));
       if (kept.length === 0) deleteCi(container, name);
       else setCi(container, name, kept);
@@ -189,7 +189,7 @@ function applyAttr(
     deleteCi(container, name);
     return;
   }
-  const v = coerceValue(def, value, where);
+  const v = coerceValue(def, value, `${where}: value`);
   const multi = def ? def.multiValued : Array.isArray(existing) || Array.isArray(v);
   if (multi) {
     const incoming = Array.isArray(v) ? v : [v];
@@ -246,7 +246,7 @@ function applySub(
     }
     return;
   }
-  const v = subDef ? coerceValue(subDef, value, where) : clone(value);
+  const v = subDef ? coerceValue(subDef, value, `${where}: value`) : clone(value);
   if (Array.isArray(existing) || (existing === undefined && def?.multiValued)) {
     const list = Array.isArray(existing) ? existing : [];
     const next =
@@ -292,16 +292,16 @@ function applyFiltered(
   }
   const update = (el: JsonObject): JsonObject => {
     if (subName !== undefined)
-      return withKey(el, subName, subDef ? coerceValue(subDef, value, where) : clone(value));
+      return withKey(el, subName, subDef ? coerceValue(subDef, value, `${where}: value`) : clone(value));
     if (!isObject(value))
       throw badRequest('invalidValue', `${where}: needs an object of sub-attributes; got ${show(value)}`);
-    return { ...el, ...coerceComplex(defs, value, where) };
+    return { ...el, ...coerceComplex(defs, value, `${where}: value`) };
   };
   let preferred: unknown;
   if (hits.length === 0) {
     const template = templateOf(filter);
     if (!template) throw badRequest('noTarget', `${where}: no value of ${name} matches the filter`);
-    preferred = update(coerceComplex(defs, template, where));
+    preferred = update(coerceComplex(defs, template, `${where}: value`));
     list.push(preferred);
   } else {
     for (const i of hits) list[i] = update(list[i] as JsonObject);

@@ -115,19 +115,26 @@ export function formattedName(name: unknown): string | undefined {
 }
 
 /**
- * Fills `name.formatted` when absent, and refreshes it after a change of the parts when it was the
- * built one (equal to formattedName(previous name)) and the change did not set it.
+ * Keeps `name.formatted` built from the parts when the client gives none. On create
+ * (`previous` undefined) it fills an absent formatted. After a PATCH it fills it when neither the
+ * old nor the new name has one, and rebuilds it when the old one was the built one and the PATCH
+ * left it as it was; a formatted the client set or removed is left alone.
  */
-export function syncFormattedName(user: JsonObject, previousName?: unknown): void {
+export function syncFormattedName(user: JsonObject, previous?: { name: unknown }): void {
   const name = getCi(user, 'name');
   if (!isObject(name)) return;
   const current = getCi(name, 'formatted');
-  const previous = isObject(previousName) ? getCi(previousName, 'formatted') : undefined;
-  const wasBuilt = previous !== undefined && previous === formattedName(previousName) && current === previous;
-  if (typeof current === 'string' && !wasBuilt) return;
+  const before = previous && isObject(previous.name) ? getCi(previous.name, 'formatted') : undefined;
+  const fill =
+    current === undefined
+      ? before === undefined
+      : previous !== undefined &&
+        before !== undefined &&
+        current === before &&
+        before === formattedName(previous.name);
+  if (!fill) return;
   const built = formattedName(name);
-  if (built !== undefined) {
-    deleteCi(name, 'formatted');
-    name.formatted = built;
-  }
+  if (built === undefined) return;
+  deleteCi(name, 'formatted');
+  name.formatted = built;
 }
