@@ -7,6 +7,8 @@ import pino from 'pino';
 import type { Config } from './config.ts';
 import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
+import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
+import { DirectoryService } from './features/directory-sync/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
 import { eventRoutes } from './features/events/routes.ts';
 import { EventService } from './features/events/service.ts';
@@ -63,6 +65,7 @@ export interface Portico {
     webhooks: WebhookService;
     connections: ConnectionService;
     sso: SsoService;
+    directories: DirectoryService;
   };
   registry: ContractRegistry;
 }
@@ -144,6 +147,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
   const sso = new SsoService(deps, roles);
+  const directories = new DirectoryService(deps, sessions);
 
   const api = createApiSurface(app, deps, registry, limiter, apiKeys);
   const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, authkit);
@@ -160,6 +164,8 @@ export function buildApp(opts: BuildOptions): Portico {
 
   authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso });
   ssoApiRoutes(api, connections, sso);
+  directoryApiRoutes(api, directories);
+  scimRoutes(app, deps, directories);
   ssoBrowserRoutes(app, deps, tokenSurface, connections, sso, authkit);
   if (!deps.config.production) {
     testIdpRoutes(app, deps, sso.spKeys);
@@ -198,6 +204,7 @@ export function buildApp(opts: BuildOptions): Portico {
       webhooks,
       connections,
       sso,
+      directories,
     },
   };
 }

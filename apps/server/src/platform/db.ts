@@ -12,6 +12,7 @@ import * as m0001 from '../../migrations/0001_core.ts';
 import * as m0002 from '../../migrations/0002_webhooks.ts';
 import * as m0003 from '../../migrations/0003_sso.ts';
 import * as m0004 from '../../migrations/0004_saml_sp_keys.ts';
+import * as m0005 from '../../migrations/0005_directory_sync.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -79,6 +80,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0002_webhooks': m0002,
   '0003_sso': m0003,
   '0004_saml_sp_keys': m0004,
+  '0005_directory_sync': m0005,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

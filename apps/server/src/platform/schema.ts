@@ -341,6 +341,70 @@ export interface SamlSpKeyTable {
   created_at: string;
 }
 
+export interface DirectoryTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  name: string;
+  type: string;
+  state: string;
+  token_hash: string;
+  token_hint: string;
+  /** `deactivate` (default): a deprovisioned directory user's membership is deactivated and sessions revoked; `none`. */
+  deprovision: string;
+  group_role_map: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DirectoryUserTable {
+  id: string;
+  environment_id: string;
+  directory_id: string;
+  organization_id: string;
+  user_name: string;
+  external_id: string | null;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  state: string;
+  resource: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DirectoryGroupTable {
+  id: string;
+  environment_id: string;
+  directory_id: string;
+  organization_id: string;
+  display_name: string;
+  external_id: string | null;
+  resource: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DirectoryGroupMemberTable {
+  group_id: string;
+  user_id: string;
+  directory_id: string;
+}
+
+export interface ScimRequestTable {
+  id: string;
+  environment_id: string;
+  directory_id: string;
+  method: string;
+  path: string;
+  status: number;
+  duration_ms: number;
+  request_body: string | null;
+  error: string | null;
+  user_agent: string | null;
+  created_at: string;
+}
+
 export interface Database {
   environments: EnvironmentTable;
   api_keys: ApiKeyTable;
@@ -368,4 +432,9 @@ export interface Database {
   sso_profile_tokens: SsoProfileTokenTable;
   sso_traces: SsoTraceTable;
   saml_sp_keys: SamlSpKeyTable;
+  directories: DirectoryTable;
+  directory_users: DirectoryUserTable;
+  directory_groups: DirectoryGroupTable;
+  directory_group_members: DirectoryGroupMemberTable;
+  scim_requests: ScimRequestTable;
 }

@@ -27,7 +27,13 @@ describe(`storage contract on ${dialect}`, () => {
   });
 
   it('migrates an empty database to the shared schema snapshot, and again is a no-op', async () => {
-    expect(await migrate(handle)).toEqual(['0001_core', '0002_webhooks', '0003_sso', '0004_saml_sp_keys']);
+    expect(await migrate(handle)).toEqual([
+      '0001_core',
+      '0002_webhooks',
+      '0003_sso',
+      '0004_saml_sp_keys',
+      '0005_directory_sync',
+    ]);
     expect(await migrate(handle)).toEqual([]);
     const tables = await handle.db.introspection.getTables();
     const schema = Object.fromEntries(

@@ -1,0 +1,319 @@
+/**
+ * Directory Sync routes: the SCIM 2.0 surface the IdPs call (`/scim/v2/{directory id}/…`, bearer
+ * token per directory, `application/scim+json`, RFC 7644 errors, every request logged), the WorkOS
+ * read API (`/directories`, `/directory_users`, `/directory_groups`) and Portico's management API.
+ */
+import {
+  detectPersona,
+  listResponse,
+  projectAttributes,
+  resourceTypes,
+  SCHEMAS,
+  ScimError,
+  SERVICE_PROVIDER_CONFIG,
+  scimErrorBody,
+} from '@portico/scim';
+import type { Context, Hono } from 'hono';
+import { z } from 'zod';
+import { constantTimeEqual } from '../../platform/crypto.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { listOf, paginationQuery } from '../../platform/http.ts';
+import { type ApiSurface, bearer } from '../../surfaces/api.ts';
+import { type DirectoryService, redactScimBody, scimError } from './service.ts';
+import { CreateDirectoryBody, DirectoryWire } from './wire.ts';
+
+const SCIM_JSON = 'application/scim+json';
+const idParam = z.object({ id: z.string().min(1) });
+
+export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
+  api.route({
+    method: 'get',
+    path: '/directories',
+    summary: 'List directories',
+    query: paginationQuery.extend({ organization_id: z.string().optional(), search: z.string().optional() }),
+    handler: async ({ env, query }) => {
+      const page = await dirs.list(env.environmentId, query, {
+        organizationId: query.organization_id,
+        search: query.search,
+      });
+      return listOf(page.data, page.list_metadata);
+    },
+  });
+  api.route({
+    method: 'get',
+    path: '/directories/:id',
+    summary: 'Get a directory',
+    params: idParam,
+    response: DirectoryWire,
+    handler: async ({ env, params }) => {
+      const { directoryToWire } = await import('./wire.ts');
+      return directoryToWire(await dirs.get(env.environmentId, params.id));
+    },
+  });
+  api.route({
+    method: 'delete',
+    path: '/directories/:id',
+    summary: 'Delete a directory',
+    params: idParam,
+    handler: async ({ env, params, c }) => {
+      await dirs.delete(env.environmentId, params.id);
+      return c.body(null, 202);
+    },
+  });
+  api.route({
+    method: 'post',
+    path: '/directories',
+    summary: 'Create a directory and its SCIM endpoint; the bearer token is shown once (Portico)',
+    body: CreateDirectoryBody,
+    status: 201,
+    sealReplay: true,
+    handler: ({ env, body }) => dirs.create(env.environmentId, body),
+  });
+  api.route({
+    method: 'post',
+    path: '/directories/:id/token',
+    summary: 'Rotate a directory’s SCIM bearer token (Portico)',
+    params: idParam,
+    sealReplay: true,
+    handler: ({ env, params }) => dirs.rotateToken(env.environmentId, params.id),
+  });
+  api.route({
+    method: 'get',
+    path: '/directories/:id/scim_requests',
+    summary: 'The directory’s SCIM request log (Portico)',
+    params: idParam,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+    handler: async ({ env, params, query }) => ({
+      object: 'list',
+      data: await dirs.requestLog(env.environmentId, params.id, query.limit),
+    }),
+  });
+  api.route({
+    method: 'get',
+    path: '/directory_users',
+    summary: 'List directory users',
+    query: paginationQuery.extend({ directory: z.string().optional(), group: z.string().optional() }),
+    handler: async ({ env, query }) => {
+      if (!query.directory && !query.group) {
+        throw new AppError('invalid_request_parameters', {
+          message: 'Pass directory or group to list directory users.',
+          errors: [{ field: 'directory', code: 'required' }],
+        });
+      }
+      const page = await dirs.listUsers(env.environmentId, query, {
+        directory: query.directory,
+        group: query.group,
+      });
+      return listOf(page.data, page.list_metadata);
+    },
+  });
+  api.route({
+    method: 'get',
+    path: '/directory_users/:id',
+    summary: 'Get a directory user',
+    params: idParam,
+    handler: ({ env, params }) => dirs.getUser(env.environmentId, params.id),
+  });
+  api.route({
+    method: 'get',
+    path: '/directory_groups',
+    summary: 'List directory groups',
+    query: paginationQuery.extend({ directory: z.string().optional(), user: z.string().optional() }),
+    handler: async ({ env, query }) => {
+      if (!query.directory && !query.user) {
+        throw new AppError('invalid_request_parameters', {
+          message: 'Pass directory or user to list directory groups.',
+          errors: [{ field: 'directory', code: 'required' }],
+        });
+      }
+      const page = await dirs.listGroups(env.environmentId, query, {
+        directory: query.directory,
+        user: query.user,
+      });
+      return listOf(page.data, page.list_metadata);
+    },
+  });
+  api.route({
+    method: 'get',
+    path: '/directory_groups/:id',
+    summary: 'Get a directory group',
+    params: idParam,
+    handler: ({ env, params }) => dirs.getGroup(env.environmentId, params.id),
+  });
+}
+
+/** The SCIM surface. */
+export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
+  const MAX_BODY = 1024 * 1024;
+  const scimJson = (c: Context, status: number, body: unknown) =>
+    body === null
+      ? c.body(null, status as 204)
+      : c.body(JSON.stringify(body), status as 200, { 'Content-Type': SCIM_JSON });
+
+  const handle =
+    (
+      fn: (ctx: {
+        c: Context;
+        d: Awaited<ReturnType<DirectoryService['byToken']>> & object;
+        body: () => unknown;
+        persona: ReturnType<typeof detectPersona>;
+      }) => Promise<{ status: number; body: unknown }>,
+    ) =>
+    async (c: Context) => {
+      const started = performance.now();
+      const presented = bearer(c);
+      const d = presented ? await dirs.byToken(presented) : undefined;
+      // The token must belong to the directory in the URL: another directory's token is refused.
+      if (!d || !constantTimeEqual(d.id, c.req.param('dir') ?? '')) {
+        return scimJson(
+          c,
+          401,
+          scimErrorBody(
+            scimError(
+              401,
+              'The bearer token is missing or not valid for this directory. Copy the token shown when the directory was created (or rotate it).',
+            ),
+          ),
+        );
+      }
+      let text = '';
+      let status = 500;
+      let error: string | null = null;
+      try {
+        const len = Number(c.req.header('content-length') ?? 0);
+        if (len > MAX_BODY) throw scimError(413, `The request body is larger than ${MAX_BODY} bytes.`);
+        text = c.req.method === 'GET' || c.req.method === 'DELETE' ? '' : await c.req.text();
+        if (text.length > MAX_BODY)
+          throw scimError(413, `The request body is larger than ${MAX_BODY} bytes.`);
+        const body = () => {
+          try {
+            return JSON.parse(text || 'null');
+          } catch (err) {
+            throw scimError(400, `The body is not valid JSON (${(err as Error).message}).`, 'invalidSyntax');
+          }
+        };
+        const out = await fn({ c, d, body, persona: detectPersona(c.req.header('user-agent')) });
+        status = out.status;
+        return scimJson(c, out.status, out.body);
+      } catch (err) {
+        const e = err instanceof ScimError ? err : null;
+        if (!e) deps.log.error({ err, directory: d.id }, 'SCIM request failed');
+        const se = e ?? scimError(500, 'Portico hit an internal error; the change was rolled back.');
+        status = se.status;
+        error = se.message;
+        return scimJson(c, se.status, scimErrorBody(se));
+      } finally {
+        await dirs
+          .logRequest(d, {
+            method: c.req.method,
+            path: c.req.path,
+            status,
+            durationMs: Math.round(performance.now() - started),
+            body: redactScimBody(text),
+            error,
+            userAgent: c.req.header('user-agent') ?? null,
+          })
+          .catch(() => {});
+      }
+    };
+
+  const listParams = (c: Context) => {
+    const startIndex = Math.max(1, Number.parseInt(c.req.query('startIndex') ?? '1', 10) || 1);
+    const count = Math.min(200, Math.max(0, Number.parseInt(c.req.query('count') ?? '100', 10) || 0));
+    return {
+      startIndex,
+      count,
+      filter: c.req.query('filter'),
+      attributes: c.req.query('attributes'),
+      excluded: c.req.query('excludedAttributes'),
+    };
+  };
+  const base = '/scim/v2/:dir';
+
+  app.get(
+    `${base}/ServiceProviderConfig`,
+    handle(async () => ({ status: 200, body: SERVICE_PROVIDER_CONFIG })),
+  );
+  app.get(
+    `${base}/ResourceTypes`,
+    handle(async ({ d }) => ({
+      status: 200,
+      body: listResponse(resourceTypes(dirs.scimBaseUrl(d.id)) as never, 2, 1, 2),
+    })),
+  );
+  app.get(
+    `${base}/Schemas`,
+    handle(async () => ({
+      status: 200,
+      body: listResponse(SCHEMAS as never, SCHEMAS.length, 1, SCHEMAS.length),
+    })),
+  );
+
+  for (const kind of ['Users', 'Groups'] as const) {
+    const isUser = kind === 'Users';
+    app.get(
+      `${base}/${kind}`,
+      handle(async ({ c, d }) => {
+        const p = listParams(c);
+        const r = isUser
+          ? await dirs.listUserResources(d, p.filter, p.startIndex, p.count)
+          : await dirs.listGroupResources(d, p.filter, p.startIndex, p.count);
+        return {
+          status: 200,
+          body: listResponse(
+            r.page.map((x) => projectAttributes(x, p.attributes, p.excluded)),
+            r.total,
+            p.startIndex,
+            r.page.length,
+          ),
+        };
+      }),
+    );
+    app.post(
+      `${base}/${kind}`,
+      handle(async ({ d, body, persona }) => ({
+        status: 201,
+        body: isUser ? await dirs.createUser(d, body(), persona) : await dirs.createGroup(d, body(), persona),
+      })),
+    );
+    app.get(
+      `${base}/${kind}/:id`,
+      handle(async ({ c, d }) => {
+        const r = isUser
+          ? await dirs.getUserResource(d, c.req.param('id')!)
+          : await dirs.getGroupResource(d, c.req.param('id')!);
+        return {
+          status: 200,
+          body: projectAttributes(r, c.req.query('attributes'), c.req.query('excludedAttributes')),
+        };
+      }),
+    );
+    app.put(
+      `${base}/${kind}/:id`,
+      handle(async ({ c, d, body, persona }) => ({
+        status: 200,
+        body: isUser
+          ? await dirs.replaceUser(d, c.req.param('id')!, body(), persona)
+          : await dirs.replaceGroup(d, c.req.param('id')!, body(), persona),
+      })),
+    );
+    app.patch(
+      `${base}/${kind}/:id`,
+      handle(async ({ c, d, body, persona }) => ({
+        status: 200,
+        body: isUser
+          ? await dirs.patchUser(d, c.req.param('id')!, body(), persona)
+          : await dirs.patchGroup(d, c.req.param('id')!, body(), persona),
+      })),
+    );
+    app.delete(
+      `${base}/${kind}/:id`,
+      handle(async ({ c, d }) => {
+        if (isUser) await dirs.deleteUser(d, c.req.param('id')!);
+        else await dirs.deleteGroup(d, c.req.param('id')!);
+        return { status: 204, body: null };
+      }),
+    );
+  }
+}

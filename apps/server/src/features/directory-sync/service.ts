@@ -1,0 +1,821 @@
+/**
+ * Directory Sync (issue 5): directories and their SCIM tokens, the SCIM 2.0 operations an IdP
+ * performs, the WorkOS read API, `dsync.*` events, and deprovisioning inside Portico.
+ *
+ * Invariants:
+ * - Every SCIM write and its events commit in one transaction; a refused request writes nothing.
+ * - Group membership is one row per (group, user): PATCH add/remove touch only their rows, so
+ *   concurrent PATCHes to one group never lose a member. PUT and `replace members` diff against
+ *   the rows inside the transaction.
+ * - Deprovisioning: a directory user set inactive or deleted deactivates the matching AuthKit
+ *   user's membership in the directory's organization and revokes their sessions (per directory:
+ *   `deprovision: deactivate|none`).
+ */
+import {
+  applyPatch,
+  matchesFilter,
+  normalisePatch,
+  normaliseResource,
+  type Persona,
+  parseFilter,
+  ScimError,
+  type ScimResource,
+  type ScimType,
+  simpleEqualityLookup,
+} from '@portico/scim';
+import { sha256 } from '../../platform/crypto.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { notFound } from '../../platform/errors.ts';
+import { type Pagination, paginate } from '../../platform/http.ts';
+import { token } from '../../platform/random.ts';
+import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
+import { appendEvent } from '../events/outbox.ts';
+import type { SessionService } from '../sessions/service.ts';
+import {
+  type CreateDirectoryBody,
+  directoryEventData,
+  directoryToWire,
+  groupToWire,
+  userToWire,
+} from './wire.ts';
+
+type Tx = Deps['db'];
+
+/** A SCIM error with its detail first and the optional scimType last. */
+export const scimError = (status: number, detail: string, type?: ScimType) =>
+  new ScimError(status, type, detail);
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+function primaryEmail(r: ScimResource): string | null {
+  const emails = (r.emails as { value?: string; primary?: unknown }[] | undefined) ?? [];
+  const chosen = emails.find((e) => e.primary === true) ?? emails[0];
+  const v = chosen?.value ?? (typeof r.userName === 'string' && r.userName.includes('@') ? r.userName : null);
+  return v ? v.toLowerCase() : null;
+}
+
+function names(r: ScimResource) {
+  const n = (r.name as { givenName?: string; familyName?: string } | undefined) ?? {};
+  return { first: n.givenName ?? null, last: n.familyName ?? null };
+}
+
+function isActive(r: ScimResource) {
+  return r.active === undefined ? true : r.active === true;
+}
+
+export class DirectoryService {
+  constructor(
+    private deps: Deps,
+    private sessions: SessionService,
+  ) {}
+
+  // ── directories ─────────────────────────────────────────────────────────
+
+  scimBaseUrl(directoryId: string) {
+    return `${this.deps.config.publicUrl}/scim/v2/${directoryId}`;
+  }
+
+  async create(env: string, body: import('zod').output<typeof CreateDirectoryBody>) {
+    const { deps } = this;
+    const org = await deps.db
+      .selectFrom('organizations')
+      .select('id')
+      .where('environment_id', '=', env)
+      .where('id', '=', body.organization_id)
+      .executeTakeFirst();
+    if (!org) throw notFound('Organization', body.organization_id);
+    const bearer = token(deps.random, 32, 'scim_');
+    const now = deps.clock.now().toISOString();
+    const d: DirectoryTable = {
+      id: deps.ids.next('directory'),
+      environment_id: env,
+      organization_id: org.id,
+      name: body.name,
+      type: body.type,
+      state: 'linked',
+      token_hash: sha256(bearer),
+      token_hint: `${bearer.slice(0, 9)}…${bearer.slice(-4)}`,
+      deprovision: body.deprovision,
+      group_role_map: JSON.stringify(body.group_role_map ?? {}),
+      created_at: now,
+      updated_at: now,
+    };
+    const domains = await deps.db
+      .selectFrom('organization_domains')
+      .select(['id', 'domain'])
+      .where('organization_id', '=', org.id)
+      .execute();
+    await deps.db.transaction().execute(async (tx) => {
+      await tx.insertInto('directories').values(d).execute();
+      await appendEvent(tx, deps, {
+        environmentId: env,
+        event: 'dsync.activated',
+        data: directoryEventData(d, domains),
+        organizationId: org.id,
+      });
+    });
+    return { ...directoryToWire(d), scim: { base_url: this.scimBaseUrl(d.id), bearer_token: bearer } };
+  }
+
+  async rotateToken(env: string, id: string) {
+    const d = await this.get(env, id);
+    const bearer = token(this.deps.random, 32, 'scim_');
+    await this.deps.db
+      .updateTable('directories')
+      .set({
+        token_hash: sha256(bearer),
+        token_hint: `${bearer.slice(0, 9)}…${bearer.slice(-4)}`,
+        updated_at: this.deps.clock.now().toISOString(),
+      })
+      .where('id', '=', d.id)
+      .execute();
+    return { ...directoryToWire(d), scim: { base_url: this.scimBaseUrl(d.id), bearer_token: bearer } };
+  }
+
+  async get(env: string, id: string) {
+    const d = await this.deps.db
+      .selectFrom('directories')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!d) throw notFound('Directory', id);
+    return d;
+  }
+
+  async list(env: string, p: Pagination, f: { organizationId?: string; search?: string }) {
+    let qb = this.deps.db.selectFrom('directories').selectAll().where('environment_id', '=', env);
+    if (f.organizationId) qb = qb.where('organization_id', '=', f.organizationId);
+    if (f.search) qb = qb.where('name', 'like', `%${f.search.replace(/[%_]/g, '')}%`);
+    const page = await paginate(qb, 'id', p);
+    return { data: page.rows.map(directoryToWire), list_metadata: page.list_metadata };
+  }
+
+  async delete(env: string, id: string) {
+    const d = await this.get(env, id);
+    const { environment_id: _e, ...rest } = directoryToWire(d) as Record<string, unknown>;
+    await this.deps.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('directories').where('id', '=', d.id).execute();
+      await appendEvent(tx, this.deps, {
+        environmentId: env,
+        event: 'dsync.deleted',
+        data: { ...rest, state: 'inactive' },
+        organizationId: d.organization_id,
+      });
+    });
+  }
+
+  /** The directory a SCIM bearer token belongs to (compared by hash). */
+  async byToken(bearer: string) {
+    return this.deps.db
+      .selectFrom('directories')
+      .selectAll()
+      .where('token_hash', '=', sha256(bearer))
+      .executeTakeFirst();
+  }
+
+  // ── WorkOS read API ─────────────────────────────────────────────────────
+
+  private async groupsOfUsers(q: Tx, userIds: string[]) {
+    const map = new Map<string, DirectoryGroupTable[]>();
+    if (!userIds.length) return map;
+    const rows = await q
+      .selectFrom('directory_group_members')
+      .innerJoin('directory_groups', 'directory_groups.id', 'directory_group_members.group_id')
+      .selectAll('directory_groups')
+      .select('directory_group_members.user_id')
+      .where('directory_group_members.user_id', 'in', userIds)
+      .execute();
+    for (const { user_id, ...g } of rows) map.set(user_id, [...(map.get(user_id) ?? []), g]);
+    return map;
+  }
+
+  async listUsers(env: string, p: Pagination, f: { directory?: string; group?: string }) {
+    let qb = this.deps.db.selectFrom('directory_users').selectAll().where('environment_id', '=', env);
+    if (f.directory) qb = qb.where('directory_id', '=', f.directory);
+    if (f.group)
+      qb = qb.where('id', 'in', (s) =>
+        s.selectFrom('directory_group_members').select('user_id').where('group_id', '=', f.group!),
+      );
+    const page = await paginate(qb, 'id', p);
+    const groups = await this.groupsOfUsers(
+      this.deps.db,
+      page.rows.map((u) => u.id),
+    );
+    return {
+      data: page.rows.map((u) => userToWire(u, (groups.get(u.id) ?? []).map(groupToWire))),
+      list_metadata: page.list_metadata,
+    };
+  }
+
+  async getUser(env: string, id: string) {
+    const u = await this.deps.db
+      .selectFrom('directory_users')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!u) throw notFound('Directory user', id);
+    const groups = await this.groupsOfUsers(this.deps.db, [u.id]);
+    return userToWire(u, (groups.get(u.id) ?? []).map(groupToWire));
+  }
+
+  async listGroups(env: string, p: Pagination, f: { directory?: string; user?: string }) {
+    let qb = this.deps.db.selectFrom('directory_groups').selectAll().where('environment_id', '=', env);
+    if (f.directory) qb = qb.where('directory_id', '=', f.directory);
+    if (f.user)
+      qb = qb.where('id', 'in', (s) =>
+        s.selectFrom('directory_group_members').select('group_id').where('user_id', '=', f.user!),
+      );
+    const page = await paginate(qb, 'id', p);
+    return { data: page.rows.map(groupToWire), list_metadata: page.list_metadata };
+  }
+
+  async getGroup(env: string, id: string) {
+    const g = await this.deps.db
+      .selectFrom('directory_groups')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!g) throw notFound('Directory group', id);
+    return groupToWire(g);
+  }
+
+  // ── SCIM: users ─────────────────────────────────────────────────────────
+
+  userResource(d: DirectoryTable, u: DirectoryUserTable): ScimResource {
+    return {
+      ...(JSON.parse(u.resource) as ScimResource),
+      id: u.id,
+      meta: {
+        resourceType: 'User',
+        created: u.created_at,
+        lastModified: u.updated_at,
+        location: `${this.scimBaseUrl(d.id)}/Users/${u.id}`,
+      },
+    };
+  }
+
+  private async userRow(q: Tx, d: DirectoryTable, id: string) {
+    const u = await q
+      .selectFrom('directory_users')
+      .selectAll()
+      .where('directory_id', '=', d.id)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!u) throw scimError(404, `User ${id} does not exist in this directory.`);
+    return u;
+  }
+
+  private async assertUserUnique(q: Tx, d: DirectoryTable, r: ScimResource, exceptId?: string) {
+    const userName = String(r.userName);
+    let qb = q
+      .selectFrom('directory_users')
+      .select(['id', 'user_name', 'external_id'])
+      .where('directory_id', '=', d.id);
+    qb = qb.where((eb) =>
+      eb.or([
+        eb('user_name', '=', userName),
+        ...(typeof r.externalId === 'string' ? [eb('external_id', '=', r.externalId)] : []),
+      ]),
+    );
+    const clash = (await qb.execute()).find((x) => x.id !== exceptId);
+    if (clash) {
+      const field =
+        clash.user_name === userName ? `userName '${userName}'` : `externalId '${String(r.externalId)}'`;
+      throw scimError(
+        409,
+        `A user with ${field} already exists in this directory (id ${clash.id}).`,
+        'uniqueness',
+      );
+    }
+  }
+
+  private toRow(
+    d: DirectoryTable,
+    r: ScimResource,
+    id: string,
+    created: string,
+    now: string,
+  ): DirectoryUserTable {
+    const { id: _id, meta: _meta, ...stored } = r as ScimResource & { meta?: unknown };
+    const n = names(r);
+    return {
+      id,
+      environment_id: d.environment_id,
+      directory_id: d.id,
+      organization_id: d.organization_id,
+      user_name: String(r.userName),
+      external_id: typeof r.externalId === 'string' ? r.externalId : null,
+      email: primaryEmail(r),
+      first_name: n.first,
+      last_name: n.last,
+      state: isActive(r) ? 'active' : 'inactive',
+      resource: JSON.stringify(stored),
+      created_at: created,
+      updated_at: now,
+    };
+  }
+
+  async createUser(d: DirectoryTable, body: unknown, persona: Persona) {
+    const { deps } = this;
+    const r = normaliseResource(body, 'User', persona);
+    const now = deps.clock.now().toISOString();
+    return deps.db.transaction().execute(async (tx) => {
+      await this.assertUserUnique(tx, d, r);
+      const row = this.toRow(d, r, deps.ids.next('directory_user'), now, now);
+      await tx.insertInto('directory_users').values(row).execute();
+      const { groups: _g, ...data } = userToWire(row);
+      await appendEvent(tx, deps, {
+        environmentId: d.environment_id,
+        event: 'dsync.user.created',
+        data,
+        organizationId: d.organization_id,
+      });
+      if (row.state === 'inactive') await this.deprovision(tx, d, row);
+      return this.userResource(d, row);
+    });
+  }
+
+  async getUserResource(d: DirectoryTable, id: string) {
+    return this.userResource(d, await this.userRow(this.deps.db, d, id));
+  }
+
+  async listUserResources(d: DirectoryTable, filter: string | undefined, startIndex: number, count: number) {
+    let qb = this.deps.db.selectFrom('directory_users').selectAll().where('directory_id', '=', d.id);
+    let ast: ReturnType<typeof parseFilter> | null = null;
+    if (filter) {
+      ast = parseFilter(filter);
+      const simple = simpleEqualityLookup(ast);
+      if (simple) {
+        const column =
+          simple.attribute === 'userName'
+            ? 'user_name'
+            : simple.attribute === 'externalId'
+              ? 'external_id'
+              : simple.attribute === 'id'
+                ? 'id'
+                : null;
+        if (column) {
+          qb =
+            column === 'user_name'
+              ? qb.where((eb) => eb(eb.fn('lower', ['user_name']), '=', simple.value.toLowerCase()))
+              : qb.where(column, '=', simple.value);
+          ast = null;
+        }
+      }
+    }
+    const rows = await qb.orderBy('id').execute();
+    const all = rows.map((u) => this.userResource(d, u)).filter((r) => !ast || matchesFilter(ast, r));
+    return { total: all.length, page: all.slice(startIndex - 1, startIndex - 1 + count) };
+  }
+
+  /** PUT (replace) and PATCH share this: compute the new resource, then store and emit. */
+  private async updateUser(d: DirectoryTable, id: string, next: (current: ScimResource) => ScimResource) {
+    const { deps } = this;
+    return deps.db.transaction().execute(async (tx) => {
+      const u = await this.userRow(tx, d, id);
+      const current = this.userResource(d, u);
+      const r = next(current);
+      await this.assertUserUnique(tx, d, r, u.id);
+      const row = this.toRow(d, r, u.id, u.created_at, deps.clock.now().toISOString());
+      await tx.updateTable('directory_users').set(row).where('id', '=', u.id).execute();
+      const before = userToWire(u);
+      const { groups: _g, ...after } = userToWire(row);
+      const previous: Record<string, unknown> = {};
+      for (const k of [
+        'email',
+        'emails',
+        'first_name',
+        'last_name',
+        'username',
+        'state',
+        'job_title',
+        'custom_attributes',
+      ] as const) {
+        if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) previous[k] = before[k];
+      }
+      if (Object.keys(previous).length) {
+        await appendEvent(tx, deps, {
+          environmentId: d.environment_id,
+          event: 'dsync.user.updated',
+          data: { ...after, previous_attributes: previous },
+          organizationId: d.organization_id,
+        });
+      }
+      if (u.state === 'active' && row.state === 'inactive') await this.deprovision(tx, d, row);
+      return this.userResource(d, row);
+    });
+  }
+
+  replaceUser(d: DirectoryTable, id: string, body: unknown, persona: Persona) {
+    const r = normaliseResource(body, 'User', persona);
+    return this.updateUser(d, id, () => r);
+  }
+
+  patchUser(d: DirectoryTable, id: string, body: unknown, persona: Persona) {
+    const ops = normalisePatch(body, persona);
+    return this.updateUser(d, id, (current) => applyPatch(current, ops, 'User').resource);
+  }
+
+  async deleteUser(d: DirectoryTable, id: string) {
+    const { deps } = this;
+    await deps.db.transaction().execute(async (tx) => {
+      const u = await this.userRow(tx, d, id);
+      const groups = await tx
+        .selectFrom('directory_group_members')
+        .select('group_id')
+        .where('user_id', '=', u.id)
+        .execute();
+      for (const { group_id } of groups)
+        await this.memberEvent(tx, d, 'dsync.group.user_removed', group_id, u);
+      await tx.deleteFrom('directory_users').where('id', '=', u.id).execute();
+      const { groups: _g, ...data } = userToWire(u);
+      await appendEvent(tx, deps, {
+        environmentId: d.environment_id,
+        event: 'dsync.user.deleted',
+        data: { ...data, state: 'inactive' },
+        organizationId: d.organization_id,
+      });
+      if (u.state === 'active') await this.deprovision(tx, d, u);
+    });
+  }
+
+  /**
+   * The linked AuthKit user (same email, same environment) loses access to the directory's
+   * organization: membership deactivated, sessions revoked.
+   */
+  private async deprovision(tx: Tx, d: DirectoryTable, u: DirectoryUserTable) {
+    if (d.deprovision !== 'deactivate' || !u.email) return;
+    const user = await tx
+      .selectFrom('users')
+      .select('id')
+      .where('environment_id', '=', d.environment_id)
+      .where('email', '=', u.email)
+      .executeTakeFirst();
+    if (!user) return;
+    const now = this.deps.clock.now().toISOString();
+    await tx
+      .updateTable('organization_memberships')
+      .set({ status: 'inactive', updated_at: now })
+      .where('environment_id', '=', d.environment_id)
+      .where('organization_id', '=', d.organization_id)
+      .where('user_id', '=', user.id)
+      .where('status', '=', 'active')
+      .execute();
+    const sessions = await tx
+      .selectFrom('sessions')
+      .select('id')
+      .where('environment_id', '=', d.environment_id)
+      .where('user_id', '=', user.id)
+      .where('status', '=', 'active')
+      .execute();
+    for (const s of sessions) {
+      await tx
+        .updateTable('sessions')
+        .set({ status: 'revoked', ended_at: now, updated_at: now })
+        .where('id', '=', s.id)
+        .execute();
+      await tx
+        .deleteFrom('refresh_tokens')
+        .where('session_id', '=', s.id)
+        .where('used_at', 'is', null)
+        .execute();
+    }
+    this.deps.log.info(
+      { directory: d.id, user: user.id, sessions: sessions.length },
+      'directory user deprovisioned',
+    );
+    void this.sessions;
+  }
+
+  // ── SCIM: groups ────────────────────────────────────────────────────────
+
+  private async groupRow(q: Tx, d: DirectoryTable, id: string) {
+    const g = await q
+      .selectFrom('directory_groups')
+      .selectAll()
+      .where('directory_id', '=', d.id)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!g) throw scimError(404, `Group ${id} does not exist in this directory.`);
+    return g;
+  }
+
+  async groupResource(q: Tx, d: DirectoryTable, g: DirectoryGroupTable): Promise<ScimResource> {
+    const members = await q
+      .selectFrom('directory_group_members')
+      .innerJoin('directory_users', 'directory_users.id', 'directory_group_members.user_id')
+      .select(['directory_users.id', 'directory_users.user_name'])
+      .where('directory_group_members.group_id', '=', g.id)
+      .orderBy('directory_users.id')
+      .execute();
+    return {
+      ...(JSON.parse(g.resource) as ScimResource),
+      id: g.id,
+      members: members.map((m) => ({ value: m.id, display: m.user_name })),
+      meta: {
+        resourceType: 'Group',
+        created: g.created_at,
+        lastModified: g.updated_at,
+        location: `${this.scimBaseUrl(d.id)}/Groups/${g.id}`,
+      },
+    };
+  }
+
+  private async memberEvent(
+    tx: Tx,
+    d: DirectoryTable,
+    event: string,
+    groupId: string,
+    u: DirectoryUserTable,
+  ) {
+    const g = await tx
+      .selectFrom('directory_groups')
+      .selectAll()
+      .where('id', '=', groupId)
+      .executeTakeFirst();
+    if (!g) return;
+    const { groups: _g, ...user } = userToWire(u);
+    await appendEvent(tx, this.deps, {
+      environmentId: d.environment_id,
+      event,
+      data: { directory_id: d.id, user, group: { ...groupToWire(g) } },
+      organizationId: d.organization_id,
+    });
+  }
+
+  /** Adds and removes member rows; unknown ids are refused so nothing is half-applied. */
+  private async changeMembers(tx: Tx, d: DirectoryTable, groupId: string, add: string[], remove: string[]) {
+    const wanted = [...new Set([...add, ...remove])];
+    if (wanted.length) {
+      const found = await tx
+        .selectFrom('directory_users')
+        .selectAll()
+        .where('directory_id', '=', d.id)
+        .where('id', 'in', wanted)
+        .execute();
+      const missing = wanted.filter((id) => !found.some((u) => u.id === id));
+      if (missing.length)
+        throw scimError(
+          400,
+          `Unknown member ${missing.map((m) => `'${m}'`).join(', ')}: members must be ids of users in this directory.`,
+          'invalidValue',
+        );
+      for (const id of [...new Set(add)]) {
+        const r = await tx
+          .insertInto('directory_group_members')
+          .values({ group_id: groupId, user_id: id, directory_id: d.id })
+          .onConflict((oc) => oc.columns(['group_id', 'user_id']).doNothing())
+          .executeTakeFirst();
+        if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1)
+          await this.memberEvent(tx, d, 'dsync.group.user_added', groupId, found.find((u) => u.id === id)!);
+      }
+      for (const id of [...new Set(remove)]) {
+        const r = await tx
+          .deleteFrom('directory_group_members')
+          .where('group_id', '=', groupId)
+          .where('user_id', '=', id)
+          .executeTakeFirst();
+        if (Number(r.numDeletedRows) === 1)
+          await this.memberEvent(tx, d, 'dsync.group.user_removed', groupId, found.find((u) => u.id === id)!);
+      }
+    }
+  }
+
+  private groupFields(d: DirectoryTable, r: ScimResource) {
+    const {
+      id: _id,
+      meta: _meta,
+      members: _members,
+      ...stored
+    } = r as ScimResource & { meta?: unknown; members?: unknown };
+    if (typeof r.displayName !== 'string' || !r.displayName)
+      throw scimError(400, 'displayName is required for a Group.', 'invalidValue');
+    return {
+      display_name: r.displayName,
+      external_id: typeof r.externalId === 'string' ? r.externalId : null,
+      resource: JSON.stringify(stored),
+      organization_id: d.organization_id,
+    };
+  }
+
+  private memberIds(r: ScimResource) {
+    return ((r.members as { value?: string }[] | undefined) ?? [])
+      .map((m) => m?.value)
+      .filter((v): v is string => typeof v === 'string');
+  }
+
+  async createGroup(d: DirectoryTable, body: unknown, persona: Persona) {
+    const { deps } = this;
+    const r = normaliseResource(body, 'Group', persona);
+    const now = deps.clock.now().toISOString();
+    return deps.db.transaction().execute(async (tx) => {
+      const fields = this.groupFields(d, r);
+      if (fields.external_id) {
+        const clash = await tx
+          .selectFrom('directory_groups')
+          .select('id')
+          .where('directory_id', '=', d.id)
+          .where('external_id', '=', fields.external_id)
+          .executeTakeFirst();
+        if (clash)
+          throw scimError(
+            409,
+            `A group with externalId '${fields.external_id}' already exists (id ${clash.id}).`,
+            'uniqueness',
+          );
+      }
+      const g: DirectoryGroupTable = {
+        id: deps.ids.next('directory_group'),
+        environment_id: d.environment_id,
+        directory_id: d.id,
+        ...fields,
+        created_at: now,
+        updated_at: now,
+      };
+      await tx.insertInto('directory_groups').values(g).execute();
+      await appendEvent(tx, deps, {
+        environmentId: d.environment_id,
+        event: 'dsync.group.created',
+        data: { ...groupToWire(g) },
+        organizationId: d.organization_id,
+      });
+      await this.changeMembers(tx, d, g.id, this.memberIds(r), []);
+      return this.groupResource(tx, d, g);
+    });
+  }
+
+  async getGroupResource(d: DirectoryTable, id: string) {
+    return this.groupResource(this.deps.db, d, await this.groupRow(this.deps.db, d, id));
+  }
+
+  async listGroupResources(d: DirectoryTable, filter: string | undefined, startIndex: number, count: number) {
+    const ast = filter ? parseFilter(filter) : null;
+    const rows = await this.deps.db
+      .selectFrom('directory_groups')
+      .selectAll()
+      .where('directory_id', '=', d.id)
+      .orderBy('id')
+      .execute();
+    const all: ScimResource[] = [];
+    for (const g of rows) {
+      const r = await this.groupResource(this.deps.db, d, g);
+      if (!ast || matchesFilter(ast, r)) all.push(r);
+    }
+    return { total: all.length, page: all.slice(startIndex - 1, startIndex - 1 + count) };
+  }
+
+  private async updateGroupFields(tx: Tx, d: DirectoryTable, g: DirectoryGroupTable, r: ScimResource) {
+    const fields = this.groupFields(d, r);
+    const now = this.deps.clock.now().toISOString();
+    if (
+      fields.display_name !== g.display_name ||
+      fields.resource !== g.resource ||
+      fields.external_id !== g.external_id
+    ) {
+      const next = { ...g, ...fields, updated_at: now };
+      await tx.updateTable('directory_groups').set(next).where('id', '=', g.id).execute();
+      await appendEvent(tx, this.deps, {
+        environmentId: d.environment_id,
+        event: 'dsync.group.updated',
+        data: {
+          ...groupToWire(next),
+          previous_attributes: fields.display_name !== g.display_name ? { name: g.display_name } : {},
+        },
+        organizationId: d.organization_id,
+      });
+      return next;
+    }
+    return g;
+  }
+
+  /** PUT: the full group, members included (Okta sends membership this way). */
+  async replaceGroup(d: DirectoryTable, id: string, body: unknown, persona: Persona) {
+    const r = normaliseResource(body, 'Group', persona);
+    return this.deps.db.transaction().execute(async (tx) => {
+      const g = await this.groupRow(tx, d, id);
+      const next = await this.updateGroupFields(tx, d, g, r);
+      if (r.members !== undefined) {
+        const current = (
+          await tx
+            .selectFrom('directory_group_members')
+            .select('user_id')
+            .where('group_id', '=', g.id)
+            .execute()
+        ).map((m) => m.user_id);
+        const wanted = this.memberIds(r);
+        await this.changeMembers(
+          tx,
+          d,
+          g.id,
+          wanted.filter((x) => !current.includes(x)),
+          current.filter((x) => !wanted.includes(x)),
+        );
+      }
+      return this.groupResource(tx, d, next);
+    });
+  }
+
+  async patchGroup(d: DirectoryTable, id: string, body: unknown, persona: Persona) {
+    const ops = normalisePatch(body, persona);
+    return this.deps.db.transaction().execute(async (tx) => {
+      const g = await this.groupRow(tx, d, id);
+      const current = await this.groupResource(tx, d, g);
+      const result = applyPatch(current, ops, 'Group');
+      const next = await this.updateGroupFields(tx, d, g, result.resource);
+      await this.changeMembers(tx, d, g.id, result.membersAdded, result.membersRemoved);
+      return this.groupResource(tx, d, next);
+    });
+  }
+
+  async deleteGroup(d: DirectoryTable, id: string) {
+    await this.deps.db.transaction().execute(async (tx) => {
+      const g = await this.groupRow(tx, d, id);
+      await tx.deleteFrom('directory_groups').where('id', '=', g.id).execute();
+      await appendEvent(tx, this.deps, {
+        environmentId: d.environment_id,
+        event: 'dsync.group.deleted',
+        data: { ...groupToWire(g) },
+        organizationId: d.organization_id,
+      });
+    });
+  }
+
+  // ── request log ─────────────────────────────────────────────────────────
+
+  async logRequest(
+    d: DirectoryTable,
+    r: {
+      method: string;
+      path: string;
+      status: number;
+      durationMs: number;
+      body: string | null;
+      error: string | null;
+      userAgent: string | null;
+    },
+  ) {
+    await this.deps.db
+      .insertInto('scim_requests')
+      .values({
+        id: this.deps.ids.next('scim_request'),
+        environment_id: d.environment_id,
+        directory_id: d.id,
+        method: r.method,
+        path: r.path,
+        status: r.status,
+        duration_ms: r.durationMs,
+        request_body: r.body,
+        error: r.error,
+        user_agent: r.userAgent,
+        created_at: this.deps.clock.now().toISOString(),
+      })
+      .execute();
+  }
+
+  async requestLog(env: string, directoryId: string, limit: number) {
+    await this.get(env, directoryId);
+    const rows = await this.deps.db
+      .selectFrom('scim_requests')
+      .selectAll()
+      .where('directory_id', '=', directoryId)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      object: 'scim_request',
+      id: r.id,
+      method: r.method,
+      path: r.path,
+      status: r.status,
+      duration_ms: r.duration_ms,
+      request_body: r.request_body ? JSON.parse(r.request_body) : null,
+      error: r.error,
+      user_agent: r.user_agent,
+      created_at: r.created_at,
+    }));
+  }
+}
+
+/** Redacts secrets from a logged SCIM body (passwords, tokens) and caps its size. */
+export function redactScimBody(text: string): string | null {
+  if (!text) return null;
+  try {
+    const redact = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(redact);
+      if (v && typeof v === 'object') {
+        return Object.fromEntries(
+          Object.entries(v).map(([k, x]) => [k, /password|secret|token/i.test(k) ? '[redacted]' : redact(x)]),
+        );
+      }
+      return v;
+    };
+    const out = JSON.stringify(redact(JSON.parse(text)));
+    return out.length > 8192 ? JSON.stringify({ truncated: true, bytes: text.length }) : out;
+  } catch {
+    return JSON.stringify({ unparsed: text.slice(0, 200) });
+  }
+}
+
+export { ENTERPRISE };

@@ -1,0 +1,158 @@
+/** WorkOS Directory, DirectoryUser and DirectoryGroup shapes (reference §5.3, §7, §8). */
+import { z } from 'zod';
+import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
+
+export const DIRECTORY_TYPES = [
+  'azure scim v2.0',
+  'generic scim v2.0',
+  'gsuite directory',
+  'jump cloud scim v2.0',
+  'okta scim v2.0',
+  'onelogin scim v2.0',
+  'pingfederate scim v2.0',
+  'rippling scim v2.0',
+  'sailpoint scim v2.0',
+  'cyberark scim v2.0',
+] as const;
+
+export const DirectoryWire = z.object({
+  object: z.literal('directory'),
+  id: z.string(),
+  organization_id: z.string(),
+  external_key: z.string(),
+  type: z.string(),
+  state: z.enum(['linked', 'unlinked']),
+  name: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export function directoryToWire(d: DirectoryTable): z.infer<typeof DirectoryWire> {
+  return {
+    object: 'directory',
+    id: d.id,
+    organization_id: d.organization_id,
+    external_key: d.id,
+    type: d.type,
+    state: d.state as 'linked' | 'unlinked',
+    name: d.name,
+    created_at: d.created_at,
+    updated_at: d.updated_at,
+  };
+}
+
+/** Event form: state active/inactive and the organization's domains (reference §8). */
+export function directoryEventData(d: DirectoryTable, domains: { id: string; domain: string }[]) {
+  return {
+    ...directoryToWire(d),
+    state: d.state === 'linked' ? 'active' : 'inactive',
+    domains: domains.map((x) => ({ object: 'organization_domain', id: x.id, domain: x.domain })),
+  };
+}
+
+export interface DirectoryUserWire {
+  object: 'directory_user';
+  id: string;
+  directory_id: string;
+  organization_id: string;
+  idp_id: string;
+  email: string | null;
+  emails: { primary: boolean; type: string; value: string }[];
+  first_name: string | null;
+  last_name: string | null;
+  username: string;
+  job_title: string | null;
+  state: 'active' | 'inactive';
+  role: { slug: string };
+  custom_attributes: Record<string, unknown>;
+  raw_attributes: Record<string, unknown>;
+  groups?: DirectoryGroupWire[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DirectoryGroupWire {
+  object: 'directory_group';
+  id: string;
+  idp_id: string;
+  directory_id: string;
+  organization_id: string;
+  name: string;
+  raw_attributes: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+}
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+export function userToWire(
+  u: DirectoryUserTable,
+  groups?: DirectoryGroupWire[],
+  roleSlug = 'member',
+): DirectoryUserWire {
+  const r = JSON.parse(u.resource) as Record<string, unknown>;
+  const emails = (
+    (r.emails as { value?: string; type?: string; primary?: boolean | string }[] | undefined) ?? []
+  )
+    .filter((e) => typeof e?.value === 'string')
+    .map((e, i) => ({
+      primary:
+        e.primary === true ||
+        e.primary === 'true' ||
+        (i === 0 && !((r.emails as unknown[]) ?? []).some((x) => (x as { primary?: unknown }).primary)),
+      type: e.type ?? 'work',
+      value: e.value!,
+    }));
+  const custom: Record<string, unknown> = {};
+  const enterprise = r[ENTERPRISE] as Record<string, unknown> | undefined;
+  if (enterprise) {
+    for (const [k, v] of Object.entries(enterprise))
+      custom[k === 'manager' ? 'manager_id' : k] =
+        k === 'manager' ? ((v as { value?: string })?.value ?? v) : v;
+  }
+  for (const [k, v] of Object.entries(r))
+    if (k.startsWith('urn:') && k !== ENTERPRISE && !k.startsWith('urn:ietf:params:scim:schemas:core'))
+      custom[k] = v;
+  return {
+    object: 'directory_user',
+    id: u.id,
+    directory_id: u.directory_id,
+    organization_id: u.organization_id,
+    idp_id: u.external_id ?? u.user_name,
+    email: u.email,
+    emails,
+    first_name: u.first_name,
+    last_name: u.last_name,
+    username: u.user_name,
+    job_title: (r.title as string | undefined) ?? null,
+    state: u.state as 'active' | 'inactive',
+    role: { slug: roleSlug },
+    custom_attributes: custom,
+    raw_attributes: r,
+    ...(groups ? { groups } : {}),
+    created_at: u.created_at,
+    updated_at: u.updated_at,
+  };
+}
+
+export function groupToWire(g: DirectoryGroupTable): DirectoryGroupWire {
+  return {
+    object: 'directory_group',
+    id: g.id,
+    idp_id: g.external_id ?? g.id,
+    directory_id: g.directory_id,
+    organization_id: g.organization_id,
+    name: g.display_name,
+    raw_attributes: JSON.parse(g.resource),
+    created_at: g.created_at,
+    updated_at: g.updated_at,
+  };
+}
+
+export const CreateDirectoryBody = z.object({
+  organization_id: z.string().min(1),
+  name: z.string().trim().min(1).max(255),
+  type: z.enum(DIRECTORY_TYPES).default('generic scim v2.0'),
+  deprovision: z.enum(['deactivate', 'none']).default('deactivate'),
+  group_role_map: z.record(z.string(), z.string()).optional(),
+});
