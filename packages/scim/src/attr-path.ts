@@ -14,8 +14,8 @@ export interface AttrRef {
   sub?: string;
 }
 
-/** RFC 7643 §2.1 ATTRNAME (ALPHA *(nameChar)), plus `$ref` and, leniently, a leading underscore. */
-const NAME = /^(?:[A-Za-z_][\w-]*|\$ref)$/;
+/** RFC 7643 §2.1 ATTRNAME (ALPHA *(nameChar)), plus `$ref`. */
+const NAME = /^(?:[A-Za-z][\w-]*|\$ref)$/;
 
 export function isAttrName(text: string): boolean {
   return NAME.test(text);

@@ -13,7 +13,7 @@
  * Attributes without a definition are kept as received (deep-copied).
  */
 import { badRequest, show } from './errors.ts';
-import { clone, isObject, type JsonObject } from './objects.ts';
+import { clone, isObject, type JsonObject, setCi } from './objects.ts';
 import { type AttrDef, findDef } from './schema-defs.ts';
 
 export function coerceValue(def: AttrDef | undefined, value: unknown, where: string): unknown {
@@ -73,7 +73,7 @@ export function coerceComplex(
     if (v === null || v === undefined) continue;
     const d = findDef(defs, key);
     const name = d?.name ?? key;
-    out[name] = d ? coerceValue(d, v, `${where}.${name}`) : clone(v);
+    setCi(out, name, d ? coerceValue(d, v, `${where}.${name}`) : clone(v));
   }
   return out;
 }

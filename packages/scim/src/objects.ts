@@ -23,8 +23,17 @@ export function getCi(obj: JsonObject, name: string): unknown {
   return key === undefined ? undefined : obj[key];
 }
 
+/**
+ * `__proto__` as a received attribute name: assigning it would replace the object's prototype
+ * (and drop the value), so it is never written; every input key is written through setCi.
+ */
+export function isUnsafeKey(name: string): boolean {
+  return name === '__proto__';
+}
+
 /** Sets `obj[name]`, replacing any key that differs only in case, under the spelling `name`. */
 export function setCi(obj: JsonObject, name: string, value: unknown): void {
+  if (isUnsafeKey(name)) return;
   const key = keyOf(obj, name);
   if (key !== undefined && key !== name) delete obj[key];
   obj[name] = value;

@@ -55,9 +55,15 @@ type Op = PatchOperation['op'];
 
 export function applyPatch(resource: ScimResource, ops: PatchOperation[], kind: ResourceKind): PatchResult {
   const doc = clone(resource);
-  ops.forEach((op, i) => {
-    applyOperation(doc, op, kind, `Operations[${i}]`);
-  });
+  for (let i = 0; i < ops.length; ) {
+    const batched = removeRun(doc, ops, i, kind);
+    if (batched > 0) {
+      i += batched;
+      continue;
+    }
+    applyOperation(doc, ops[i]!, kind, `Operations[${i}]`);
+    i++;
+  }
   if (kind === 'User') syncFormattedName(doc, { name: getCi(resource, 'name') });
   const result = finishResource(doc, kind);
   const diff = kind === 'Group' ? diffMembers(resource, result) : { membersAdded: [], membersRemoved: [] };
@@ -78,6 +84,57 @@ function applyOperation(
     return;
   }
   applyAt(doc, op, parsePatchPath(path, extensionUris(doc)), value, kind, `${where} (path ${show(path)})`);
+}
+
+/**
+ * Consecutive `remove attr[value eq "…"]` on one multi-valued attribute with a caseExact value
+ * (how Okta and Entra remove members, one operation per member) are applied in one pass over
+ * the values instead of one pass each. Returns how many operations it applied (0: none).
+ */
+function removeRun(doc: JsonObject, ops: PatchOperation[], start: number, kind: ResourceKind): number {
+  const ids = new Set<string>();
+  let name: string | undefined;
+  let end = start;
+  for (; end < ops.length; end++) {
+    const target = simpleRemoval(ops[end]!, kind);
+    if (!target || (name !== undefined && target.name.toLowerCase() !== name.toLowerCase())) break;
+    name ??= target.name;
+    ids.add(target.id);
+  }
+  if (end - start < 2 || name === undefined) return 0;
+  const existing = getCi(doc, name);
+  if (existing !== undefined && !Array.isArray(existing)) return 0;
+  if (existing === undefined) return end - start;
+  const kept = existing.filter((el) => !(isObject(el) && ids.has(getCi(el, 'value') as string)));
+  if (kept.length === 0) deleteCi(doc, name);
+  else setCi(doc, name, kept);
+  return end - start;
+}
+
+function simpleRemoval(op: PatchOperation, kind: ResourceKind): { name: string; id: string } | undefined {
+  if (op.op !== 'remove' || op.value !== undefined || typeof op.path !== 'string' || !op.path.includes('['))
+    return undefined;
+  let path: PatchPath;
+  try {
+    path = parsePatchPath(op.path);
+  } catch {
+    return undefined;
+  }
+  const f = path.filter;
+  if (!f || path.uri !== undefined || path.sub !== undefined || path.name === undefined) return undefined;
+  if (
+    f.op !== 'eq' ||
+    typeof f.value !== 'string' ||
+    f.attr.uri ||
+    f.attr.sub ||
+    f.attr.name.toLowerCase() !== 'value'
+  ) {
+    return undefined;
+  }
+  const def = findDef(containerDefs(kind, undefined), path.name);
+  if (!def?.multiValued || def.mutability === 'readOnly' || !findDef(def.subAttributes, 'value')?.caseExact)
+    return undefined;
+  return { name: def.name, id: f.value };
 }
 
 /** A path-less operation, or a path naming the resource itself: each key of `value` as a path. */
@@ -201,7 +258,7 @@ function applyAttr(
           : existing === undefined
             ? []
             : [existing];
-    const placed = incoming.map((item) => addItem(result, item));
+    const placed = addItems(result, incoming);
     enforceSinglePrimary(result, lastPrimary(placed));
     if (result.length === 0) deleteCi(container, name);
     else setCi(container, name, result);
@@ -276,16 +333,22 @@ function applyFiltered(
     throw badRequest('invalidPath', `${where}: ${name} is not multi-valued, so it takes no [filter]`);
   }
   const defs = def?.subAttributes;
-  const list = [...(existing ?? [])];
-  const hits = list.flatMap((el, i) => (isObject(el) && matchesElement(filter, el, defs) ? [i] : []));
+  const list: unknown[] = existing ?? [];
+  const test = simpleEquality(filter, defs) ?? ((el: JsonObject) => matchesElement(filter, el, defs));
+  const hits: number[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const el = list[i];
+    if (isObject(el) && test(el)) hits.push(i);
+  }
   const subDef = sub === undefined ? undefined : findDef(defs, sub);
   const subName = subDef?.name ?? sub;
   if (op === 'remove' || value === null) {
     if (hits.length === 0) return;
+    const hit = new Set(hits);
     const next =
       subName === undefined
-        ? list.filter((_, i) => !hits.includes(i))
-        : list.map((el, i) => (hits.includes(i) ? withoutKey(el as JsonObject, subName) : el));
+        ? list.filter((_, i) => !hit.has(i))
+        : list.map((el, i) => (hit.has(i) ? withoutKey(el as JsonObject, subName) : el));
     if (next.length === 0) deleteCi(container, name);
     else setCi(container, name, next);
     return;
@@ -335,15 +398,47 @@ function coerceItem(def: AttrDef | undefined, value: unknown, where: string): un
   return def ? coerceSingle(def, value, where) : value;
 }
 
-/** Appends `item` unless an equal value is there, which it then updates; returns the element placed. */
-function addItem(list: unknown[], item: unknown): unknown {
-  const i = list.findIndex((el) => sameItem(el, item));
-  if (i === -1) {
+/**
+ * Appends each item unless an equal value is there, which it then updates; returns the elements
+ * placed. Values are indexed by their `value`, so adding m members to a group of n is O(n + m).
+ */
+function addItems(list: unknown[], items: unknown[]): unknown[] {
+  const index = new Map<unknown, number[]>();
+  const keyOfItem = (x: unknown) => (isObject(x) ? getCi(x, 'value') : x);
+  const remember = (x: unknown, i: number) => {
+    const k = keyOfItem(x);
+    if (typeof k === 'string' || typeof k === 'number' || typeof k === 'boolean') {
+      const at = index.get(k);
+      if (at) at.push(i);
+      else index.set(k, [i]);
+    }
+  };
+  list.forEach(remember);
+  return items.map((item) => {
+    const k = keyOfItem(item);
+    const candidates = index.get(k) ?? (typeof k === 'object' || k === undefined ? list.keys() : []);
+    for (const i of candidates) {
+      if (!sameItem(list[i], item)) continue;
+      if (isObject(list[i]) && isObject(item)) list[i] = { ...list[i], ...item };
+      return list[i];
+    }
     list.push(item);
+    remember(item, list.length - 1);
     return item;
-  }
-  if (isObject(list[i]) && isObject(item)) list[i] = { ...list[i], ...item };
-  return list[i];
+  });
+}
+
+/** A fast test for the common `value eq "id"` filter (members, groups), or undefined. */
+function simpleEquality(
+  filter: FilterAst,
+  defs: readonly AttrDef[] | undefined,
+): ((el: JsonObject) => boolean) | undefined {
+  if (filter.op !== 'eq' || typeof filter.value !== 'string' || filter.attr.uri || filter.attr.sub)
+    return undefined;
+  if (!findDef(defs, filter.attr.name)?.caseExact) return undefined;
+  const { name } = filter.attr;
+  const target = filter.value;
+  return (el) => getCi(el, name) === target;
 }
 
 function lastPrimary(values: unknown[]): unknown {

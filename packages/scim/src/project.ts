@@ -8,7 +8,7 @@
  * not paths are ignored, as names of attributes the resource does not have are.
  */
 import { isSchemaPath, parseAttrRef } from './attr-path.ts';
-import { isObject, type JsonObject, type ScimResource } from './objects.ts';
+import { isObject, isUnsafeKey, type JsonObject, type ScimResource } from './objects.ts';
 import { isCoreSchema, isUrn } from './urns.ts';
 
 const ALWAYS = new Set(['id', 'schemas']);
@@ -52,6 +52,7 @@ function parseList(list: string | undefined, extensions: string[]): Segments[] {
 function pick(obj: JsonObject, paths: Segments[], top: boolean): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(obj)) {
+    if (isUnsafeKey(key)) continue;
     const lower = key.toLowerCase();
     if (top && ALWAYS.has(lower)) {
       out[key] = value;
@@ -73,6 +74,7 @@ function pick(obj: JsonObject, paths: Segments[], top: boolean): JsonObject {
 function omit(obj: JsonObject, paths: Segments[], top: boolean): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(obj)) {
+    if (isUnsafeKey(key)) continue;
     const lower = key.toLowerCase();
     const mine = paths.filter((p) => p[0] === lower);
     if ((top && ALWAYS.has(lower)) || mine.length === 0) {

@@ -80,7 +80,7 @@ function place(out: JsonObject, key: string, value: unknown, kind: ResourceKind,
   }
   const ref = parseAttrRef(key);
   if (!ref) {
-    out[key] = clone(value);
+    setCi(out, key, clone(value));
     return;
   }
   const target = ref.uri === undefined ? out : objectAt(out, canonicalUrn(ref.uri));

@@ -233,6 +233,11 @@ describe('applyPatch on Users', () => {
       'mutability',
       /through the Group/,
     );
+    const removeGroups = [
+      { op: 'remove' as const, path: 'groups[value eq "g1"]' },
+      { op: 'remove' as const, path: 'groups[value eq "g2"]' },
+    ];
+    expectScimError(() => apply(...removeGroups), 400, 'mutability', /groups is readOnly/);
   });
 
   it('userName cannot be removed; remove needs a path; a filter needs a multi-valued attribute', () => {
@@ -287,6 +292,28 @@ describe('applyPatch on Groups', () => {
   it('member ids compare exactly', () => {
     const r = applyPatch(g(), [{ op: 'remove', path: 'members[value eq "A"]' }], 'Group');
     expect(memberValues(r.resource)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('applies a run of member removals in one pass, with the same result as one by one', () => {
+    const ops: PatchOperation[] = ['a', 'zz', 'c', 'a'].map((id) => ({
+      op: 'remove',
+      path: `members[value eq "${id}"]`,
+    }));
+    const batched = applyPatch(g(), ops, 'Group');
+    const oneByOne = ops.reduce((r, op) => applyPatch(r, [op], 'Group').resource, g());
+    expect(batched.resource).toEqual(oneByOne);
+    expect(batched).toMatchObject({ membersRemoved: ['a', 'c'], membersAdded: [] });
+    const big = group(
+      'g2',
+      Array.from({ length: 10_000 }, (_, i) => `u${i}`),
+    );
+    const removals: PatchOperation[] = Array.from({ length: 5_000 }, (_, i) => ({
+      op: 'remove',
+      path: `members[value eq "u${i * 2}"]`,
+    }));
+    const started = performance.now();
+    expect(applyPatch(big, removals, 'Group').membersRemoved).toHaveLength(5_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it('reports the net change of a whole sequence', () => {

@@ -4,7 +4,13 @@
  * unknown extensions and attributes kept, readOnly and writeOnly input dropped).
  */
 import { describe, expect, it } from 'vitest';
-import { ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, normaliseResource, USER_SCHEMA } from '../src/index.ts';
+import {
+  applyPatch,
+  ENTERPRISE_USER_SCHEMA,
+  GROUP_SCHEMA,
+  normaliseResource,
+  USER_SCHEMA,
+} from '../src/index.ts';
 import { expectScimError } from './helpers/scim.ts';
 
 const ENT = ENTERPRISE_USER_SCHEMA;
@@ -220,5 +226,29 @@ describe('normaliseResource: normalisation', () => {
       { value: 'b', primary: true },
       { value: 'c', primary: false },
     ]);
+  });
+});
+
+describe('normaliseResource and applyPatch: hostile keys', () => {
+  it('never write __proto__, in a body, a sub-object, a path-less PATCH value or a path', () => {
+    const body = JSON.parse(
+      `{"schemas":["${USER_SCHEMA}"],"userName":"a","__proto__":{"polluted":1},"name":{"__proto__":{"polluted":1}},"custom":{"__proto__":{"x":1}}}`,
+    );
+    const r = normaliseResource(body, 'User', 'generic');
+    expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(r.name)).toBe(Object.prototype);
+    expect(Object.keys(r)).toEqual(['schemas', 'userName', 'name', 'custom']);
+    const patched = applyPatch(
+      r,
+      [{ op: 'add', value: JSON.parse('{"__proto__":{"polluted":1}}') }],
+      'User',
+    ).resource;
+    expect(Object.getPrototypeOf(patched)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expectScimError(
+      () => applyPatch(r, [{ op: 'add', path: '__proto__', value: 1 }], 'User'),
+      400,
+      'invalidPath',
+    );
   });
 });
