@@ -342,3 +342,60 @@ describe('read API, discovery and the request log', () => {
     expect(log.data.some((r) => r.status === 409)).toBe(true);
   });
 });
+
+describe('group → role mapping', () => {
+  it('gives the linked AuthKit membership the role mapped from the directory group', async () => {
+    const org = await json(await h.api('POST', '/organizations', { name: 'Mapped Co' }));
+    const dir = await json<{ id: string; scim: { bearer_token: string } }>(
+      await h.api('POST', '/directories', {
+        organization_id: org.id,
+        name: 'Mapped',
+        group_role_map: { Admins: 'admin' },
+      }),
+    );
+    const u = await json<{ id: string }>(
+      await h.api('POST', '/user_management/users', { email: 'boss@mapped.example' }),
+    );
+    const m = await json<{ id: string }>(
+      await h.api('POST', '/user_management/organization_memberships', {
+        organization_id: org.id,
+        user_id: u.id,
+      }),
+    );
+    const opts = { token: dir.scim.bearer_token, dir: dir.id };
+    const du = await json<{ id: string }>(await scim('POST', '/Users', user('boss@mapped.example'), opts));
+    const g = await json<{ id: string }>(
+      await scim(
+        'POST',
+        '/Groups',
+        {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+          displayName: 'Admins',
+          members: [{ value: du.id }],
+        },
+        opts,
+      ),
+    );
+    expect(
+      await json<{ role: { slug: string }; directory_managed: boolean }>(
+        await h.api('GET', `/user_management/organization_memberships/${m.id}`),
+      ),
+    ).toMatchObject({ role: { slug: 'admin' }, directory_managed: true });
+    await scim(
+      'PATCH',
+      `/Groups/${g.id}`,
+      {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'remove', path: `members[value eq "${du.id}"]` }],
+      },
+      opts,
+    );
+    expect(
+      (
+        await json<{ role: { slug: string } }>(
+          await h.api('GET', `/user_management/organization_memberships/${m.id}`),
+        )
+      ).role.slug,
+    ).toBe('member');
+  });
+});

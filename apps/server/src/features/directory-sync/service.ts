@@ -545,6 +545,57 @@ export class DirectoryService {
     });
   }
 
+  /**
+   * Group → role mapping (per directory): the linked AuthKit user's membership in the directory's
+   * organization gets the roles mapped from all of their groups, or the default role when none map.
+   */
+  private async syncRoles(tx: Tx, d: DirectoryTable, userIds: string[]) {
+    const map = JSON.parse(d.group_role_map) as Record<string, string>;
+    if (Object.keys(map).length === 0 || userIds.length === 0) return;
+    const users = await tx
+      .selectFrom('directory_users')
+      .select(['id', 'email'])
+      .where('id', 'in', userIds)
+      .execute();
+    for (const u of users) {
+      if (!u.email) continue;
+      const authkit = await tx
+        .selectFrom('users')
+        .select('id')
+        .where('environment_id', '=', d.environment_id)
+        .where('email', '=', u.email)
+        .executeTakeFirst();
+      if (!authkit) continue;
+      const groups = await tx
+        .selectFrom('directory_group_members')
+        .innerJoin('directory_groups', 'directory_groups.id', 'directory_group_members.group_id')
+        .select('directory_groups.display_name')
+        .where('directory_group_members.user_id', '=', u.id)
+        .execute();
+      const mapped = [
+        ...new Set(groups.map((g) => map[g.display_name]).filter((r): r is string => Boolean(r))),
+      ];
+      const known = await tx
+        .selectFrom('roles')
+        .select(['slug', 'is_default'])
+        .where('environment_id', '=', d.environment_id)
+        .execute();
+      const slugs = mapped.filter((r) => known.some((k) => k.slug === r));
+      const roles = slugs.length ? slugs : [known.find((k) => k.is_default === 1)?.slug ?? 'member'];
+      await tx
+        .updateTable('organization_memberships')
+        .set({
+          role_slugs: JSON.stringify(roles),
+          directory_managed: 1,
+          updated_at: this.deps.clock.now().toISOString(),
+        })
+        .where('environment_id', '=', d.environment_id)
+        .where('organization_id', '=', d.organization_id)
+        .where('user_id', '=', authkit.id)
+        .execute();
+    }
+  }
+
   /** Adds and removes member rows; unknown ids are refused so nothing is half-applied. */
   private async changeMembers(tx: Tx, d: DirectoryTable, groupId: string, add: string[], remove: string[]) {
     const wanted = [...new Set([...add, ...remove])];
@@ -580,6 +631,7 @@ export class DirectoryService {
         if (Number(r.numDeletedRows) === 1)
           await this.memberEvent(tx, d, 'dsync.group.user_removed', groupId, found.find((u) => u.id === id)!);
       }
+      await this.syncRoles(tx, d, wanted);
     }
   }
 
