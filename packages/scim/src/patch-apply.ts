@@ -29,7 +29,6 @@ import { matchesElement } from './filter-match.ts';
 import type { FilterAst } from './filter-parser.ts';
 import {
   clone,
-  deepEqual,
   deleteCi,
   getCi,
   isEmpty,
@@ -39,8 +38,18 @@ import {
   type ScimResource,
   setCi,
 } from './objects.ts';
+import { removeRun } from './patch-batch.ts';
 import type { PatchOperation } from './patch-normalise.ts';
 import { type PatchPath, parsePatchPath } from './patch-path.ts';
+import {
+  addItems,
+  lastPrimary,
+  sameItem,
+  simpleEquality,
+  templateOf,
+  withKey,
+  withoutKey,
+} from './patch-values.ts';
 import { diffMembers, enforceSinglePrimary, finishResource, syncFormattedName } from './resource-shape.ts';
 import { type AttrDef, containerDefs, findDef } from './schema-defs.ts';
 import { canonicalUrn, isUrn, type ResourceKind } from './urns.ts';
@@ -84,57 +93,6 @@ function applyOperation(
     return;
   }
   applyAt(doc, op, parsePatchPath(path, extensionUris(doc)), value, kind, `${where} (path ${show(path)})`);
-}
-
-/**
- * Consecutive `remove attr[value eq "…"]` on one multi-valued attribute with a caseExact value
- * (how Okta and Entra remove members, one operation per member) are applied in one pass over
- * the values instead of one pass each. Returns how many operations it applied (0: none).
- */
-function removeRun(doc: JsonObject, ops: PatchOperation[], start: number, kind: ResourceKind): number {
-  const ids = new Set<string>();
-  let name: string | undefined;
-  let end = start;
-  for (; end < ops.length; end++) {
-    const target = simpleRemoval(ops[end]!, kind);
-    if (!target || (name !== undefined && target.name.toLowerCase() !== name.toLowerCase())) break;
-    name ??= target.name;
-    ids.add(target.id);
-  }
-  if (end - start < 2 || name === undefined) return 0;
-  const existing = getCi(doc, name);
-  if (existing !== undefined && !Array.isArray(existing)) return 0;
-  if (existing === undefined) return end - start;
-  const kept = existing.filter((el) => !(isObject(el) && ids.has(getCi(el, 'value') as string)));
-  if (kept.length === 0) deleteCi(doc, name);
-  else setCi(doc, name, kept);
-  return end - start;
-}
-
-function simpleRemoval(op: PatchOperation, kind: ResourceKind): { name: string; id: string } | undefined {
-  if (op.op !== 'remove' || op.value !== undefined || typeof op.path !== 'string' || !op.path.includes('['))
-    return undefined;
-  let path: PatchPath;
-  try {
-    path = parsePatchPath(op.path);
-  } catch {
-    return undefined;
-  }
-  const f = path.filter;
-  if (!f || path.uri !== undefined || path.sub !== undefined || path.name === undefined) return undefined;
-  if (
-    f.op !== 'eq' ||
-    typeof f.value !== 'string' ||
-    f.attr.uri ||
-    f.attr.sub ||
-    f.attr.name.toLowerCase() !== 'value'
-  ) {
-    return undefined;
-  }
-  const def = findDef(containerDefs(kind, undefined), path.name);
-  if (!def?.multiValued || def.mutability === 'readOnly' || !findDef(def.subAttributes, 'value')?.caseExact)
-    return undefined;
-  return { name: def.name, id: f.value };
 }
 
 /** A path-less operation, or a path naming the resource itself: each key of `value` as a path. */
@@ -374,105 +332,8 @@ function applyFiltered(
   setCi(container, def?.name ?? name, list);
 }
 
-/** The value a filter of `eq` conditions describes (`type eq "work"` → {type: "work"}), or null. */
-function templateOf(filter: FilterAst): JsonObject | null {
-  if (
-    filter.op === 'eq' &&
-    filter.attr.uri === undefined &&
-    filter.attr.sub === undefined &&
-    filter.value !== null
-  ) {
-    return { [filter.attr.name]: filter.value };
-  }
-  if (filter.op !== 'and') return null;
-  const out: JsonObject = {};
-  for (const f of filter.filters) {
-    const part = templateOf(f);
-    if (!part) return null;
-    Object.assign(out, part);
-  }
-  return out;
-}
-
 function coerceItem(def: AttrDef | undefined, value: unknown, where: string): unknown {
   return def ? coerceSingle(def, value, where) : value;
-}
-
-/**
- * Appends each item unless an equal value is there, which it then updates; returns the elements
- * placed. Values are indexed by their `value`, so adding m members to a group of n is O(n + m).
- */
-function addItems(list: unknown[], items: unknown[]): unknown[] {
-  const index = new Map<unknown, number[]>();
-  const keyOfItem = (x: unknown) => (isObject(x) ? getCi(x, 'value') : x);
-  const remember = (x: unknown, i: number) => {
-    const k = keyOfItem(x);
-    if (typeof k === 'string' || typeof k === 'number' || typeof k === 'boolean') {
-      const at = index.get(k);
-      if (at) at.push(i);
-      else index.set(k, [i]);
-    }
-  };
-  list.forEach(remember);
-  return items.map((item) => {
-    const k = keyOfItem(item);
-    const candidates = index.get(k) ?? (typeof k === 'object' || k === undefined ? list.keys() : []);
-    for (const i of candidates) {
-      if (!sameItem(list[i], item)) continue;
-      if (isObject(list[i]) && isObject(item)) list[i] = { ...list[i], ...item };
-      return list[i];
-    }
-    list.push(item);
-    remember(item, list.length - 1);
-    return item;
-  });
-}
-
-/** A fast test for the common `value eq "id"` filter (members, groups), or undefined. */
-function simpleEquality(
-  filter: FilterAst,
-  defs: readonly AttrDef[] | undefined,
-): ((el: JsonObject) => boolean) | undefined {
-  if (filter.op !== 'eq' || typeof filter.value !== 'string' || filter.attr.uri || filter.attr.sub)
-    return undefined;
-  if (!findDef(defs, filter.attr.name)?.caseExact) return undefined;
-  const { name } = filter.attr;
-  const target = filter.value;
-  return (el) => getCi(el, name) === target;
-}
-
-function lastPrimary(values: unknown[]): unknown {
-  for (let i = values.length - 1; i >= 0; i--) {
-    const v = values[i];
-    if (isObject(v) && getCi(v, 'primary') === true) return v;
-  }
-  return undefined;
-}
-
-/** Same `value` (exactly) and no conflicting `type`; values without `value` compare deeply. */
-function sameItem(a: unknown, b: unknown): boolean {
-  if (isObject(a) && isObject(b)) {
-    const va = getCi(a, 'value');
-    const vb = getCi(b, 'value');
-    if (va === undefined || vb === undefined) return deepEqual(a, b);
-    const ta = getCi(a, 'type');
-    const tb = getCi(b, 'type');
-    return deepEqual(va, vb) && (ta === undefined || tb === undefined || ta === tb);
-  }
-  if (isObject(a)) return deepEqual(getCi(a, 'value'), b);
-  return deepEqual(a, b);
-}
-
-function withKey(obj: JsonObject, key: string, value: unknown): JsonObject {
-  const out = { ...obj };
-  setCi(out, key, value);
-  return out;
-}
-
-function withoutKey(obj: JsonObject, key: string): JsonObject {
-  const out = { ...obj };
-  deleteCi(out, key);
-  return out;
 }
 
 /** The URNs that name this resource's extensions: its `schemas` and its URN keys. */
