@@ -1,0 +1,415 @@
+/**
+ * A SCIM 2.0 client simulator: replays the provisioning sequences Okta, Entra ID and OneLogin send,
+ * quirks included, against any SCIM base URL with a bearer token (`portico scim-sim`). Tests pass
+ * an in-process `fetch`; users point it at their own endpoints.
+ *
+ * - Okta: looks a user up by `userName eq` before POST, creates groups empty and sets membership by
+ *   PUT of the whole group, deactivates with PATCH `replace` `{ active: false }` and never DELETEs.
+ * - Entra: looks up by `userName eq`, sends `"True"`/`"False"` strings, capitalised ops, URN paths
+ *   into the enterprise extension, path-less `Replace` with attribute-path keys, adds members by
+ *   PATCH and removes them the old way (`Remove` on `members` with a value array); deprovisions
+ *   with `Replace active "False"` then DELETE.
+ * - OneLogin: adds members one PATCH at a time with a single object (not an array) as the value;
+ *   deprovisions with PATCH `replace active false` then DELETE.
+ *
+ * Deterministic: user i is always first.last@domain from fixed name lists; group k is always the
+ * same department.
+ */
+
+export type SimPersona = 'okta' | 'entra' | 'onelogin';
+export const SIM_PERSONAS: SimPersona[] = ['okta', 'entra', 'onelogin'];
+
+export interface SimOptions {
+  /** The SCIM base URL, e.g. https://auth.example.com/scim/v2/directory_… (no trailing /Users). */
+  baseUrl: string;
+  token: string;
+  persona: SimPersona;
+  users: number;
+  groups: number;
+  /** Email domain of the generated users (default example.com). */
+  domain?: string;
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+}
+
+export interface SimFailure {
+  method: string;
+  path: string;
+  status: number;
+  detail: string;
+}
+
+export interface SimReport {
+  persona: SimPersona;
+  requests: number;
+  failures: SimFailure[];
+  createdUserIds: string[];
+  createdGroupIds: string[];
+  /** userName → SCIM id of every user the simulator provisioned (or found already there). */
+  users: Record<string, string>;
+  /** Group SCIM id → its displayName and the member ids the simulator expects it to hold. */
+  groups: Record<string, { displayName: string; members: string[] }>;
+}
+
+export const USER_AGENTS: Record<SimPersona, string> = {
+  okta: 'Okta SCIM Client 1.0.0',
+  entra: 'Microsoft.Identity.Provisioning.Services/1.0 (portico scim-sim)',
+  onelogin: 'OneLogin SCIM (portico scim-sim)',
+};
+
+const FIRST = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Barbara',
+  'Edsger',
+  'Katherine',
+  'Donald',
+  'Frances',
+  'John',
+  'Radia',
+  'Ken',
+  'Margaret',
+  'Dennis',
+  'Hedy',
+  'Tim',
+  'Shafi',
+];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Liskov',
+  'Dijkstra',
+  'Johnson',
+  'Knuth',
+  'Allen',
+  'Backus',
+  'Perlman',
+  'Thompson',
+  'Hamilton',
+  'Ritchie',
+  'Lamarr',
+  'Berners-Lee',
+  'Goldwasser',
+  'Wirth',
+];
+const DEPARTMENTS = [
+  'Engineering',
+  'Sales',
+  'Finance',
+  'Marketing',
+  'Support',
+  'Legal',
+  'People',
+  'Research',
+  'Design',
+  'Operations',
+];
+
+const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+export interface SimUser {
+  index: number;
+  userName: string;
+  givenName: string;
+  familyName: string;
+  externalId: string;
+  department: string;
+}
+
+/** The i-th generated user: deterministic for a domain (first.last@domain, a number when names repeat). */
+export function simUser(i: number, domain = 'example.com', groups = 1): SimUser {
+  const givenName = FIRST[i % FIRST.length]!;
+  const familyName = LAST[i % LAST.length]!;
+  const round = Math.floor(i / (FIRST.length * LAST.length));
+  const local = `${givenName}.${familyName}`.toLowerCase().replace(/[^a-z.]/g, '');
+  return {
+    index: i,
+    userName: `${local}${round ? round + 1 : ''}@${domain}`,
+    givenName,
+    familyName,
+    externalId: `sim-${String(i).padStart(5, '0')}`,
+    department: groupName(i % Math.max(1, groups)),
+  };
+}
+
+export function groupName(k: number): string {
+  const base = DEPARTMENTS[k % DEPARTMENTS.length]!;
+  const round = Math.floor(k / DEPARTMENTS.length);
+  return round ? `${base} ${round + 1}` : base;
+}
+
+class Client {
+  requests = 0;
+  failures: SimFailure[] = [];
+  private readonly base: string;
+  private readonly doFetch: (url: string, init: RequestInit) => Promise<Response>;
+
+  constructor(private readonly o: SimOptions) {
+    this.base = o.baseUrl.replace(/\/+$/, '');
+    this.doFetch = o.fetch ?? ((url, init) => fetch(url, init));
+  }
+
+  /** One SCIM call; a non-2xx answer (other than the expected ones) is recorded as a failure. */
+  async call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    expect: number[] = [],
+  ): Promise<{ status: number; body: T | null }> {
+    this.requests++;
+    let res: Response;
+    try {
+      res = await this.doFetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.o.token}`,
+          accept: 'application/scim+json',
+          'user-agent': USER_AGENTS[this.o.persona],
+          ...(body === undefined ? {} : { 'content-type': 'application/scim+json; charset=utf-8' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      this.failures.push({ method, path, status: 0, detail: String((err as Error).message ?? err) });
+      return { status: 0, body: null };
+    }
+    const text = await res.text();
+    let parsed: T | null = null;
+    try {
+      parsed = text ? (JSON.parse(text) as T) : null;
+    } catch {
+      parsed = null;
+    }
+    if ((res.status < 200 || res.status > 299) && !expect.includes(res.status)) {
+      const detail =
+        parsed && typeof parsed === 'object' && 'detail' in (parsed as object)
+          ? String((parsed as unknown as { detail: unknown }).detail)
+          : text.slice(0, 300);
+      this.failures.push({ method, path, status: res.status, detail });
+    }
+    return { status: res.status, body: parsed };
+  }
+}
+
+const eqFilter = (attr: string, v: string) => `?filter=${encodeURIComponent(`${attr} eq "${v}"`)}`;
+
+function userResource(persona: SimPersona, u: SimUser): Record<string, unknown> {
+  const email = u.userName;
+  if (persona === 'entra') {
+    // Entra (the old behaviour many tenants still get): string booleans, enterprise extension.
+    return {
+      schemas: [USER_SCHEMA, ENTERPRISE],
+      externalId: u.externalId,
+      userName: email,
+      active: 'True',
+      displayName: `${u.givenName} ${u.familyName}`,
+      emails: [{ primary: 'True', type: 'work', value: email }],
+      name: { givenName: u.givenName, familyName: u.familyName, formatted: `${u.givenName} ${u.familyName}` },
+      [ENTERPRISE]: { employeeNumber: String(1000 + u.index) },
+    };
+  }
+  if (persona === 'onelogin') {
+    // OneLogin: no `primary` flag on the email.
+    return {
+      schemas: [USER_SCHEMA],
+      externalId: u.externalId,
+      userName: email,
+      active: true,
+      name: { givenName: u.givenName, familyName: u.familyName },
+      emails: [{ type: 'work', value: email }],
+    };
+  }
+  return {
+    schemas: [USER_SCHEMA],
+    externalId: u.externalId,
+    userName: email,
+    active: true,
+    displayName: `${u.givenName} ${u.familyName}`,
+    locale: 'en-US',
+    name: { givenName: u.givenName, familyName: u.familyName },
+    emails: [{ primary: true, type: 'work', value: email }],
+    groups: [],
+  };
+}
+
+/** Replays the persona's provisioning sequence: users (lookup then create), updates, groups, membership. */
+export async function simulate(o: SimOptions): Promise<SimReport> {
+  const c = new Client(o);
+  const domain = o.domain ?? 'example.com';
+  const report: SimReport = {
+    persona: o.persona,
+    requests: 0,
+    failures: c.failures,
+    createdUserIds: [],
+    createdGroupIds: [],
+    users: {},
+    groups: {},
+  };
+  // Okta and Entra both ask the discovery endpoint before provisioning.
+  if (o.persona !== 'onelogin') await c.call('GET', '/ServiceProviderConfig');
+
+  const people: SimUser[] = [];
+  for (let i = 0; i < o.users; i++) people.push(simUser(i, domain, o.groups));
+  const ids: string[] = [];
+  for (const u of people) {
+    // Every IdP here checks whether the user already exists before creating it.
+    const found = await c.call<{ totalResults: number; Resources?: { id: string }[] }>(
+      'GET',
+      `/Users${eqFilter('userName', u.userName)}`,
+    );
+    const existing = found.body?.Resources?.[0]?.id;
+    if (existing) {
+      ids.push(existing);
+      report.users[u.userName] = existing;
+      continue;
+    }
+    const created = await c.call<{ id: string }>('POST', '/Users', userResource(o.persona, u));
+    const id = created.body?.id ?? '';
+    ids.push(id);
+    if (id) {
+      report.createdUserIds.push(id);
+      report.users[u.userName] = id;
+    }
+  }
+
+  // One profile update per user, in the persona's dialect.
+  for (const [n, u] of people.entries()) {
+    const id = ids[n];
+    if (!id) continue;
+    if (o.persona === 'entra') {
+      await c.call('PATCH', `/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [
+          { op: 'Add', path: `${ENTERPRISE}:department`, value: u.department },
+          {
+            op: 'Replace',
+            value: {
+              displayName: `${u.givenName} ${u.familyName}`,
+              'name.givenName': u.givenName,
+              'name.familyName': u.familyName,
+              [`${ENTERPRISE}:employeeNumber`]: String(1000 + u.index),
+            },
+          },
+        ],
+      });
+    } else if (o.persona === 'okta') {
+      // Okta sends the whole user on profile changes.
+      await c.call('PUT', `/Users/${id}`, {
+        ...userResource('okta', u),
+        id,
+        title: `${u.department} engineer`,
+      });
+    } else {
+      await c.call('PATCH', `/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'title', value: `${u.department} lead` }],
+      });
+    }
+  }
+
+  // Groups: user i belongs to group i mod groups.
+  for (let k = 0; k < o.groups; k++) {
+    const displayName = groupName(k);
+    const members = ids.filter((id, i) => id && i % o.groups === k);
+    const found = await c.call<{ Resources?: { id: string }[] }>(
+      'GET',
+      `/Groups${eqFilter('displayName', displayName)}&excludedAttributes=members`,
+    );
+    let gid = found.body?.Resources?.[0]?.id;
+    if (!gid) {
+      const created = await c.call<{ id: string }>('POST', '/Groups', {
+        schemas: [GROUP_SCHEMA],
+        externalId: `sim-group-${k}`,
+        displayName,
+        members: [],
+      });
+      gid = created.body?.id;
+      if (!gid) continue;
+      report.createdGroupIds.push(gid);
+    }
+    report.groups[gid] = { displayName, members: [] };
+    if (o.persona === 'okta') {
+      // Okta pushes membership with a PUT of the whole group.
+      await c.call('PUT', `/Groups/${gid}`, {
+        schemas: [GROUP_SCHEMA],
+        id: gid,
+        displayName,
+        members: members.map((value) => ({ value, display: value })),
+      });
+      report.groups[gid]!.members = [...members];
+    } else if (o.persona === 'entra') {
+      if (members.length) {
+        await c.call('PATCH', `/Groups/${gid}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'Add', path: 'members', value: members.map((value) => ({ value })) }],
+        });
+      }
+      // Entra's old-style removal (a value array on `members`), then the member is added back.
+      if (members.length > 1) {
+        const last = members[members.length - 1]!;
+        await c.call('PATCH', `/Groups/${gid}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'Remove', path: 'members', value: [{ value: last }] }],
+        });
+        await c.call('PATCH', `/Groups/${gid}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'Add', path: 'members', value: [{ value: last }] }],
+        });
+      }
+      report.groups[gid]!.members = [...members];
+    } else {
+      // OneLogin: one PATCH per member, value a single object.
+      for (const value of members) {
+        await c.call('PATCH', `/Groups/${gid}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'add', path: 'members', value: { value } }],
+        });
+      }
+      report.groups[gid]!.members = [...members];
+    }
+  }
+  report.requests = c.requests;
+  return report;
+}
+
+export interface DeprovisionReport {
+  persona: SimPersona;
+  requests: number;
+  failures: SimFailure[];
+  deactivatedUserIds: string[];
+  deletedUserIds: string[];
+}
+
+/** Deprovisions users the persona's way: deactivate, then DELETE where the persona does (not Okta). */
+export async function deprovision(
+  o: Omit<SimOptions, 'users' | 'groups'> & { userIds: string[]; users?: number; groups?: number },
+): Promise<DeprovisionReport> {
+  const c = new Client({ users: 0, groups: 0, ...o });
+  const out: DeprovisionReport = {
+    persona: o.persona,
+    requests: 0,
+    failures: c.failures,
+    deactivatedUserIds: [],
+    deletedUserIds: [],
+  };
+  for (const id of o.userIds) {
+    const body =
+      o.persona === 'okta'
+        ? { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] }
+        : o.persona === 'entra'
+          ? { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] }
+          : { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] };
+    const r = await c.call('PATCH', `/Users/${id}`, body);
+    if (r.status >= 200 && r.status < 300) out.deactivatedUserIds.push(id);
+    if (o.persona !== 'okta') {
+      const d = await c.call('DELETE', `/Users/${id}`);
+      if (d.status >= 200 && d.status < 300) out.deletedUserIds.push(id);
+    }
+  }
+  out.requests = c.requests;
+  return out;
+}
