@@ -118,4 +118,17 @@ describe('matchesFilter', () => {
     no('active eq 1');
     yes('active ne 1');
   });
+
+  it("Entra's membership check on a group: id eq … and members[value eq …]", () => {
+    const g = {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      id: 'g1',
+      displayName: 'Eng',
+      members: [{ value: 'u1' }, { value: 'u2' }],
+    };
+    expect(matches('id eq "g1" and members[value eq "u2"]', g)).toBe(true);
+    expect(matches('id eq "g1" and members[value eq "U2"]', g)).toBe(false);
+    expect(matches('id eq "g1" and members[value eq "u3"]', g)).toBe(false);
+    expect(matches('displayName eq "ENG"', g)).toBe(true);
+  });
 });
