@@ -36,6 +36,9 @@ Usage:
   portico connections setup <conn_id>   print the ACS URL, entity id and metadata URL for the IdP
   portico webhooks create <url> <event…>  create a webhook endpoint (secret printed once)
   portico webhooks list                 list webhook endpoints
+  portico scim-sim --persona okta|entra|onelogin --url <scim base url> --token <bearer>
+          [--users 10 --groups 3 --domain example.com] [--deprovision]
+          replay an IdP's SCIM provisioning (quirks included) against any SCIM endpoint
 
 Configuration comes from the environment: PORT, HOST, PORTICO_DATABASE_URL, PORTICO_PUBLIC_URL,
 PORTICO_SECRET, PORTICO_API_KEY, PORTICO_CLIENT_ID, PORTICO_REDIRECT_URIS (see README.md).`;
@@ -210,6 +213,10 @@ async function main(argv: string[]) {
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
       return null;
+    }
+    case 'scim-sim': {
+      const { runScimSim } = await import('./cli/scim-sim.ts');
+      return done(await runScimSim([sub ?? '', ...rest]));
     }
     case 'keys':
       if (sub === 'rotate') {

@@ -413,3 +413,60 @@ export async function deprovision(
   out.requests = c.requests;
   return out;
 }
+
+export const SCIM_SIM_USAGE = `portico scim-sim --persona okta|entra|onelogin --url <scim base url> --token <bearer>
+          [--users 10] [--groups 3] [--domain example.com] [--deprovision]`;
+
+/**
+ * `portico scim-sim …`: provisions (and with --deprovision, then deprovisions every user it
+ * provisioned), prints the report as JSON, and exits 0 only when no request failed.
+ */
+export async function runScimSim(
+  args: string[],
+  out: { log(s: string): void; error(s: string): void } = console,
+  fetchImpl?: SimOptions['fetch'],
+): Promise<number> {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a?.startsWith('--')) continue;
+    const next = args[i + 1];
+    if (next === undefined || next.startsWith('--')) flags[a.slice(2)] = 'true';
+    else {
+      flags[a.slice(2)] = next;
+      i++;
+    }
+  }
+  const persona = flags.persona as SimPersona;
+  const count = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
+  const users = count(flags.users, 10);
+  const groups = count(flags.groups, 3);
+  const problems: string[] = [];
+  if (!SIM_PERSONAS.includes(persona)) problems.push(`--persona must be one of ${SIM_PERSONAS.join(', ')}`);
+  if (!flags.url || !/^https?:\/\//.test(flags.url))
+    problems.push('--url must be the SCIM base URL (http[s]://…)');
+  if (!flags.token || flags.token === 'true') problems.push('--token is required');
+  if (!Number.isInteger(users) || users < 0) problems.push('--users must be a whole number');
+  if (!Number.isInteger(groups) || groups < 0) problems.push('--groups must be a whole number');
+  if (problems.length) {
+    out.error(`${problems.join('\n')}\n\nUsage: ${SCIM_SIM_USAGE}`);
+    return 2;
+  }
+  const base = {
+    baseUrl: flags.url!,
+    token: flags.token!,
+    persona,
+    domain: flags.domain && flags.domain !== 'true' ? flags.domain : 'example.com',
+    fetch: fetchImpl,
+  };
+  const report = await simulate({ ...base, users, groups });
+  const result: Record<string, unknown> = { provision: report };
+  let failed = report.failures.length;
+  if (flags.deprovision === 'true') {
+    const dep = await deprovision({ ...base, userIds: Object.values(report.users) });
+    result.deprovision = dep;
+    failed += dep.failures.length;
+  }
+  out.log(JSON.stringify(result, null, 2));
+  return failed ? 1 : 0;
+}

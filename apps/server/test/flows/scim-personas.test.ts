@@ -5,16 +5,31 @@
  * integration guide's webhook handler (run as written, drizzle over SQLite) inserts and deletes
  * the user, and the AuthKit session of the deprovisioned user stops refreshing.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deprovision, SIM_PERSONAS, type SimPersona, simUser, simulate } from '../../src/cli/scim-sim.ts';
+import {
+  deprovision,
+  runScimSim,
+  SIM_PERSONAS,
+  type SimPersona,
+  simUser,
+  simulate,
+} from '../../src/cli/scim-sim.ts';
 import { drain, WebhookWorker } from '../../src/jobs/webhook-worker.ts';
-import { createHarness, type Harness, json } from '../harness.ts';
+import { createHarness, freeDatabaseUrlForCli, type Harness, json, listen } from '../harness.ts';
+
+const run = promisify(execFile);
+const MAIN = join(resolve(import.meta.dirname, '../../../..'), 'apps/server/bin/portico.mjs');
 
 // ── the integration guide's app, as written ────────────────────────────────
 const users = sqliteTable('users', {
@@ -317,5 +332,75 @@ describe('scim-sim end to end', () => {
     const refused = await authenticate({ grant_type: 'refresh_token', refresh_token });
     expect(refused.status).toBe(400);
     expect(await json(refused)).toMatchObject({ error: 'invalid_grant' });
+  });
+});
+
+describe('portico scim-sim', () => {
+  it('refuses bad flags with exit code 2 and the usage', async () => {
+    const errors: string[] = [];
+    const out = { log: () => {}, error: (s: string) => errors.push(s) };
+    expect(await runScimSim(['--persona', 'ping', '--url', 'nope'], out)).toBe(2);
+    expect(errors.join('\n')).toMatch(/--persona must be one of okta, entra, onelogin/);
+    expect(errors.join('\n')).toMatch(/--token is required/);
+  });
+
+  it('runs as a real process against a listening SCIM endpoint and prints the report', async () => {
+    const d = await directoryFor('CLI corp', 'cli.example', TYPES.onelogin);
+    const server = await listen(h);
+    const dir = mkdtempSync(join(tmpdir(), 'portico-scim-sim-'));
+    const cliDb = await freeDatabaseUrlForCli(dir);
+    try {
+      const url = `${server.url}${new URL(d.baseUrl).pathname}`;
+      const { stdout } = await run(
+        process.execPath,
+        [
+          MAIN,
+          'scim-sim',
+          '--persona',
+          'onelogin',
+          '--url',
+          url,
+          '--token',
+          d.token,
+          '--users',
+          '3',
+          '--groups',
+          '2',
+          '--domain',
+          'cli.example',
+          '--deprovision',
+        ],
+        {
+          cwd: dir,
+          env: {
+            ...(process.env as Record<string, string>),
+            PORTICO_DATABASE_URL: cliDb.url,
+            PORTICO_SECRET: 'cli-test-secret-cli-test-secret-0000',
+            PORTICO_LOG_LEVEL: 'silent',
+          },
+        },
+      );
+      const printed = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
+        provision: { failures: unknown[]; createdUserIds: string[]; createdGroupIds: string[] };
+        deprovision: { failures: unknown[]; deletedUserIds: string[] };
+      };
+      expect(printed.provision.failures).toEqual([]);
+      expect(printed.provision.createdUserIds).toHaveLength(3);
+      expect(printed.provision.createdGroupIds).toHaveLength(2);
+      expect(printed.deprovision.failures).toEqual([]);
+      expect(printed.deprovision.deletedUserIds).toHaveLength(3);
+      const left = await json<{ data: unknown[] }>(
+        await h.api('GET', `/directory_users?directory=${d.dirId}`),
+      );
+      expect(left.data).toEqual([]);
+      const groups = await json<{ data: unknown[] }>(
+        await h.api('GET', `/directory_groups?directory=${d.dirId}`),
+      );
+      expect(groups.data).toHaveLength(2);
+    } finally {
+      await server.close();
+      await cliDb.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
