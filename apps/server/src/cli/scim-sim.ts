@@ -3,8 +3,10 @@
  * quirks included, against any SCIM base URL with a bearer token (`portico scim-sim`). Tests pass
  * an in-process `fetch`; users point it at their own endpoints.
  *
- * - Okta: looks a user up by `userName eq` before POST, creates groups empty and sets membership by
- *   PUT of the whole group, deactivates with PATCH `replace` `{ active: false }` and never DELETEs.
+ * - Okta: looks a user up by `userName eq` before POST, PUTs whole users on profile changes,
+ *   creates groups empty and sets membership by PUT of the whole group then PATCH `replace` on
+ *   `members`; deactivates with PATCH `replace` `{ active: false }` or (every other user) a PUT of
+ *   the user with `active: false`, and never DELETEs.
  * - Entra: looks up by `userName eq`, sends `"True"`/`"False"` strings, capitalised ops, URN paths
  *   into the enterprise extension, path-less `Replace` with attribute-path keys, adds members by
  *   PATCH and removes them the old way (`Remove` on `members` with a value array); deprovisions
@@ -174,7 +176,9 @@ class Client {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
-      this.failures.push({ method, path, status: 0, detail: String((err as Error).message ?? err) });
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      const cause = e.cause ? ` (${e.cause.code ?? e.cause.message})` : '';
+      this.failures.push({ method, path, status: 0, detail: `${e.message ?? String(err)}${cause}` });
       return { status: 0, body: null };
     }
     const text = await res.text();
@@ -333,13 +337,22 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
     }
     report.groups[gid] = { displayName, members: [] };
     if (o.persona === 'okta') {
-      // Okta pushes membership with a PUT of the whole group.
+      // Okta pushes membership with a PUT of the whole group, later as a PATCH `replace` on members.
+      const first = members.length > 1 ? members.slice(0, -1) : members;
       await c.call('PUT', `/Groups/${gid}`, {
         schemas: [GROUP_SCHEMA],
         id: gid,
         displayName,
-        members: members.map((value) => ({ value, display: value })),
+        members: first.map((value) => ({ value, display: value })),
       });
+      if (first.length !== members.length) {
+        await c.call('PATCH', `/Groups/${gid}`, {
+          schemas: [PATCH_OP],
+          Operations: [
+            { op: 'replace', path: 'members', value: members.map((value) => ({ value, display: value })) },
+          ],
+        });
+      }
       report.groups[gid]!.members = [...members];
     } else if (o.persona === 'entra') {
       if (members.length) {
@@ -396,7 +409,16 @@ export async function deprovision(
     deactivatedUserIds: [],
     deletedUserIds: [],
   };
-  for (const id of o.userIds) {
+  for (const [i, id] of o.userIds.entries()) {
+    if (o.persona === 'okta' && i % 2 === 1) {
+      // Okta's other deactivation shape: the whole user, as read, PUT back with active false.
+      const got = await c.call<Record<string, unknown>>('GET', `/Users/${id}`);
+      if (!got.body) continue;
+      const { meta: _meta, ...user } = got.body;
+      const r = await c.call('PUT', `/Users/${id}`, { ...user, active: false });
+      if (r.status >= 200 && r.status < 300) out.deactivatedUserIds.push(id);
+      continue;
+    }
     const body =
       o.persona === 'okta'
         ? { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] }
