@@ -24,6 +24,7 @@ import {
   type SimPersona,
   simUser,
   simulate,
+  USER_AGENTS,
 } from '../../src/cli/scim-sim.ts';
 import { drain, WebhookWorker } from '../../src/jobs/webhook-worker.ts';
 import { createHarness, freeDatabaseUrlForCli, type Harness, json, listen } from '../harness.ts';
@@ -158,6 +159,14 @@ describe.each(SIM_PERSONAS)('scim-sim persona %s', (persona) => {
     expect(report.failures).toEqual([]);
     expect(report.createdUserIds).toHaveLength(USERS);
     expect(report.createdGroupIds).toHaveLength(GROUPS);
+
+    // The directory's SCIM request log saw every call, from the persona's client, all successful.
+    const log = await json<{ data: { user_agent: string; status: number }[] }>(
+      await h.api('GET', `/directories/${d.dirId}/scim_requests?limit=200`),
+    );
+    expect(log.data).toHaveLength(report.requests);
+    expect(new Set(log.data.map((r) => r.user_agent))).toEqual(new Set([USER_AGENTS[persona]]));
+    expect(log.data.filter((r) => r.status >= 300)).toEqual([]);
 
     const listedUsers = await json<{
       data: { id: string; email: string; first_name: string; last_name: string; state: string }[];
