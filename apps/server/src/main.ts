@@ -36,7 +36,7 @@ Usage:
   portico connections setup <conn_id>   print the ACS URL, entity id and metadata URL for the IdP
   portico webhooks create <url> <event…>  create a webhook endpoint (secret printed once)
   portico webhooks list                 list webhook endpoints
-  portico scim-sim --persona okta|entra|onelogin --url <scim base url> --token <bearer>
+  portico scim-sim --persona okta|entra|onelogin|jumpcloud|google --url <scim base url> --token <bearer>
           [--users 10 --groups 3 --domain example.com] [--deprovision]
           replay an IdP's SCIM provisioning (quirks included) against any SCIM endpoint
 

@@ -13,13 +13,17 @@
  *   with `Replace active "False"` then DELETE.
  * - OneLogin: adds members one PATCH at a time with a single object (not an array) as the value;
  *   deprovisions with PATCH `replace active false` then DELETE.
+ * - JumpCloud: `active: "true"` as a string, `userName` is the email and no `emails`, lower-case
+ *   ops; deactivates with `replace active "false"`, then DELETE.
+ * - Google: no `displayName`/`name.formatted`, path-less `replace` with whole `name` and `emails`
+ *   objects; deactivates with a path-less `replace` `{ active: false }`, then DELETE.
  *
  * Deterministic: user i is always first.last@domain from fixed name lists; group k is always the
  * same department.
  */
 
-export type SimPersona = 'okta' | 'entra' | 'onelogin';
-export const SIM_PERSONAS: SimPersona[] = ['okta', 'entra', 'onelogin'];
+export type SimPersona = 'okta' | 'entra' | 'onelogin' | 'jumpcloud' | 'google';
+export const SIM_PERSONAS: SimPersona[] = ['okta', 'entra', 'onelogin', 'jumpcloud', 'google'];
 
 export interface SimOptions {
   /** The SCIM base URL, e.g. https://auth.example.com/scim/v2/directory_… (no trailing /Users). */
@@ -56,6 +60,8 @@ export const USER_AGENTS: Record<SimPersona, string> = {
   okta: 'Okta SCIM Client 1.0.0',
   entra: 'Microsoft.Identity.Provisioning.Services/1.0 (portico scim-sim)',
   onelogin: 'OneLogin SCIM (portico scim-sim)',
+  jumpcloud: 'JumpCloud SCIM (portico scim-sim)',
+  google: 'Google-Auto-Provisioning (portico scim-sim)',
 };
 
 const FIRST = [
@@ -216,6 +222,25 @@ function userResource(persona: SimPersona, u: SimUser): Record<string, unknown> 
       [ENTERPRISE]: { employeeNumber: String(1000 + u.index) },
     };
   }
+  if (persona === 'jumpcloud') {
+    return {
+      schemas: [USER_SCHEMA],
+      userName: email,
+      externalId: u.externalId,
+      name: { givenName: u.givenName, familyName: u.familyName },
+      active: 'true',
+    };
+  }
+  if (persona === 'google') {
+    return {
+      schemas: [USER_SCHEMA],
+      externalId: u.externalId,
+      userName: email,
+      name: { givenName: u.givenName, familyName: u.familyName },
+      emails: [{ value: email, type: 'work', primary: true }],
+      active: true,
+    };
+  }
   if (persona === 'onelogin') {
     // OneLogin: no `primary` flag on the email.
     return {
@@ -307,6 +332,20 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
         id,
         title: `${u.department} engineer`,
       });
+    } else if (o.persona === 'google') {
+      await c.call('PATCH', `/Users/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [
+          {
+            op: 'replace',
+            value: {
+              name: { givenName: u.givenName, familyName: u.familyName },
+              emails: [{ value: u.userName, type: 'work', primary: true }],
+              active: true,
+            },
+          },
+        ],
+      });
     } else {
       await c.call('PATCH', `/Users/${id}`, {
         schemas: [PATCH_OP],
@@ -374,6 +413,14 @@ export async function simulate(o: SimOptions): Promise<SimReport> {
         });
       }
       report.groups[gid]!.members = [...members];
+    } else if (o.persona === 'jumpcloud' || o.persona === 'google') {
+      if (members.length) {
+        await c.call('PATCH', `/Groups/${gid}`, {
+          schemas: [PATCH_OP],
+          Operations: [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }],
+        });
+      }
+      report.groups[gid]!.members = [...members];
     } else {
       // OneLogin: one PATCH per member, value a single object.
       for (const value of members) {
@@ -424,7 +471,11 @@ export async function deprovision(
         ? { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] }
         : o.persona === 'entra'
           ? { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] }
-          : { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] };
+          : o.persona === 'jumpcloud'
+            ? { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: 'false' }] }
+            : o.persona === 'google'
+              ? { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] }
+              : { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] };
     const r = await c.call('PATCH', `/Users/${id}`, body);
     if (r.status >= 200 && r.status < 300) out.deactivatedUserIds.push(id);
     if (o.persona !== 'okta') {
@@ -436,7 +487,7 @@ export async function deprovision(
   return out;
 }
 
-export const SCIM_SIM_USAGE = `portico scim-sim --persona okta|entra|onelogin --url <scim base url> --token <bearer>
+export const SCIM_SIM_USAGE = `portico scim-sim --persona okta|entra|onelogin|jumpcloud|google --url <scim base url> --token <bearer>
           [--users 10] [--groups 3] [--domain example.com] [--deprovision]`;
 
 /**

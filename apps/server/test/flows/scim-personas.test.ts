@@ -138,6 +138,8 @@ const TYPES: Record<SimPersona, string> = {
   okta: 'okta scim v2.0',
   entra: 'azure scim v2.0',
   onelogin: 'onelogin scim v2.0',
+  jumpcloud: 'jump cloud scim v2.0',
+  google: 'gsuite directory',
 };
 
 describe.each(SIM_PERSONAS)('scim-sim persona %s', (persona) => {
@@ -349,7 +351,7 @@ describe('portico scim-sim', () => {
     const errors: string[] = [];
     const out = { log: () => {}, error: (s: string) => errors.push(s) };
     expect(await runScimSim(['--persona', 'ping', '--url', 'nope'], out)).toBe(2);
-    expect(errors.join('\n')).toMatch(/--persona must be one of okta, entra, onelogin/);
+    expect(errors.join('\n')).toMatch(/--persona must be one of okta, entra, onelogin, jumpcloud, google/);
     expect(errors.join('\n')).toMatch(/--token is required/);
   });
 
