@@ -340,6 +340,13 @@ describe('scim-sim end to end', () => {
     expect(rows().map((r) => r.email)).not.toContain(leaver.userName);
     expect(rows()).toHaveLength(2);
 
+    const memberships = await json<{ data: { status: string; organization_id: string }[] }>(
+      await h.api(
+        'GET',
+        `/user_management/organization_memberships?user_id=${au.id}&statuses=active,inactive`,
+      ),
+    );
+    expect(memberships.data.map((m) => [m.organization_id, m.status])).toEqual([[d.orgId, 'inactive']]);
     const refused = await authenticate({ grant_type: 'refresh_token', refresh_token });
     expect(refused.status).toBe(400);
     expect(await json(refused)).toMatchObject({ error: 'invalid_grant' });
