@@ -250,6 +250,14 @@ describe('SSO with the Test IdP through the official SDK', () => {
     expect(organizationId).toBe(oidcOrg.id);
   });
 
+  it('refuses a replayed IdP-initiated response (no request to consume: the assertion id is remembered)', async () => {
+    const { acs, browser, idpPage } = await throughTestIdp(`${p.url}/test-idp/${testConnId}/start`);
+    expect(acs.location!.startsWith(`${REDIRECT}?code=`)).toBe(true);
+    const replay = await browser.submit(idpPage, {});
+    expect(replay.status).toBe(400);
+    expect(replay.body).toContain('already used');
+  });
+
   it('refuses a replayed SAML response', async () => {
     const url = workos.sso.getAuthorizationUrl({
       organization: testOrgId,

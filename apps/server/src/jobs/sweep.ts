@@ -18,6 +18,7 @@ export async function sweepOnce(deps: Deps, events?: EventService, connections?:
     .execute();
   await deps.db.deleteFrom('authorization_requests').where('expires_at', '<=', hourAgo).execute();
   await deps.db.deleteFrom('authorization_codes').where('expires_at', '<=', hourAgo).execute();
+  await deps.db.deleteFrom('saml_seen_assertions').where('expires_at', '<', iso).execute();
   await events?.sweep();
   await connections?.refreshDueMetadata(12 * 3_600_000);
 }

@@ -405,6 +405,12 @@ export interface ScimRequestTable {
   created_at: string;
 }
 
+export interface SamlSeenAssertionTable {
+  connection_id: string;
+  assertion_id: string;
+  expires_at: string;
+}
+
 export interface Database {
   environments: EnvironmentTable;
   api_keys: ApiKeyTable;
@@ -437,4 +443,5 @@ export interface Database {
   directory_groups: DirectoryGroupTable;
   directory_group_members: DirectoryGroupMemberTable;
   scim_requests: ScimRequestTable;
+  saml_seen_assertions: SamlSeenAssertionTable;
 }

@@ -33,6 +33,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0003_sso',
       '0004_saml_sp_keys',
       '0005_directory_sync',
+      '0006_saml_replay',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const tables = await handle.db.introspection.getTables();

@@ -320,6 +320,26 @@ export class SsoService {
         );
       }
       const a = result.assertion;
+      // Each assertion is accepted once, until it expires: the replay check for IdP-initiated
+      // sign-ins (which have no request to consume), and a second guard for SP-initiated ones.
+      const seen = await deps.db
+        .insertInto('saml_seen_assertions')
+        .values({
+          connection_id: c.id,
+          assertion_id: a.assertionId || a.responseId,
+          expires_at: a.notOnOrAfter ?? new Date(deps.clock.now().getTime() + 3_600_000).toISOString(),
+        })
+        .onConflict((oc) => oc.columns(['connection_id', 'assertion_id']).doNothing())
+        .executeTakeFirst();
+      if (Number(seen.numInsertedOrUpdatedRows ?? 0) !== 1) {
+        throw new SsoFailure(
+          'saml_assertion_replayed',
+          `The assertion ${a.assertionId} was already used to sign in.`,
+          'Each SAML response can be used once. Start the sign-in again from the IdP or the application.',
+          flow,
+          traceId,
+        );
+      }
       const mapped = mapSamlAttributes(
         a.nameId,
         a.nameIdFormat,
