@@ -49,6 +49,11 @@ async function main(argv: string[]) {
     console.log(HELP);
     return 0;
   }
+  if (command === 'scim-sim') {
+    // A SCIM client: it talks to any endpoint and needs no local database or configuration.
+    const { runScimSim } = await import('./cli/scim-sim.ts');
+    return runScimSim([sub, ...rest].filter((a): a is string => a !== undefined));
+  }
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   for (const w of config.warnings) log.warn(w);
@@ -213,10 +218,6 @@ async function main(argv: string[]) {
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
       return null;
-    }
-    case 'scim-sim': {
-      const { runScimSim } = await import('./cli/scim-sim.ts');
-      return done(await runScimSim([sub ?? '', ...rest]));
     }
     case 'keys':
       if (sub === 'rotate') {
