@@ -117,6 +117,30 @@ describe('OIDC connection through AuthKit', () => {
     expect(new URL(again.headers.get('location')!).searchParams.get('error')).toBe('oidc_state_replayed');
   });
 
+  it('a callback after the flow expired, or for a connection deactivated meanwhile, is refused', async () => {
+    const late = await idp.signIn(await startAtAuthKit(), { login: 'alice' });
+    await h.portico.deps.db
+      .updateTable('sso_flows')
+      .set({ expires_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', late.searchParams.get('state')!)
+      .execute();
+    const res = await callPortico(late);
+    expect(new URL(res.headers.get('location')!).searchParams.get('error')).toBe('sso_flow_expired');
+    const pending = await idp.signIn(await startAtAuthKit(), { login: 'alice' });
+    await h.portico.deps.db
+      .updateTable('connections')
+      .set({ state: 'inactive' })
+      .where('id', '=', connId)
+      .execute();
+    const refused = await callPortico(pending);
+    expect(new URL(refused.headers.get('location')!).searchParams.get('error')).toBe('connection_inactive');
+    await h.portico.deps.db
+      .updateTable('connections')
+      .set({ state: 'active' })
+      .where('id', '=', connId)
+      .execute();
+  });
+
   it('the IdP’s refusal comes back to the app as an error with its reason', async () => {
     const callback = await idp.signIn(await startAtAuthKit(), { login: 'alice', cancel: true });
     const res = await callPortico(callback);

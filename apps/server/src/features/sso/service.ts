@@ -381,6 +381,24 @@ export class SsoService {
     }
     const steps: TraceStep[] = [];
     try {
+      if (c.state !== 'active') {
+        throw new SsoFailure(
+          'connection_inactive',
+          `Connection ${c.id} is ${c.state}.`,
+          'Activate the connection before signing in with it.',
+          flow,
+          flow.trace_id,
+        );
+      }
+      if (flow.expires_at <= this.deps.clock.now().toISOString()) {
+        throw new SsoFailure(
+          'sso_flow_expired',
+          'The sign-in took longer than 15 minutes.',
+          'Start the sign-in again from the application.',
+          flow,
+          flow.trace_id,
+        );
+      }
       if (!(await this.consume(flow))) {
         throw new SsoFailure(
           'oidc_state_replayed',
