@@ -247,14 +247,20 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
     expect(committed.map((e) => e.objectId).sort()).toEqual([...acked].sort());
     expectEveryEventDelivered(receiver, ep.secret, committed, snapshot);
 
-    // The delivery log tells the story: refused connections, 503s, then success.
-    const log = await api.call<{
+    // The delivery log tells the story: refused connections, 503s, then success. The receiver can
+    // see the last POST before the worker has recorded it, so wait until every delivery is settled.
+    type Log = {
       data: {
         event_id: string;
         state: string;
         attempt_log: { status: number | null; error: string | null }[];
       }[];
-    }>('GET', `/webhook_endpoints/${ep.id}/deliveries?limit=100`);
+    };
+    let log = await api.call<Log>('GET', `/webhook_endpoints/${ep.id}/deliveries?limit=100`);
+    for (let i = 0; i < 100 && !log.body.data.every((d) => d.state === 'succeeded'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      log = await api.call<Log>('GET', `/webhook_endpoints/${ep.id}/deliveries?limit=100`);
+    }
     expect(log.status).toBe(200);
     expect(log.body.data).toHaveLength(60);
     const attempts = log.body.data.flatMap((d) => d.attempt_log);
@@ -300,8 +306,17 @@ describe.skipIf(dialect !== 'postgres')('two webhook workers on PostgreSQL', () 
     const committed = (await readDatabase(place.url, EVENTS)).events;
     expect(committed).toHaveLength(400);
     await waitUntil(() => committed.every((e) => receiver.deliveredIds().has(e.id)), 30_000);
-    await sleep(200); // let the last attempts be recorded
-    const snapshot = await readDatabase(place.url, EVENTS);
+    // The receiver sees the last POSTs before the workers record them: wait for every delivery to settle.
+    let snapshot = await readDatabase(place.url, EVENTS);
+    for (
+      let i = 0;
+      i < 100 &&
+      !(snapshot.deliveries.length === 400 && snapshot.deliveries.every((d) => d.state === 'succeeded'));
+      i++
+    ) {
+      await sleep(100);
+      snapshot = await readDatabase(place.url, EVENTS);
+    }
 
     expect(receiver.overlaps, 'event ids that were in flight twice at the same moment').toEqual([]);
     expectEveryEventDelivered(receiver, ep.secret, committed, snapshot);
