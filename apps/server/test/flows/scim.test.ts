@@ -297,6 +297,13 @@ describe('deprovisioning', () => {
       }),
     });
     expect(refresh.status).toBe(400);
+    const revoked = await json<{
+      data: { data: { user_id: string; status: string }; context: { reason: string } }[];
+    }>(await h.api('GET', '/events?events=session.revoked'));
+    expect(revoked.data[0]).toMatchObject({
+      data: { user_id: u.id, status: 'revoked' },
+      context: { reason: 'directory_deprovisioned' },
+    });
     const wire = await json<{ state: string; groups: unknown[] }>(
       await h.api('GET', `/directory_users/${du.id}`),
     );

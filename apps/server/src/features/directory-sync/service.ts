@@ -463,30 +463,8 @@ export class DirectoryService {
       .where('user_id', '=', user.id)
       .where('status', '=', 'active')
       .execute();
-    const sessions = await tx
-      .selectFrom('sessions')
-      .select('id')
-      .where('environment_id', '=', d.environment_id)
-      .where('user_id', '=', user.id)
-      .where('status', '=', 'active')
-      .execute();
-    for (const s of sessions) {
-      await tx
-        .updateTable('sessions')
-        .set({ status: 'revoked', ended_at: now, updated_at: now })
-        .where('id', '=', s.id)
-        .execute();
-      await tx
-        .deleteFrom('refresh_tokens')
-        .where('session_id', '=', s.id)
-        .where('used_at', 'is', null)
-        .execute();
-    }
-    this.deps.log.info(
-      { directory: d.id, user: user.id, sessions: sessions.length },
-      'directory user deprovisioned',
-    );
-    void this.sessions;
+    const ended = await this.sessions.endAllForUser(tx, d.environment_id, user.id, 'directory_deprovisioned');
+    this.deps.log.info({ directory: d.id, user: user.id, sessions: ended }, 'directory user deprovisioned');
   }
 
   // ── SCIM: groups ────────────────────────────────────────────────────────

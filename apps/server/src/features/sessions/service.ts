@@ -289,28 +289,45 @@ export class SessionService {
         .executeTakeFirst();
       if (!s) throw notFound('Session', sessionId);
       if (s.status !== 'active') return sessionToWire(s);
-      const now = deps.clock.now().toISOString();
-      const next = { ...s, status: 'revoked', ended_at: now, updated_at: now };
-      await tx
-        .updateTable('sessions')
-        .set({ status: 'revoked', ended_at: now, updated_at: now })
-        .where('id', '=', s.id)
-        .execute();
-      await tx
-        .deleteFrom('refresh_tokens')
-        .where('session_id', '=', s.id)
-        .where('used_at', 'is', null)
-        .execute();
-      const wire = sessionToWire(next);
-      await appendEvent(tx, deps, {
-        environmentId: env,
-        event: 'session.revoked',
-        data: wire,
-        organizationId: s.organization_id,
-        context: extra.reason ? { reason: extra.reason } : {},
-      });
-      return wire;
+      return this.endSession(tx, s, extra.reason);
     });
+  }
+
+  /** Ends one active session inside the caller's transaction: revoked, tokens dropped, event written. */
+  async endSession(tx: Queryable, s: SessionTable, reason?: string) {
+    const now = this.deps.clock.now().toISOString();
+    await tx
+      .updateTable('sessions')
+      .set({ status: 'revoked', ended_at: now, updated_at: now })
+      .where('id', '=', s.id)
+      .execute();
+    await tx
+      .deleteFrom('refresh_tokens')
+      .where('session_id', '=', s.id)
+      .where('used_at', 'is', null)
+      .execute();
+    const wire = sessionToWire({ ...s, status: 'revoked', ended_at: now, updated_at: now });
+    await appendEvent(tx, this.deps, {
+      environmentId: s.environment_id,
+      event: 'session.revoked',
+      data: wire,
+      organizationId: s.organization_id,
+      context: reason ? { reason } : {},
+    });
+    return wire;
+  }
+
+  /** Ends every active session of a user inside the caller's transaction (deprovisioning). */
+  async endAllForUser(tx: Queryable, env: string, userId: string, reason: string) {
+    const active = await tx
+      .selectFrom('sessions')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('user_id', '=', userId)
+      .where('status', '=', 'active')
+      .execute();
+    for (const s of active) await this.endSession(tx, s, reason);
+    return active.length;
   }
 
   async listForUser(env: string, userId: string, p: Pagination) {
