@@ -33,6 +33,47 @@ const SCENARIOS = {
   encrypted: 'Encrypted assertion (to the SP certificate in Portico’s metadata)',
 } as const;
 
+/** The organization behind a development test provider, with its verified domain. */
+export async function insertTestOrganization(
+  tx: Deps['db'],
+  deps: Deps,
+  env: string,
+  orgId: string,
+  name: string,
+  domain: string,
+  iso: string,
+) {
+  await tx
+    .insertInto('organizations')
+    .values({
+      id: orgId,
+      environment_id: env,
+      name,
+      external_id: null,
+      metadata: '{}',
+      allow_profiles_outside_organization: 0,
+      stripe_customer_id: null,
+      created_at: iso,
+      updated_at: iso,
+    })
+    .execute();
+  await tx
+    .insertInto('organization_domains')
+    .values({
+      id: deps.ids.next('org_domain'),
+      environment_id: env,
+      organization_id: orgId,
+      domain,
+      state: 'verified',
+      verification_strategy: 'manual',
+      verification_token: null,
+      created_at: iso,
+      updated_at: iso,
+    })
+    .onConflict((oc) => oc.columns(['environment_id', 'domain']).doNothing())
+    .execute();
+}
+
 export function testIdpUrls(publicUrl: string, connectionId: string) {
   return {
     entityId: `${publicUrl}/test-idp/${connectionId}`,
@@ -73,35 +114,7 @@ export async function ensureTestOrganization(deps: Deps, env: string) {
   const urls = testIdpUrls(config.publicUrl, connId);
   const iso = now.toISOString();
   await db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('organizations')
-      .values({
-        id: orgId,
-        environment_id: env,
-        name: TEST_ORG_NAME,
-        external_id: null,
-        metadata: '{}',
-        allow_profiles_outside_organization: 0,
-        stripe_customer_id: null,
-        created_at: iso,
-        updated_at: iso,
-      })
-      .execute();
-    await tx
-      .insertInto('organization_domains')
-      .values({
-        id: deps.ids.next('org_domain'),
-        environment_id: env,
-        organization_id: orgId,
-        domain: TEST_DOMAIN,
-        state: 'verified',
-        verification_strategy: 'manual',
-        verification_token: null,
-        created_at: iso,
-        updated_at: iso,
-      })
-      .onConflict((oc) => oc.columns(['environment_id', 'domain']).doNothing())
-      .execute();
+    await insertTestOrganization(tx, deps, env, orgId, TEST_ORG_NAME, TEST_DOMAIN, iso);
     await tx
       .insertInto('connections')
       .values({

@@ -15,6 +15,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { token } from '../../platform/random.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { MessagePage } from '../authkit/pages.tsx';
+import { insertTestOrganization } from './test-idp.tsx';
 
 export const TEST_OIDC_ORG_NAME = 'Test OIDC Organization';
 export const TEST_OIDC_DOMAIN = 'example.org';
@@ -64,35 +65,7 @@ export async function ensureTestOidc(deps: Deps, env: string) {
   const orgId = deps.ids.next('org');
   const connId = deps.ids.next('conn');
   await db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('organizations')
-      .values({
-        id: orgId,
-        environment_id: env,
-        name: TEST_OIDC_ORG_NAME,
-        external_id: null,
-        metadata: '{}',
-        allow_profiles_outside_organization: 0,
-        stripe_customer_id: null,
-        created_at: iso,
-        updated_at: iso,
-      })
-      .execute();
-    await tx
-      .insertInto('organization_domains')
-      .values({
-        id: deps.ids.next('org_domain'),
-        environment_id: env,
-        organization_id: orgId,
-        domain: TEST_OIDC_DOMAIN,
-        state: 'verified',
-        verification_strategy: 'manual',
-        verification_token: null,
-        created_at: iso,
-        updated_at: iso,
-      })
-      .onConflict((oc) => oc.columns(['environment_id', 'domain']).doNothing())
-      .execute();
+    await insertTestOrganization(tx, deps, env, orgId, TEST_OIDC_ORG_NAME, TEST_OIDC_DOMAIN, iso);
     await tx
       .insertInto('connections')
       .values({
