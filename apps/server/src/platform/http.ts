@@ -31,27 +31,6 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
 }
 
 /**
- * Reads a JSON object body. An empty body is `{}` (the SDK sends empty POST bodies with a JSON
- * content type); anything that is not a JSON object is `invalid_json`.
- */
-export async function readJsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === '') return {};
-  try {
-    const value = JSON.parse(text);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new AppError('invalid_json', { message: 'The request body must be a JSON object.' });
-    }
-    return value;
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw new AppError('invalid_json', {
-      message: `The request body is not valid JSON (${(err as Error).message}). Send a JSON object with Content-Type: application/json.`,
-    });
-  }
-}
-
-/**
  * Query parameters as one object. Repeated keys and `key[]=` become arrays; the literal string
  * `null` (sent by very old SDKs) counts as absent.
  */

@@ -59,10 +59,6 @@ export class ApiKeyResolver {
     }
     return env;
   }
-
-  forget() {
-    this.cache.clear();
-  }
 }
 
 export function bearer(c: Context): string | null {

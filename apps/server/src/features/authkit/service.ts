@@ -17,7 +17,6 @@ import { appendEvent } from '../events/outbox.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { hashPassword, verifyPassword } from '../users/passwords.ts';
 import type { UserService } from '../users/service.ts';
-import { userToWire } from '../users/wire.ts';
 
 export const CODE_TTL_MS = 10 * 60 * 1000;
 const REQUEST_TTL_MS = 30 * 60 * 1000;
@@ -92,11 +91,6 @@ export class AuthKitService {
       } catch {}
     }
     return false;
-  }
-
-  forgetCaches() {
-    this.envCache.clear();
-    this.redirectCache.clear();
   }
 
   async createRequest(
@@ -439,10 +433,6 @@ export class AuthKitService {
       throw new AppError('invalid_grant', { message: 'The code is invalid or has already been used.' });
     }
     return this.sessions.complete(outcome.issued);
-  }
-
-  userWire(u: UserTable) {
-    return userToWire(u);
   }
 }
 

@@ -9,7 +9,7 @@
  * `rotate()` adds a `next` key; the first signing after PUBLISH_LEAD_MS promotes it. Private keys
  * are stored sealed with the master key.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Deps } from '../../platform/deps.ts';
 import { selfSignedCertificate } from '../../platform/x509.ts';
@@ -168,21 +168,5 @@ export class KeyStore {
       .setIssuedAt(iat)
       .setExpirationTime(iat + ttlSeconds)
       .sign(key);
-  }
-
-  /** Public key for a kid (tests and the CLI use it to verify). */
-  async publicKey(env: string, kid: string): Promise<KeyObject | null> {
-    const row = await this.deps.db
-      .selectFrom('signing_keys')
-      .select('public_jwk')
-      .where('environment_id', '=', env)
-      .where('id', '=', kid)
-      .executeTakeFirst();
-    return row ? createPublicKey({ key: JSON.parse(row.public_jwk), format: 'jwk' }) : null;
-  }
-
-  forget() {
-    this.signing.clear();
-    this.jwks.clear();
   }
 }

@@ -302,10 +302,6 @@ export class ConnectionService {
     return this.details(c);
   }
 
-  async insertRaw(c: ConnectionTable) {
-    await this.deps.db.insertInto('connections').values(c).execute();
-  }
-
   private async eventData(c: ConnectionTable) {
     const w = await this.wire(c);
     return { ...w, external_key: c.id };
