@@ -37,6 +37,7 @@ import { createIds } from './platform/ids.ts';
 import { cryptoRandom, type Random, token } from './platform/random.ts';
 import { ApiKeyResolver, createApiSurface } from './surfaces/api.ts';
 import { RateLimiter, renderJsonError, toAppError } from './surfaces/common.ts';
+import { serveSpa, spaAssetRoutes } from './surfaces/spa.ts';
 import { createTokenSurface } from './surfaces/token.ts';
 
 export interface BuildOptions {
@@ -161,6 +162,9 @@ export function buildApp(opts: BuildOptions): Portico {
     }
   });
   app.get('/openapi.json', (c) => c.json(registry.openapi(deps.config.publicUrl)));
+  // The developer dashboard (a React app; it signs in with its own admin accounts).
+  spaAssetRoutes(app);
+  app.get('/', (c) => serveSpa(c, 'index.html'));
 
   authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso });
   ssoApiRoutes(api, connections, sso);

@@ -411,6 +411,51 @@ export interface SamlSeenAssertionTable {
   expires_at: string;
 }
 
+export interface AdminUserTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: string;
+  last_sign_in_at: string | null;
+}
+
+export interface AdminSessionTable {
+  id: string;
+  admin_user_id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface PortalLinkTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  intent: string;
+  token_hash: string;
+  return_url: string | null;
+  success_url: string | null;
+  /** JSON object as sent in `intent_options`. */
+  intent_options: string;
+  /** JSON array of the `admin_emails` / `it_contact_emails` sent with the link. */
+  admin_emails: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface PortalSessionTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  link_id: string;
+  intent: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   environments: EnvironmentTable;
   api_keys: ApiKeyTable;
@@ -444,4 +489,8 @@ export interface Database {
   directory_group_members: DirectoryGroupMemberTable;
   scim_requests: ScimRequestTable;
   saml_seen_assertions: SamlSeenAssertionTable;
+  admin_users: AdminUserTable;
+  admin_sessions: AdminSessionTable;
+  portal_links: PortalLinkTable;
+  portal_sessions: PortalSessionTable;
 }

@@ -34,6 +34,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0004_saml_sp_keys',
       '0005_directory_sync',
       '0006_saml_replay',
+      '0007_admin_portal',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const tables = await handle.db.introspection.getTables();

@@ -1,0 +1,5 @@
+import { createRoot } from 'react-dom/client';
+import '../shared/styles.css';
+import { App } from './App.tsx';
+
+createRoot(document.getElementById('root')!).render(<App />);
