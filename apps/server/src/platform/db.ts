@@ -15,6 +15,7 @@ import * as m0004 from '../../migrations/0004_saml_sp_keys.ts';
 import * as m0005 from '../../migrations/0005_directory_sync.ts';
 import * as m0006 from '../../migrations/0006_saml_replay.ts';
 import * as m0007 from '../../migrations/0007_admin_portal.ts';
+import * as m0008 from '../../migrations/0008_directory_attribute_map.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -85,6 +86,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0005_directory_sync': m0005,
   '0006_saml_replay': m0006,
   '0007_admin_portal': m0007,
+  '0008_directory_attribute_map': m0008,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

@@ -353,6 +353,8 @@ export interface DirectoryTable {
   /** `deactivate` (default): a deprovisioned directory user's membership is deactivated and sessions revoked; `none`. */
   deprovision: string;
   group_role_map: string;
+  /** JSON `{ custom_attribute_name: SCIM attribute path }`. */
+  attribute_map: string;
   created_at: string;
   updated_at: string;
 }

@@ -35,6 +35,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0005_directory_sync',
       '0006_saml_replay',
       '0007_admin_portal',
+      '0008_directory_attribute_map',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const tables = await handle.db.introspection.getTables();

@@ -96,6 +96,7 @@ export class DirectoryService {
       token_hint: `${bearer.slice(0, 9)}…${bearer.slice(-4)}`,
       deprovision: body.deprovision,
       group_role_map: JSON.stringify(body.group_role_map ?? {}),
+      attribute_map: JSON.stringify(body.attribute_map ?? {}),
       created_at: now,
       updated_at: now,
     };

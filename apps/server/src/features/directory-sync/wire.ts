@@ -149,10 +149,26 @@ export function groupToWire(g: DirectoryGroupTable): DirectoryGroupWire {
   };
 }
 
+/**
+ * `{ custom_attribute_name: SCIM attribute path }`. Names are what the app reads in
+ * `custom_attributes`; paths are SCIM attribute paths (`title`, `name.givenName`,
+ * `emails[type eq "work"].value`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter`,
+ * any custom extension URN). A path is checked when the map is saved.
+ */
+export const AttributeMap = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'Use letters, digits and _ (start with a letter), at most 64.'),
+    z.string().trim().min(1).max(512),
+  )
+  .refine((m) => Object.keys(m).length <= 100, 'At most 100 mapped attributes.');
+
 export const CreateDirectoryBody = z.object({
   organization_id: z.string().min(1),
   name: z.string().trim().min(1).max(255),
   type: z.enum(DIRECTORY_TYPES).default('generic scim v2.0'),
   deprovision: z.enum(['deactivate', 'none']).default('deactivate'),
   group_role_map: z.record(z.string(), z.string()).optional(),
+  attribute_map: AttributeMap.optional(),
 });
