@@ -23,6 +23,7 @@ export { MAX_PATCH_OPERATIONS, normalisePatch, type PatchOperation } from './pat
 export { type PatchPath, parsePatchPath } from './patch-path.ts';
 export { detectPersona, type Persona } from './persona.ts';
 export { projectAttributes } from './project.ts';
+export { checkReadPath, readAttribute } from './read-path.ts';
 export { normaliseResource } from './resource.ts';
 export { diffMembers, type MemberDiff, memberIds } from './resource-shape.ts';
 export {

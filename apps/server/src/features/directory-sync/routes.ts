@@ -21,7 +21,13 @@ import { AppError } from '../../platform/errors.ts';
 import { listOf, paginationQuery } from '../../platform/http.ts';
 import { type ApiSurface, bearer } from '../../surfaces/api.ts';
 import { type DirectoryService, redactScimBody, scimError } from './service.ts';
-import { CreateDirectoryBody, DirectoryWire } from './wire.ts';
+import {
+  CreateDirectoryBody,
+  DirectorySettingsWire,
+  DirectoryWire,
+  settingsToWire,
+  UpdateDirectorySettingsBody,
+} from './wire.ts';
 
 const SCIM_JSON = 'application/scim+json';
 const idParam = z.object({ id: z.string().min(1) });
@@ -69,6 +75,23 @@ export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
     status: 201,
     sealReplay: true,
     handler: ({ env, body }) => dirs.create(env.environmentId, body),
+  });
+  api.route({
+    method: 'get',
+    path: '/directories/:id/settings',
+    summary: 'A directory’s deprovisioning, group → role and attribute mappings (Portico)',
+    params: idParam,
+    response: DirectorySettingsWire,
+    handler: async ({ env, params }) => settingsToWire(await dirs.get(env.environmentId, params.id)),
+  });
+  api.route({
+    method: 'put',
+    path: '/directories/:id/settings',
+    summary: 'Change a directory’s name, deprovisioning, group → role and attribute mappings (Portico)',
+    params: idParam,
+    body: UpdateDirectorySettingsBody,
+    response: DirectorySettingsWire,
+    handler: ({ env, params, body }) => dirs.updateSettings(env.environmentId, params.id, body),
   });
   api.route({
     method: 'post',

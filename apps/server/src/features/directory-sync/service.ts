@@ -13,6 +13,7 @@
  */
 import {
   applyPatch,
+  checkReadPath,
   matchesFilter,
   normalisePatch,
   normaliseResource,
@@ -23,19 +24,23 @@ import {
   type ScimType,
   simpleEqualityLookup,
 } from '@portico/scim';
+import type { z } from 'zod';
 import { sha256 } from '../../platform/crypto.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { notFound } from '../../platform/errors.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
 import { appendEvent } from '../events/outbox.ts';
 import type { SessionService } from '../sessions/service.ts';
 import {
+  attributeMapOf,
   type CreateDirectoryBody,
   directoryEventData,
   directoryToWire,
   groupToWire,
+  settingsToWire,
+  type UpdateDirectorySettingsBody,
   userToWire,
 } from './wire.ts';
 
@@ -143,6 +148,59 @@ export class DirectoryService {
     return d;
   }
 
+  /**
+   * Deprovisioning, group → role and attribute mappings. Attribute paths and role slugs are
+   * checked before anything is written; the new attribute map applies to reads from now on (the
+   * stored SCIM resources are kept whole, so re-mapping needs no re-provisioning).
+   */
+  async updateSettings(env: string, id: string, body: z.output<typeof UpdateDirectorySettingsBody>) {
+    const d = await this.get(env, id);
+    const errors: { field: string; code: string; message: string }[] = [];
+    for (const [name, path] of Object.entries(body.attribute_map ?? {})) {
+      try {
+        checkReadPath(path);
+      } catch (err) {
+        errors.push({
+          field: `attribute_map.${name}`,
+          code: 'invalid_attribute_path',
+          message: `${(err as Error).message}. Use a SCIM attribute path such as title, name.givenName, emails[type eq "work"].value or urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department.`,
+        });
+      }
+    }
+    const slugs = [...new Set(Object.values(body.group_role_map ?? {}))];
+    if (slugs.length) {
+      const known = new Set(
+        (
+          await this.deps.db
+            .selectFrom('roles')
+            .select('slug')
+            .where('environment_id', '=', env)
+            .where('slug', 'in', slugs)
+            .execute()
+        ).map((r) => r.slug),
+      );
+      for (const [group, slug] of Object.entries(body.group_role_map ?? {}))
+        if (!known.has(slug))
+          errors.push({
+            field: `group_role_map.${group}`,
+            code: 'role_not_found',
+            message: `No role with slug '${slug}' exists. Create the role first or map the group to an existing role (member, admin…).`,
+          });
+    }
+    if (errors.length)
+      throw new AppError('invalid_request_parameters', {
+        message: `The directory settings were not saved: ${errors.map((e) => e.message).join(' ')}`,
+        errors,
+      });
+    const patch: Partial<DirectoryTable> = { updated_at: this.deps.clock.now().toISOString() };
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.deprovision !== undefined) patch.deprovision = body.deprovision;
+    if (body.group_role_map !== undefined) patch.group_role_map = JSON.stringify(body.group_role_map);
+    if (body.attribute_map !== undefined) patch.attribute_map = JSON.stringify(body.attribute_map);
+    await this.deps.db.updateTable('directories').set(patch).where('id', '=', d.id).execute();
+    return settingsToWire({ ...d, ...patch });
+  }
+
   async list(env: string, p: Pagination, f: { organizationId?: string; search?: string }) {
     let qb = this.deps.db.selectFrom('directories').selectAll().where('environment_id', '=', env);
     if (f.organizationId) qb = qb.where('organization_id', '=', f.organizationId);
@@ -202,8 +260,11 @@ export class DirectoryService {
       this.deps.db,
       page.rows.map((u) => u.id),
     );
+    const maps = await this.attributeMaps(page.rows.map((u) => u.directory_id));
     return {
-      data: page.rows.map((u) => userToWire(u, (groups.get(u.id) ?? []).map(groupToWire))),
+      data: page.rows.map((u) =>
+        userToWire(u, (groups.get(u.id) ?? []).map(groupToWire), maps.get(u.directory_id)),
+      ),
       list_metadata: page.list_metadata,
     };
   }
@@ -217,7 +278,21 @@ export class DirectoryService {
       .executeTakeFirst();
     if (!u) throw notFound('Directory user', id);
     const groups = await this.groupsOfUsers(this.deps.db, [u.id]);
-    return userToWire(u, (groups.get(u.id) ?? []).map(groupToWire));
+    const maps = await this.attributeMaps([u.directory_id]);
+    return userToWire(u, (groups.get(u.id) ?? []).map(groupToWire), maps.get(u.directory_id));
+  }
+
+  private async attributeMaps(directoryIds: string[]) {
+    const ids = [...new Set(directoryIds)];
+    const out = new Map<string, Record<string, string>>();
+    if (ids.length === 0) return out;
+    const rows = await this.deps.db
+      .selectFrom('directories')
+      .select(['id', 'attribute_map'])
+      .where('id', 'in', ids)
+      .execute();
+    for (const r of rows) out.set(r.id, attributeMapOf(r));
+    return out;
   }
 
   async listGroups(env: string, p: Pagination, f: { directory?: string; user?: string }) {
@@ -326,7 +401,7 @@ export class DirectoryService {
       await this.assertUserUnique(tx, d, r);
       const row = this.toRow(d, r, deps.ids.next('directory_user'), now, now);
       await tx.insertInto('directory_users').values(row).execute();
-      const { groups: _g, ...data } = userToWire(row);
+      const { groups: _g, ...data } = userToWire(row, undefined, attributeMapOf(d));
       await appendEvent(tx, deps, {
         environmentId: d.environment_id,
         event: 'dsync.user.created',
@@ -381,8 +456,8 @@ export class DirectoryService {
       await this.assertUserUnique(tx, d, r, u.id);
       const row = this.toRow(d, r, u.id, u.created_at, deps.clock.now().toISOString());
       await tx.updateTable('directory_users').set(row).where('id', '=', u.id).execute();
-      const before = userToWire(u);
-      const { groups: _g, ...after } = userToWire(row);
+      const before = userToWire(u, undefined, attributeMapOf(d));
+      const { groups: _g, ...after } = userToWire(row, undefined, attributeMapOf(d));
       const previous: Record<string, unknown> = {};
       for (const k of [
         'email',
@@ -431,7 +506,7 @@ export class DirectoryService {
       for (const { group_id } of groups)
         await this.memberEvent(tx, d, 'dsync.group.user_removed', group_id, u);
       await tx.deleteFrom('directory_users').where('id', '=', u.id).execute();
-      const { groups: _g, ...data } = userToWire(u);
+      const { groups: _g, ...data } = userToWire(u, undefined, attributeMapOf(d));
       await appendEvent(tx, deps, {
         environmentId: d.environment_id,
         event: 'dsync.user.deleted',
@@ -515,7 +590,7 @@ export class DirectoryService {
       .where('id', '=', groupId)
       .executeTakeFirst();
     if (!g) return;
-    const { groups: _g, ...user } = userToWire(u);
+    const { groups: _g, ...user } = userToWire(u, undefined, attributeMapOf(d));
     await appendEvent(tx, this.deps, {
       environmentId: d.environment_id,
       event,

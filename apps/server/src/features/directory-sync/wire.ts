@@ -1,4 +1,5 @@
 /** WorkOS Directory, DirectoryUser and DirectoryGroup shapes (reference §5.3, §7, §8). */
+import { readAttribute, type ScimResource } from '@portico/scim';
 import { z } from 'zod';
 import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
 
@@ -85,9 +86,15 @@ export interface DirectoryGroupWire {
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
+/** The directory's attribute map, parsed (an empty map when none is set). */
+export function attributeMapOf(d: Pick<DirectoryTable, 'attribute_map'>): Record<string, string> {
+  return JSON.parse(d.attribute_map || '{}') as Record<string, string>;
+}
+
 export function userToWire(
   u: DirectoryUserTable,
   groups?: DirectoryGroupWire[],
+  attributeMap: Record<string, string> = {},
   roleSlug = 'member',
 ): DirectoryUserWire {
   const r = JSON.parse(u.resource) as Record<string, unknown>;
@@ -113,6 +120,16 @@ export function userToWire(
   for (const [k, v] of Object.entries(r))
     if (k.startsWith('urn:') && k !== ENTERPRISE && !k.startsWith('urn:ietf:params:scim:schemas:core'))
       custom[k] = v;
+  // Mapped attributes (per directory) come last, so a mapping wins over the defaults above.
+  for (const [name, path] of Object.entries(attributeMap)) {
+    let value: unknown;
+    try {
+      value = readAttribute(r as ScimResource, path);
+    } catch {
+      value = undefined; // paths are checked when saved; an old bad one maps to nothing
+    }
+    if (value !== undefined) custom[name] = value;
+  }
   return {
     object: 'directory_user',
     id: u.id,
@@ -163,6 +180,31 @@ export const AttributeMap = z
     z.string().trim().min(1).max(512),
   )
   .refine((m) => Object.keys(m).length <= 100, 'At most 100 mapped attributes.');
+
+export const DirectorySettingsWire = z.object({
+  object: z.literal('directory_settings'),
+  directory_id: z.string(),
+  deprovision: z.enum(['deactivate', 'none']),
+  group_role_map: z.record(z.string(), z.string()),
+  attribute_map: z.record(z.string(), z.string()),
+});
+
+export const UpdateDirectorySettingsBody = z.object({
+  name: z.string().trim().min(1).max(255).optional(),
+  deprovision: z.enum(['deactivate', 'none']).optional(),
+  group_role_map: z.record(z.string().min(1), z.string().min(1)).optional(),
+  attribute_map: AttributeMap.optional(),
+});
+
+export function settingsToWire(d: DirectoryTable): z.infer<typeof DirectorySettingsWire> {
+  return {
+    object: 'directory_settings',
+    directory_id: d.id,
+    deprovision: d.deprovision as 'deactivate' | 'none',
+    group_role_map: JSON.parse(d.group_role_map) as Record<string, string>,
+    attribute_map: attributeMapOf(d),
+  };
+}
 
 export const CreateDirectoryBody = z.object({
   organization_id: z.string().min(1),
