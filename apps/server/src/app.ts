@@ -2,9 +2,12 @@
  * App wiring: builds the services from one `deps` object and mounts each surface. Nothing here
  * listens on a port; `main.ts` does that, tests call `app.request()` or listen themselves.
  */
+import dnsPromises from 'node:dns/promises';
 import { Hono } from 'hono';
 import pino from 'pino';
 import type { Config } from './config.ts';
+import { PortalLinks } from './features/admin-portal/links.ts';
+import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
 import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
 import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
@@ -31,7 +34,7 @@ import { type Clock, systemClock } from './platform/clock.ts';
 import { ContractRegistry } from './platform/contract.ts';
 import { SecretBox } from './platform/crypto.ts';
 import { type DatabaseHandle, migrate } from './platform/db.ts';
-import type { Deps } from './platform/deps.ts';
+import type { Deps, DnsResolver } from './platform/deps.ts';
 import { AppError } from './platform/errors.ts';
 import { createIds } from './platform/ids.ts';
 import { cryptoRandom, type Random, token } from './platform/random.ts';
@@ -46,6 +49,8 @@ export interface BuildOptions {
   clock?: Clock;
   random?: Random;
   logger?: pino.Logger;
+  /** DNS resolver for domain verification (default node:dns/promises). */
+  dns?: DnsResolver;
 }
 
 export interface Portico {
@@ -99,6 +104,7 @@ export function buildApp(opts: BuildOptions): Portico {
     config: opts.config,
     log: opts.logger ?? createLogger(opts.config.logLevel),
     secrets: new SecretBox(opts.config.secret),
+    dns: opts.dns ?? { resolveTxt: (name) => dnsPromises.resolveTxt(name) },
   };
 
   const app = new Hono();
@@ -179,6 +185,14 @@ export function buildApp(opts: BuildOptions): Portico {
   userRoutes(api, users, memberships);
   eventRoutes(api, events, webhooks);
   webhookRoutes(api, webhooks);
+  const portalLinks = new PortalLinks(deps);
+  adminPortalRoutes(app, deps, api, registry, limiter, {
+    links: portalLinks,
+    connections,
+    sso,
+    directories,
+    organizations,
+  });
 
   app.notFound((c) =>
     renderJsonError(

@@ -11,6 +11,7 @@ import { buildApp, type Portico } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { type Clock, systemClock, TestClock } from '../src/platform/clock.ts';
 import { migrate, openDatabase } from '../src/platform/db.ts';
+import type { DnsResolver } from '../src/platform/deps.ts';
 
 export const dialect = (process.env.PORTICO_TEST_DIALECT ?? 'sqlite') as 'sqlite' | 'postgres';
 export const PG_ADMIN_URL = process.env.PORTICO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -59,7 +60,13 @@ export async function freeDatabaseUrlForCli(dir: string) {
 }
 
 export async function createHarness(
-  opts: { clock?: 'frozen' | 'system'; env?: Record<string, string>; publicUrl?: string } = {},
+  opts: {
+    clock?: 'frozen' | 'system';
+    env?: Record<string, string>;
+    publicUrl?: string;
+    /** A fake DNS resolver (domain verification); the default is the system's. */
+    dns?: DnsResolver;
+  } = {},
 ): Promise<Harness> {
   const db = await freshDatabaseUrl();
   const config = loadConfig({
@@ -77,7 +84,7 @@ export async function createHarness(
   await migrate(database);
   const testClock = opts.clock === 'system' ? undefined : new TestClock();
   const clock = testClock ?? systemClock;
-  const portico = buildApp({ config, database, clock });
+  const portico = buildApp({ config, database, clock, dns: opts.dns });
   const boot = await portico.services.environments.bootstrap();
   return {
     portico,

@@ -10,6 +10,11 @@ import type { Db, Dialect } from './db.ts';
 import type { Ids } from './ids.ts';
 import type { Random } from './random.ts';
 
+/** DNS lookups (domain verification). Tests pass a fake; the default is node:dns/promises. */
+export interface DnsResolver {
+  resolveTxt(name: string): Promise<string[][]>;
+}
+
 export interface Deps {
   db: Db;
   dialect: Dialect;
@@ -19,6 +24,7 @@ export interface Deps {
   config: Readonly<Config>;
   log: Logger;
   secrets: SecretBox;
+  dns: DnsResolver;
 }
 
 /** The environment a request acts in, resolved by the surface (API key or client id). */

@@ -147,6 +147,48 @@ export const catalog = {
     message: 'An IdP certificate is not a valid X.509 certificate. Paste the PEM block.',
   },
 
+  // ── Admin Portal ────────────────────────────────────────────────────────
+  portal_intent_not_available: {
+    status: 422,
+    message:
+      'This Admin Portal intent is not available in Portico yet. Use sso, dsync, domain_verification or certificate_renewal.',
+  },
+  portal_link_invalid: {
+    status: 400,
+    message:
+      'This Admin Portal link is not valid: it may have been cut short when it was copied. Ask the application that sent you here for a new link.',
+  },
+  portal_link_expired: {
+    status: 410,
+    message:
+      'This Admin Portal link has expired: links work for 5 minutes after they are made. Ask the application that sent you here for a new link.',
+  },
+  portal_link_used: {
+    status: 410,
+    message:
+      'This Admin Portal link was already opened, and a link opens the portal only once. Continue in the tab where you opened it, or ask the application that sent you here for a new link.',
+  },
+  portal_link_organization_deleted: {
+    status: 410,
+    message:
+      'The organization this Admin Portal link was made for no longer exists. Ask the application that sent you here for a new link.',
+  },
+  portal_session_required: {
+    status: 401,
+    message:
+      'Your Admin Portal session is missing or has ended (a session lasts one hour). Ask the application that sent you here for a new portal link.',
+  },
+  portal_csrf_invalid: {
+    status: 403,
+    message:
+      'The request did not carry this portal session’s X-Portico-CSRF header. Reload the portal page and try again.',
+  },
+  portal_intent_not_allowed: {
+    status: 403,
+    message:
+      'This portal session was opened for another task. Ask the application that sent you here for a link with the right intent.',
+  },
+
   // ── authenticate (OAuth-style) ────────────────────────────────────────────
   invalid_client: {
     status: 401,

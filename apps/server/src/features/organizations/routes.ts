@@ -92,6 +92,16 @@ export function organizationRoutes(api: ApiSurface, orgs: OrganizationService) {
     handler: ({ env, params }) => orgs.getDomain(env.environmentId, params.id),
   });
   api.route({
+    method: 'post',
+    path: '/organization_domains/:id/verify',
+    summary: 'Verify an organization domain (DNS TXT record)',
+    params: idParam,
+    body: z.object({}).passthrough(),
+    response: OrganizationDomainWire,
+    handler: async ({ env, params }) =>
+      (await orgs.verifyDomain(env.environmentId, params.id, apiEventContext(env))).domain,
+  });
+  api.route({
     method: 'delete',
     path: '/organization_domains/:id',
     summary: 'Delete an organization domain',

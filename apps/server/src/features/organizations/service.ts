@@ -300,6 +300,46 @@ export class OrganizationService {
     });
   }
 
+  /**
+   * `POST /organization_domains/:id/verify`: looks up the TXT record
+   * `_portico-verification.<domain>` through the injected resolver; the domain becomes `verified`
+   * when one of its values equals the verification token, else `failed` (verify again after
+   * fixing DNS). `organization_domain.verified` / `.verification_failed` are written on each
+   * change of state. The lookup happens before the transaction (never hold one open over DNS).
+   */
+  async verifyDomain(env: string, id: string, ctx: EventContext) {
+    const { deps } = this;
+    const d = await repo.getDomain(deps.db, env, id);
+    if (!d) throw notFound('Organization domain', id);
+    const check = await checkDomainTxt(deps, d);
+    if (d.state === 'verified') return { domain: domainToWire(d), check };
+    const next = check.ok ? 'verified' : 'failed';
+    const now = deps.clock.now().toISOString();
+    const wire = await deps.db.transaction().execute(async (tx) => {
+      const row = await repo.getDomain(tx, env, id);
+      if (!row) throw notFound('Organization domain', id);
+      if (row.state === next) return domainToWire(row);
+      const updated = { ...row, state: next, updated_at: now };
+      await tx
+        .updateTable('organization_domains')
+        .set({ state: next, updated_at: now })
+        .where('environment_id', '=', env)
+        .where('id', '=', id)
+        .execute();
+      const w = domainToWire(updated);
+      await appendEvent(tx, deps, {
+        environmentId: env,
+        event:
+          next === 'verified' ? 'organization_domain.verified' : 'organization_domain.verification_failed',
+        data: next === 'verified' ? w : { reason: 'txt_record_not_found', organization_domain: w },
+        organizationId: row.organization_id,
+        context: ctx,
+      });
+      return w;
+    });
+    return { domain: wire, check };
+  }
+
   private async assertDomainsFree(tx: Deps['db'], env: string, domains: string[], exceptOrg?: string) {
     const taken = await repo.domainsTaken(tx, env, domains, exceptOrg);
     if (taken.length) {
@@ -331,4 +371,29 @@ export class OrganizationService {
     if (rows.length) await tx.insertInto('organization_domains').values(rows).execute();
     return rows;
   }
+}
+
+export const VERIFICATION_PREFIX = '_portico-verification';
+
+/** The TXT lookup behind domain verification: what was found, and why it does not match. */
+export async function checkDomainTxt(deps: Deps, d: OrganizationDomainTable) {
+  const name = `${VERIFICATION_PREFIX}.${d.domain}`;
+  const expected = d.verification_token ?? '';
+  let found: string[] = [];
+  let lookupError: string | null = null;
+  try {
+    found = (await deps.dns.resolveTxt(name)).map((chunks) => chunks.join(''));
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'ERROR';
+    lookupError = code === 'ENOTFOUND' || code === 'ENODATA' ? null : code;
+  }
+  const ok = expected !== '' && found.some((v) => v.trim() === expected);
+  const reason = ok
+    ? null
+    : lookupError
+      ? `The DNS lookup of ${name} failed (${lookupError}). Try again in a few minutes.`
+      : found.length === 0
+        ? `No TXT record was found at ${name}. Add it at your DNS provider, wait a few minutes for it to spread, then verify again.`
+        : `A TXT record exists at ${name}, but its value is not the one shown here. Replace it with the value shown, then verify again.`;
+  return { ok, record_name: name, record_value: expected, found, reason };
 }

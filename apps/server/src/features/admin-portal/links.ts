@@ -1,0 +1,213 @@
+/**
+ * Admin Portal links and the sessions they open (reference §5.4; DESIGN.md "Secrets at rest",
+ * "Single use means single use").
+ *
+ * A link token is `<payload>.<secret>.<mac>`: the payload names the link, organization and
+ * expiry; the secret is 32 random bytes; the mac is an HMAC of both under a key derived from
+ * PORTICO_SECRET. Only SHA-256(token) is stored. The mac lets a refusal tell a tampered or
+ * truncated link (`portal_link_invalid`) from a genuine one whose organization was deleted (the
+ * link row goes with it) or that expired. Launching consumes the link with one
+ * `UPDATE … WHERE used_at IS NULL AND expires_at > now` and opens the session in the same
+ * transaction. A session is a random cookie (hashed at rest, one hour); its CSRF token is an
+ * HMAC of the session id.
+ */
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual, sha256 } from '../../platform/crypto.ts';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { token } from '../../platform/random.ts';
+import type { PortalSessionTable } from '../../platform/schema.ts';
+import { organizationRepo } from '../organizations/repo.ts';
+import { type GenerateLinkBody, type PortalIntent, UNAVAILABLE_INTENTS } from './wire.ts';
+
+export const LINK_TTL_MS = 5 * 60 * 1000;
+export const SESSION_TTL_MS = 60 * 60 * 1000;
+export const SESSION_COOKIE = 'portico_portal';
+
+interface LinkPayload {
+  l: string;
+  o: string;
+  x: number;
+}
+
+export interface PortalSession {
+  id: string;
+  environmentId: string;
+  organizationId: string;
+  organizationName: string;
+  intent: PortalIntent;
+  linkId: string;
+  returnUrl: string | null;
+  successUrl: string | null;
+  intentOptions: Record<string, unknown>;
+  expiresAt: string;
+}
+
+export class PortalLinks {
+  private readonly key: Buffer;
+  constructor(private deps: Deps) {
+    this.key = createHmac('sha256', deps.config.secret).update('admin-portal-v1').digest();
+  }
+
+  private mac(value: string) {
+    return createHmac('sha256', this.key).update(value).digest('base64url');
+  }
+
+  /** The CSRF token of a session: whoever holds it also read `GET /portal/api/session`. */
+  csrfFor(sessionId: string) {
+    return this.mac(`csrf|${sessionId}`);
+  }
+
+  async generate(env: string, body: GenerateLinkBody): Promise<{ link: string }> {
+    const { deps } = this;
+    if (UNAVAILABLE_INTENTS.includes(body.intent)) {
+      throw new AppError('portal_intent_not_available', {
+        message: `The Admin Portal intent '${body.intent}' is not available in Portico yet (it comes with Audit Logs). Use sso, dsync, domain_verification or certificate_renewal.`,
+        errors: [{ field: 'intent', code: 'not_available' }],
+      });
+    }
+    const org = await organizationRepo.get(deps.db, env, body.organization);
+    if (!org)
+      throw new AppError('entity_not_found', {
+        message: `Organization not found: '${body.organization}'. Pass the id of an organization of this environment.`,
+      });
+    const now = deps.clock.now();
+    const expires = new Date(now.getTime() + LINK_TTL_MS);
+    const id = deps.ids.next('portal_link');
+    const payload = Buffer.from(
+      JSON.stringify({ l: id, o: org.id, x: expires.getTime() } satisfies LinkPayload),
+    ).toString('base64url');
+    const signed = `${payload}.${token(deps.random, 32)}`;
+    const linkToken = `${signed}.${this.mac(signed)}`;
+    const emails = [...new Set([...(body.admin_emails ?? []), ...(body.it_contact_emails ?? [])])];
+    await deps.db
+      .insertInto('portal_links')
+      .values({
+        id,
+        environment_id: env,
+        organization_id: org.id,
+        intent: body.intent,
+        token_hash: sha256(linkToken),
+        return_url: body.return_url ?? null,
+        success_url: body.success_url ?? null,
+        intent_options: JSON.stringify(body.intent_options ?? {}),
+        admin_emails: JSON.stringify(emails),
+        created_at: now.toISOString(),
+        expires_at: expires.toISOString(),
+        used_at: null,
+      })
+      .execute();
+    return { link: `${deps.config.publicUrl}/portal/launch?token=${encodeURIComponent(linkToken)}` };
+  }
+
+  /** Reads the mac-checked payload of a link token, or null when it was not made by this server. */
+  private payloadOf(linkToken: string): LinkPayload | null {
+    const parts = linkToken.split('.');
+    if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]{1,512}$/.test(p))) return null;
+    const signed = `${parts[0]}.${parts[1]}`;
+    if (!constantTimeEqual(this.mac(signed), parts[2]!)) return null;
+    try {
+      const p = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')) as LinkPayload;
+      return typeof p.l === 'string' && typeof p.o === 'string' && typeof p.x === 'number' ? p : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Consumes a link and opens its session; returns the session cookie value. Throws one of
+   * portal_link_invalid / _expired / _used / _organization_deleted.
+   */
+  async launch(linkToken: string | undefined): Promise<{ cookie: string; session: PortalSessionTable }> {
+    const { deps } = this;
+    const payload = linkToken ? this.payloadOf(linkToken) : null;
+    if (!linkToken || !payload) throw new AppError('portal_link_invalid');
+    const now = deps.clock.now();
+    const nowIso = now.toISOString();
+    const hash = sha256(linkToken);
+    const cookie = token(deps.random, 32, 'portal_');
+    const sessionId = deps.ids.next('portal_session');
+    return deps.db.transaction().execute(async (tx) => {
+      const link = await tx
+        .selectFrom('portal_links')
+        .selectAll()
+        .where('token_hash', '=', hash)
+        .executeTakeFirst();
+      if (!link) {
+        // A genuine link (the mac holds) whose row is gone: its organization was deleted (links
+        // cascade with it), or it expired and was swept.
+        const org = await tx
+          .selectFrom('organizations')
+          .select('id')
+          .where('id', '=', payload.o)
+          .executeTakeFirst();
+        if (!org) throw new AppError('portal_link_organization_deleted');
+        if (payload.x <= now.getTime()) throw new AppError('portal_link_expired');
+        throw new AppError('portal_link_invalid');
+      }
+      const org = await organizationRepo.get(tx, link.environment_id, link.organization_id);
+      if (!org) throw new AppError('portal_link_organization_deleted');
+      const consumed = await tx
+        .updateTable('portal_links')
+        .set({ used_at: nowIso })
+        .where('id', '=', link.id)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', nowIso)
+        .executeTakeFirst();
+      if (Number(consumed.numUpdatedRows) !== 1) {
+        if (link.used_at) throw new AppError('portal_link_used');
+        throw new AppError('portal_link_expired');
+      }
+      const session: PortalSessionTable = {
+        id: sessionId,
+        environment_id: link.environment_id,
+        organization_id: link.organization_id,
+        link_id: link.id,
+        intent: link.intent,
+        token_hash: sha256(cookie),
+        created_at: nowIso,
+        expires_at: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
+      };
+      await tx.insertInto('portal_sessions').values(session).execute();
+      return { cookie, session };
+    });
+  }
+
+  /** The live session a cookie belongs to, with its link's settings, or null. */
+  async session(cookie: string | undefined): Promise<PortalSession | null> {
+    if (!cookie || !/^portal_[A-Za-z0-9_-]{20,80}$/.test(cookie)) return null;
+    const row = await this.deps.db
+      .selectFrom('portal_sessions')
+      .innerJoin('portal_links', 'portal_links.id', 'portal_sessions.link_id')
+      .innerJoin('organizations', 'organizations.id', 'portal_sessions.organization_id')
+      .select([
+        'portal_sessions.id',
+        'portal_sessions.environment_id',
+        'portal_sessions.organization_id',
+        'portal_sessions.intent',
+        'portal_sessions.link_id',
+        'portal_sessions.expires_at',
+        'portal_links.return_url',
+        'portal_links.success_url',
+        'portal_links.intent_options',
+        'organizations.name as organization_name',
+        'organizations.environment_id as organization_environment_id',
+      ])
+      .where('portal_sessions.token_hash', '=', sha256(cookie))
+      .executeTakeFirst();
+    if (!row || row.expires_at <= this.deps.clock.now().toISOString()) return null;
+    if (row.organization_environment_id !== row.environment_id) return null;
+    return {
+      id: row.id,
+      environmentId: row.environment_id,
+      organizationId: row.organization_id,
+      organizationName: row.organization_name,
+      intent: row.intent as PortalIntent,
+      linkId: row.link_id,
+      returnUrl: row.return_url,
+      successUrl: row.success_url,
+      intentOptions: JSON.parse(row.intent_options) as Record<string, unknown>,
+      expiresAt: row.expires_at,
+    };
+  }
+}
