@@ -24,6 +24,7 @@ import { SessionService } from './features/sessions/service.ts';
 import { ConnectionService } from './features/sso/connections.ts';
 import { ssoApiRoutes, ssoBrowserRoutes } from './features/sso/routes.tsx';
 import { SsoService } from './features/sso/service.ts';
+import { testSignInRoutes } from './features/sso/test-sign-in.ts';
 import { ensureTestOrganization, testIdpRoutes } from './features/sso/test-idp.tsx';
 import { ensureTestOidc, testOidcRoutes } from './features/sso/test-oidc.tsx';
 import { userRoutes } from './features/users/routes.ts';
@@ -173,7 +174,8 @@ export function buildApp(opts: BuildOptions): Portico {
   app.get('/', (c) => serveSpa(c, 'index.html'));
 
   authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso });
-  ssoApiRoutes(api, connections, sso);
+  ssoApiRoutes(api, deps, connections, sso);
+  testSignInRoutes(app, deps, sso);
   directoryApiRoutes(api, directories);
   scimRoutes(app, deps, directories);
   ssoBrowserRoutes(app, deps, tokenSurface, connections, sso, authkit);

@@ -315,6 +315,63 @@ describe('SSO with the Test IdP through the official SDK', () => {
     await expect(workos.sso.getConnection(draft.id)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('test sign-in: a real sign-in at the Test IdP that comes back to the dashboard page with its verdict', async () => {
+    const api = (path: string, body: unknown) =>
+      fetch(`${p.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${p.h.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const started = await api(`/connections/${testConnId}/test_sign_in`, {});
+    expect(started.status).toBe(200);
+    const { url } = (await started.json()) as { url: string };
+    expect(url).toContain(`/test-idp/${testConnId}/sso?SAMLRequest=`);
+    // Success: the ACS hands the code to /sso/test/callback, which consumes it and returns.
+    let b = new Browser();
+    let idp = await b.get(url);
+    let picked = await b.submit(idp, { email: 'alice@example.com', scenario: 'ok' });
+    let acs = await b.submit(picked, {});
+    expect(acs.location).toContain('/sso/test/callback?code=');
+    let back = await b.get(acs.location!);
+    expect(back.status).toBe(302);
+    expect(back.location).toBe(`${p.url}/#/connections/${testConnId}?sso_test=succeeded`);
+    const traces = (await (
+      await fetch(`${p.url}/connections/${testConnId}/sso_traces?limit=1`, {
+        headers: { authorization: `Bearer ${p.h.apiKey}` },
+      })
+    ).json()) as { data: { outcome: string; email: string | null }[] };
+    expect(traces.data[0]).toMatchObject({ outcome: 'succeeded', email: 'alice@example.com' });
+
+    // Failure: an expired assertion comes back as failed; the trace says why.
+    const again = (await (
+      await api(`/connections/${testConnId}/test_sign_in`, { return_to: '/portal#/sso' })
+    ).json()) as {
+      url: string;
+    };
+    b = new Browser();
+    idp = await b.get(again.url);
+    picked = await b.submit(idp, { email: 'alice@example.com', scenario: 'expired' });
+    acs = await b.submit(picked, {});
+    back = await b.get(acs.location!);
+    expect(back.location).toBe(`${p.url}/portal#/sso?sso_test=failed`);
+    const failed = (await (
+      await fetch(`${p.url}/connections/${testConnId}/sso_traces?limit=1`, {
+        headers: { authorization: `Bearer ${p.h.apiKey}` },
+      })
+    ).json()) as { data: { outcome: string; error: { code: string; message: string; fix: string } }[] };
+    expect(failed.data[0]).toMatchObject({ outcome: 'failed', error: { code: 'saml_assertion_expired' } });
+    expect(failed.data[0]!.error.fix.length).toBeGreaterThan(10);
+
+    // return_to must stay on this server; a changed state is refused with a page.
+    for (const bad of ['https://evil.example/x', '//evil.example', '/\\evil.example'])
+      expect((await api(`/connections/${testConnId}/test_sign_in`, { return_to: bad })).status).toBe(422);
+    const tampered = await fetch(`${p.url}/sso/test/callback?code=x&state=v1.AAAA.BBBB.CCCC`, {
+      redirect: 'manual',
+    });
+    expect(tampered.status).toBe(400);
+    expect(await tampered.text()).toContain('Start the test again');
+  });
+
   it('sends /connections and /sso responses that match WorkOS’s OpenAPI schemas', () => {
     const checked = p.recorded.map((r) => ({ r, v: checkAgainstSpec(r) })).filter((x) => x.v.checked);
     const failures = checked

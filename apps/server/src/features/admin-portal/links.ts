@@ -62,7 +62,7 @@ export class PortalLinks {
     const { deps } = this;
     if (UNAVAILABLE_INTENTS.includes(body.intent)) {
       throw new AppError('portal_intent_not_available', {
-        message: `The Admin Portal intent '${body.intent}' is not available in Portico yet (it comes with Audit Logs). Use sso, dsync, domain_verification or certificate_renewal.`,
+        message: `The Admin Portal intent '${body.intent}' is not available in Portico yet. Use sso, dsync, domain_verification or certificate_renewal.`,
         errors: [{ field: 'intent', code: 'not_available' }],
       });
     }

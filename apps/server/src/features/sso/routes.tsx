@@ -20,11 +20,12 @@ import { MessagePage } from '../authkit/pages.tsx';
 import type { AuthKitService } from '../authkit/service.ts';
 import { type ConnectionService, spValues } from './connections.ts';
 import { SsoFailure, type SsoService } from './service.ts';
+import { ReturnPath, startTestSignIn } from './test-sign-in.ts';
 import { ConnectionWire, CreateConnectionBody, ProfileWire, UpdateConnectionBody } from './wire.ts';
 
 const idParam = z.object({ id: z.string().min(1) });
 
-export function ssoApiRoutes(api: ApiSurface, connections: ConnectionService, sso: SsoService) {
+export function ssoApiRoutes(api: ApiSurface, deps: Deps, connections: ConnectionService, sso: SsoService) {
   api.route({
     method: 'get',
     path: '/connections',
@@ -86,6 +87,19 @@ export function ssoApiRoutes(api: ApiSurface, connections: ConnectionService, ss
     params: idParam,
     handler: async ({ env, params }) =>
       connections.details(await connections.row(env.environmentId, params.id)),
+  });
+  api.route({
+    method: 'post',
+    path: '/connections/:id/test_sign_in',
+    summary: 'Start a test sign-in at the connection’s IdP; the browser comes back to return_to (Portico)',
+    params: idParam,
+    body: z.object({ return_to: ReturnPath.optional() }),
+    handler: async ({ env, params, body }) => {
+      const c = await connections.row(env.environmentId, params.id);
+      return {
+        url: await startTestSignIn(deps, sso, c, body.return_to ?? `/#/connections/${c.id}`),
+      };
+    },
   });
   api.route({
     method: 'get',

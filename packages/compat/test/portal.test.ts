@@ -1,0 +1,123 @@
+/**
+ * Admin Portal links through the official SDK against a listening Portico: `portal.generateLink`
+ * (SDK 7 and 8) and `adminPortal.generateLink` (latest) answer a link that opens the portal once,
+ * the SDK's exceptions carry Portico's codes for bad input, and every response is checked
+ * against WorkOS's OpenAPI document.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAgainstSpec } from './support/openapi.ts';
+import { type Running, startPortico } from './support/portico.ts';
+
+const MAJORS = ['7', '8', 'latest'] as const;
+// biome-ignore lint/suspicious/noExplicitAny: three SDK majors with different typings
+type AnyWorkOS = any;
+
+let p: Running;
+let orgId: string;
+
+beforeAll(async () => {
+  p = await startPortico();
+  const res = await fetch(`${p.url}/organizations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${p.h.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Portal Customer' }),
+  });
+  orgId = ((await res.json()) as { id: string }).id;
+});
+afterAll(() => p?.close());
+
+/** The generateLink of each major: `portal` up to 8, `adminPortal` from 9 on. */
+const generate = (workos: AnyWorkOS, major: string) =>
+  major === 'latest'
+    ? workos.adminPortal.generateLink.bind(workos.adminPortal)
+    : workos.portal.generateLink.bind(workos.portal);
+
+describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
+  let workos: AnyWorkOS;
+  beforeAll(async () => {
+    const { WorkOS } = await import(`workos-node-${major}`);
+    workos = new WorkOS(p.h.apiKey, {
+      apiHostname: '127.0.0.1',
+      port: p.port,
+      https: false,
+      clientId: p.h.clientId,
+    });
+  });
+
+  it('answers a link that opens the portal once', async () => {
+    if (major === 'latest') expect(workos.portal).toBeUndefined();
+    const { link } = await generate(
+      workos,
+      major,
+    )({
+      organization: orgId,
+      intent: 'sso',
+      returnUrl: 'https://app.example.com/settings/sso',
+      successUrl: 'https://app.example.com/settings/sso?done=1',
+      ...(major === 'latest'
+        ? { intentOptions: { sso: { providerType: 'OktaSAML' } }, adminEmails: ['it@customer.example'] }
+        : {}),
+    });
+    const url = new URL(link);
+    expect(`${url.origin}${url.pathname}`).toBe(`${p.url}/portal/launch`);
+    const first = await fetch(link, { redirect: 'manual' });
+    expect(first.status).toBe(302);
+    expect(first.headers.get('location')).toBe('/portal');
+    const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+    const session = (await (await fetch(`${p.url}/portal/api/session`, { headers: { cookie } })).json()) as {
+      organization: { id: string; name: string };
+      intent: string;
+      return_url: string;
+      success_url: string;
+      intent_options: Record<string, unknown>;
+    };
+    expect(session).toMatchObject({
+      organization: { id: orgId, name: 'Portal Customer' },
+      intent: 'sso',
+      return_url: 'https://app.example.com/settings/sso',
+      success_url: 'https://app.example.com/settings/sso?done=1',
+    });
+    if (major === 'latest') expect(session.intent_options).toEqual({ sso: { provider_type: 'OktaSAML' } });
+    const again = await fetch(link, { redirect: 'manual' });
+    expect(again.status).toBe(410);
+    expect(await again.text()).toContain('portal_link_used');
+  });
+
+  it('each intent the portal has', async () => {
+    for (const intent of ['dsync', 'domain_verification', 'certificate_renewal']) {
+      const { link } = await generate(workos, major)({ organization: orgId, intent });
+      expect(link).toContain('/portal/launch?token=');
+    }
+  });
+
+  it('maps refusals onto the SDK’s exceptions', async () => {
+    await expect(
+      generate(workos, major)({ organization: 'org_01NOTHERE0000000000000000', intent: 'sso' }),
+    ).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(
+      generate(workos, major)({ organization: orgId, intent: 'audit_logs' }),
+    ).rejects.toMatchObject({
+      status: 422,
+    });
+    await expect(
+      generate(
+        workos,
+        major,
+      )({ organization: orgId, intent: 'sso', returnUrl: 'http://insecure.example.com/' }),
+    ).rejects.toMatchObject({ status: 422 });
+  });
+});
+
+describe('portal responses', () => {
+  it('match WorkOS’s OpenAPI schemas', () => {
+    const checked = p.recorded.map((r) => ({ r, v: checkAgainstSpec(r) })).filter((x) => x.v.checked);
+    const links = checked.filter((x) => x.r.path === '/portal/generate_link' && x.r.status === 201);
+    expect(links.length).toBeGreaterThanOrEqual(12);
+    const failures = checked
+      .filter((x) => x.v.errors.length)
+      .map((x) => `${x.r.method} ${x.r.path} ${x.r.status}: ${x.v.errors.join('; ')}`);
+    expect(failures).toEqual([]);
+  });
+});
