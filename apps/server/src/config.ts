@@ -41,6 +41,14 @@ const EnvSchema = z.object({
     .regex(/^client_[A-Za-z0-9]{10,}$/, 'must look like client_…')
     .optional(),
   PORTICO_REDIRECT_URIS: csv,
+  /** The first dashboard admin, created at bootstrap when no admin exists. */
+  PORTICO_ADMIN_EMAIL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+    .default('admin@localhost'),
+  PORTICO_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1024).optional(),
   PORTICO_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORTICO_BODY_LIMIT: z.coerce
     .number()
@@ -79,6 +87,10 @@ export interface Config {
   apiKey?: string;
   clientId?: string;
   redirectUris: string[];
+  /** The first dashboard admin's email (PORTICO_ADMIN_EMAIL). */
+  adminEmail: string;
+  /** The first dashboard admin's password; generated and printed once when unset. */
+  adminPassword?: string;
   logLevel: string;
   bodyLimit: number;
   rateLimitApi: number;
@@ -164,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     apiKey: e.PORTICO_API_KEY,
     clientId: e.PORTICO_CLIENT_ID,
     redirectUris: e.PORTICO_REDIRECT_URIS,
+    adminEmail: e.PORTICO_ADMIN_EMAIL,
+    adminPassword: e.PORTICO_ADMIN_PASSWORD,
     logLevel: e.PORTICO_LOG_LEVEL,
     bodyLimit: e.PORTICO_BODY_LIMIT,
     rateLimitApi: e.PORTICO_RATE_LIMIT_API,

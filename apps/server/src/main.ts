@@ -26,6 +26,8 @@ Usage:
   portico redirect-uris add <uri>       allow a redirect URI
   portico redirect-uris list            list allowed redirect URIs
   portico redirect-uris remove <uri>    remove a redirect URI
+  portico admin create --email <email>  create a dashboard admin, or set a new password for an
+                                        existing one (printed once; its sessions end)
   portico keys rotate                   publish a new signing key (signs after 10 minutes)
   portico worker                        deliver webhooks only (no HTTP server)
   portico connections list              list SSO connections
@@ -41,7 +43,8 @@ Usage:
           replay an IdP's SCIM provisioning (quirks included) against any SCIM endpoint
 
 Configuration comes from the environment: PORT, HOST, PORTICO_DATABASE_URL, PORTICO_PUBLIC_URL,
-PORTICO_SECRET, PORTICO_API_KEY, PORTICO_CLIENT_ID, PORTICO_REDIRECT_URIS (see README.md).`;
+PORTICO_SECRET, PORTICO_API_KEY, PORTICO_CLIENT_ID, PORTICO_REDIRECT_URIS, PORTICO_ADMIN_EMAIL,
+PORTICO_ADMIN_PASSWORD (see README.md).`;
 
 async function main(argv: string[]) {
   const [command = 'start', sub, ...rest] = argv;
@@ -69,8 +72,15 @@ async function main(argv: string[]) {
     return 0;
   }
 
-  const { portico, bootstrap, migrated } = await startPortico({ config, database, logger: log });
+  const { portico, bootstrap, adminBootstrap, migrated } = await startPortico({
+    config,
+    database,
+    logger: log,
+  });
   if (migrated.length) log.info({ migrations: migrated }, 'migrations applied');
+  // A command other than `start` that bootstrapped the first admin shows it now, or it is lost.
+  if (command !== 'start' && adminBootstrap.created)
+    printAdmin(config.publicUrl, adminBootstrap.email, adminBootstrap.password);
   const { environments, keys } = portico.services;
   const env = bootstrap.environmentId;
 
@@ -219,6 +229,21 @@ async function main(argv: string[]) {
       process.on('SIGINT', () => void stop('SIGINT'));
       return null;
     }
+    case 'admin':
+      if (sub === 'create') {
+        const email = parseFlags(rest).email;
+        if (!email || email === 'true') {
+          console.error('Usage: portico admin create --email <email>');
+          return done(2);
+        }
+        const r = await portico.services.admin.createOrReset(email);
+        console.log(
+          `${r.created ? 'Created dashboard admin' : 'Set a new password for'} ${email.trim().toLowerCase()}${r.created ? '' : ' (their sessions ended)'}.\nThis is the only time the password is shown:\n\n  ${r.password}\n\nSign in at ${config.publicUrl}/`,
+        );
+        return done(0);
+      }
+      console.error(HELP);
+      return done(2);
     case 'keys':
       if (sub === 'rotate') {
         const r = await keys.rotate(env);
@@ -239,6 +264,7 @@ async function main(argv: string[]) {
       'Portico is listening',
     );
     if (bootstrap.created) printWelcome(url, bootstrap.clientId, bootstrap.apiKey, info.port);
+    if (adminBootstrap.created) printAdmin(url, adminBootstrap.email, adminBootstrap.password);
   });
   const stopSweeper = startSweeper(portico.deps, portico.services.events, portico.services.connections);
   const worker = config.worker === 'in-process' ? new WebhookWorker(portico.deps) : null;
@@ -325,6 +351,22 @@ function printWelcome(url: string, clientId: string, apiKey: string | undefined,
     '',
   ];
   void port;
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The first dashboard admin, printed once on the console (never through the logger). */
+function printAdmin(url: string, email: string, password: string | undefined) {
+  const lines = [
+    '',
+    `  Dashboard:  ${url}/`,
+    '  Sign in with the first admin account (shown only this once):',
+    '',
+    `    email:     ${email}`,
+    `    password:  ${password ?? '<the value of PORTICO_ADMIN_PASSWORD>'}`,
+    '',
+    '  Lost it? npm run portico -- admin create --email <email> sets a new one.',
+    '',
+  ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -56,6 +56,23 @@ export const catalog = {
     message: 'Portico hit an internal error. The request id in X-Request-ID locates it in the server log.',
   },
 
+  // ── developer dashboard ───────────────────────────────────────────────────
+  admin_session_required: {
+    status: 401,
+    message:
+      'Sign in to the dashboard first: this endpoint needs a dashboard session (the portico_admin cookie), which is missing, expired or signed out.',
+  },
+  admin_sign_in_failed: {
+    status: 401,
+    message:
+      'The email or password is incorrect. The first admin’s credentials were printed when Portico first started; `npm run portico -- admin create --email <email>` sets a new password.',
+  },
+  csrf_token_invalid: {
+    status: 403,
+    message:
+      'The dashboard session cookie came without a valid X-Portico-CSRF header. Reload the dashboard (it reads the token from GET /_admin/session) and try again.',
+  },
+
   // ── organizations ─────────────────────────────────────────────────────────
   external_id_already_used: {
     status: 400,

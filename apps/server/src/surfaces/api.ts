@@ -2,6 +2,11 @@
  * The WorkOS API surface: `Authorization: Bearer sk_…`. Keys are looked up by their SHA-256 hash
  * (the database never holds a key), cached for a few seconds so the hot path does not pay a
  * query, and rate-limited per key (reference §9: 6,000 per 60 s by default).
+ *
+ * The developer dashboard uses the same surface with its session cookie instead of a key: when no
+ * Bearer header is sent, a valid dashboard session cookie plus its `X-Portico-CSRF` header (the
+ * CSRF defence; a cookie without it is refused with 403) acts in the first environment, with
+ * `actor.source = 'dashboard'` in event contexts and a rate-limit bucket per admin.
  */
 import type { Context, Hono } from 'hono';
 import type { EventContext } from '../features/events/outbox.ts';
@@ -13,8 +18,14 @@ import type { RateLimiter } from './common.ts';
 import { JsonSurface } from './json-surface.ts';
 
 export interface ApiEnv extends EnvContext {
-  apiKeyId: string;
+  /** The API key used, or null when the dashboard session authenticated the request. */
+  apiKeyId: string | null;
+  /** The dashboard admin behind a cookie-authenticated request. */
+  admin?: { id: string; email: string };
 }
+
+/** Resolves a dashboard session (cookie + CSRF) to an ApiEnv, null without a valid cookie. */
+export type DashboardAuth = (c: Context) => Promise<ApiEnv | null>;
 
 export type ApiSurface = JsonSurface<ApiEnv>;
 
@@ -24,6 +35,11 @@ export class ApiKeyResolver {
   private cache = new Map<string, { env: ApiEnv; at: number }>();
   private touched = new Map<string, number>();
   constructor(private deps: Deps) {}
+
+  /** Drops a revoked key from this process's cache so it stops working at once here. */
+  forget(apiKeyId: string) {
+    for (const [hash, hit] of this.cache) if (hit.env.apiKeyId === apiKeyId) this.cache.delete(hash);
+  }
 
   async resolve(key: string): Promise<ApiEnv | null> {
     const hash = sha256(key);
@@ -49,12 +65,12 @@ export class ApiKeyResolver {
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { env, at: now });
     // last_used_at is advisory: write it at most once a minute per key.
-    if ((this.touched.get(env.apiKeyId) ?? 0) < now - 60_000) {
-      this.touched.set(env.apiKeyId, now);
+    if ((this.touched.get(row.apiKeyId) ?? 0) < now - 60_000) {
+      this.touched.set(row.apiKeyId, now);
       await this.deps.db
         .updateTable('api_keys')
         .set({ last_used_at: new Date(now).toISOString() })
-        .where('id', '=', env.apiKeyId)
+        .where('id', '=', row.apiKeyId)
         .execute();
     }
     return env;
@@ -74,17 +90,18 @@ export function createApiSurface(
   registry: ContractRegistry,
   limiter: RateLimiter,
   keys: ApiKeyResolver,
+  dashboard?: DashboardAuth,
 ): ApiSurface {
   return new JsonSurface<ApiEnv>(app, deps, registry, limiter, {
     name: 'api',
     async authenticate(c) {
       const key = bearer(c);
-      const env = key ? await keys.resolve(key) : null;
+      const env = key ? await keys.resolve(key) : dashboard ? await dashboard(c) : null;
       if (!env) throw new AppError('unauthorized');
       return env;
     },
     rateLimit: (env) => ({
-      bucket: `api:${env.apiKeyId}`,
+      bucket: env.admin ? `dashboard:${env.admin.id}` : `api:${env.apiKeyId}`,
       limit: deps.config.rateLimitApi,
       windowMs: 60_000,
     }),
@@ -93,5 +110,11 @@ export function createApiSurface(
 }
 
 export function apiEventContext(env: ApiEnv): EventContext {
+  if (env.admin) {
+    return {
+      client_id: env.clientId,
+      actor: { id: env.admin.id, source: 'dashboard', name: env.admin.email },
+    };
+  }
   return { client_id: env.clientId, actor: { id: env.apiKeyId, source: 'api', name: null } };
 }
