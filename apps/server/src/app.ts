@@ -6,8 +6,6 @@ import dnsPromises from 'node:dns/promises';
 import { Hono } from 'hono';
 import pino from 'pino';
 import type { Config } from './config.ts';
-import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
-import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
 import { authkitRoutes } from './features/authkit/routes.tsx';
@@ -26,9 +24,9 @@ import { SessionService } from './features/sessions/service.ts';
 import { ConnectionService } from './features/sso/connections.ts';
 import { ssoApiRoutes, ssoBrowserRoutes } from './features/sso/routes.tsx';
 import { SsoService } from './features/sso/service.ts';
-import { testSignInRoutes } from './features/sso/test-sign-in.ts';
 import { ensureTestOrganization, testIdpRoutes } from './features/sso/test-idp.tsx';
 import { ensureTestOidc, testOidcRoutes } from './features/sso/test-oidc.tsx';
+import { testSignInRoutes } from './features/sso/test-sign-in.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { UserService } from './features/users/service.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
@@ -75,7 +73,6 @@ export interface Portico {
     connections: ConnectionService;
     sso: SsoService;
     directories: DirectoryService;
-    admin: AdminService;
   };
   registry: ContractRegistry;
 }
@@ -160,19 +157,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const sso = new SsoService(deps, roles);
   const directories = new DirectoryService(deps, sessions);
 
-  const admin = new AdminService(deps, limiter);
-  // The dashboard calls the WorkOS API with its session cookie + CSRF header instead of a key.
-  const api = createApiSurface(app, deps, registry, limiter, apiKeys, async (c) => {
-    const s = await dashboardSession(c, admin);
-    return s
-      ? {
-          environmentId: s.environmentId,
-          clientId: s.clientId,
-          apiKeyId: null,
-          admin: { id: s.admin.adminUserId, email: s.admin.email },
-        }
-      : null;
-  });
+  const api = createApiSurface(app, deps, registry, limiter, apiKeys);
   const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, authkit);
 
   app.get('/health', async (c) => {
@@ -210,7 +195,6 @@ export function buildApp(opts: BuildOptions): Portico {
     directories,
     organizations,
   });
-  adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
 
   app.notFound((c) =>
     renderJsonError(
@@ -241,7 +225,6 @@ export function buildApp(opts: BuildOptions): Portico {
       connections,
       sso,
       directories,
-      admin,
     },
   };
 }
@@ -251,11 +234,9 @@ export async function startPortico(opts: BuildOptions) {
   const migrated = await migrate(opts.database);
   const portico = buildApp(opts);
   const bootstrap = await portico.services.environments.bootstrap();
-  // The first dashboard admin; a generated password comes back once, for main.ts to print.
-  const adminBootstrap = await portico.services.admin.bootstrap();
   if (!opts.config.production) {
     await ensureTestOrganization(portico.deps, bootstrap.environmentId);
     await ensureTestOidc(portico.deps, bootstrap.environmentId);
   }
-  return { portico, bootstrap, adminBootstrap, migrated };
+  return { portico, bootstrap, migrated };
 }
