@@ -6,6 +6,8 @@ import dnsPromises from 'node:dns/promises';
 import { Hono } from 'hono';
 import pino from 'pino';
 import type { Config } from './config.ts';
+import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
+import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
 import { authkitRoutes } from './features/authkit/routes.tsx';
@@ -73,6 +75,7 @@ export interface Portico {
     connections: ConnectionService;
     sso: SsoService;
     directories: DirectoryService;
+    admin: AdminService;
   };
   registry: ContractRegistry;
 }
@@ -157,7 +160,19 @@ export function buildApp(opts: BuildOptions): Portico {
   const sso = new SsoService(deps, roles);
   const directories = new DirectoryService(deps, sessions);
 
-  const api = createApiSurface(app, deps, registry, limiter, apiKeys);
+  const admin = new AdminService(deps, limiter);
+  // The dashboard calls the WorkOS API with its session cookie + CSRF header instead of a key.
+  const api = createApiSurface(app, deps, registry, limiter, apiKeys, async (c) => {
+    const s = await dashboardSession(c, admin);
+    return s
+      ? {
+          environmentId: s.environmentId,
+          clientId: s.clientId,
+          apiKeyId: null,
+          admin: { id: s.admin.adminUserId, email: s.admin.email },
+        }
+      : null;
+  });
   const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, authkit);
 
   app.get('/health', async (c) => {
@@ -195,6 +210,7 @@ export function buildApp(opts: BuildOptions): Portico {
     directories,
     organizations,
   });
+  adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
 
   app.notFound((c) =>
     renderJsonError(
@@ -225,6 +241,7 @@ export function buildApp(opts: BuildOptions): Portico {
       connections,
       sso,
       directories,
+      admin,
     },
   };
 }
@@ -234,9 +251,11 @@ export async function startPortico(opts: BuildOptions) {
   const migrated = await migrate(opts.database);
   const portico = buildApp(opts);
   const bootstrap = await portico.services.environments.bootstrap();
+  // The first dashboard admin; a generated password comes back once, for main.ts to print.
+  const adminBootstrap = await portico.services.admin.bootstrap();
   if (!opts.config.production) {
     await ensureTestOrganization(portico.deps, bootstrap.environmentId);
     await ensureTestOidc(portico.deps, bootstrap.environmentId);
   }
-  return { portico, bootstrap, migrated };
+  return { portico, bootstrap, adminBootstrap, migrated };
 }
