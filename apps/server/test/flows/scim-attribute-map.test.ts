@@ -100,6 +100,8 @@ describe('directory attribute mapping', () => {
     expect(settings).toEqual({
       object: 'directory_settings',
       directory_id: dirId,
+      scim_base_url: `${h.portico.deps.config.publicUrl}/scim/v2/${dirId}`,
+      token_hint: expect.stringMatching(/^scim_.+…/),
       deprovision: 'none',
       group_role_map: { Admins: 'admin' },
       attribute_map: { division: `${ENT}:department`, job: 'title' },
@@ -129,7 +131,10 @@ describe('directory attribute mapping', () => {
       'attribute_map.whole:invalid_attribute_path',
       'group_role_map.Ops:role_not_found',
     ]);
-    expect(body.message).toContain('no-such-role');
+    expect(body.message).toContain('group_role_map.Ops');
+    expect(body.errors.find((e) => e.field === 'group_role_map.Ops')).toMatchObject({
+      message: expect.stringContaining('no-such-role'),
+    });
     expect(await json(await h.api('GET', `/directories/${dirId}/settings`))).toEqual(before);
     const dir = await json<{ name: string }>(await h.api('GET', `/directories/${dirId}`));
     expect(dir.name).toBe('Map Entra');

@@ -25,7 +25,6 @@ import {
   CreateDirectoryBody,
   DirectorySettingsWire,
   DirectoryWire,
-  settingsToWire,
   UpdateDirectorySettingsBody,
 } from './wire.ts';
 
@@ -82,7 +81,7 @@ export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
     summary: 'A directory’s deprovisioning, group → role and attribute mappings (Portico)',
     params: idParam,
     response: DirectorySettingsWire,
-    handler: async ({ env, params }) => settingsToWire(await dirs.get(env.environmentId, params.id)),
+    handler: ({ env, params }) => dirs.settings(env.environmentId, params.id),
   });
   api.route({
     method: 'put',

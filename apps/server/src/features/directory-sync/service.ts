@@ -148,6 +148,10 @@ export class DirectoryService {
     return d;
   }
 
+  async settings(env: string, id: string) {
+    return settingsToWire(await this.get(env, id), this.deps.config.publicUrl);
+  }
+
   /**
    * Deprovisioning, group → role and attribute mappings. Attribute paths and role slugs are
    * checked before anything is written; the new attribute map applies to reads from now on (the
@@ -189,7 +193,10 @@ export class DirectoryService {
     }
     if (errors.length)
       throw new AppError('invalid_request_parameters', {
-        message: `The directory settings were not saved: ${errors.map((e) => e.message).join(' ')}`,
+        message:
+          errors.length === 1
+            ? `The directory settings were not saved: ${errors[0]!.message}`
+            : `The directory settings were not saved: ${errors.length} entries were refused (${errors.map((e) => e.field).join(', ')}); each one's reason is in errors[].`,
         errors,
       });
     const patch: Partial<DirectoryTable> = { updated_at: this.deps.clock.now().toISOString() };
@@ -198,7 +205,7 @@ export class DirectoryService {
     if (body.group_role_map !== undefined) patch.group_role_map = JSON.stringify(body.group_role_map);
     if (body.attribute_map !== undefined) patch.attribute_map = JSON.stringify(body.attribute_map);
     await this.deps.db.updateTable('directories').set(patch).where('id', '=', d.id).execute();
-    return settingsToWire({ ...d, ...patch });
+    return settingsToWire({ ...d, ...patch }, this.deps.config.publicUrl);
   }
 
   async list(env: string, p: Pagination, f: { organizationId?: string; search?: string }) {

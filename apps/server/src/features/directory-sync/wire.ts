@@ -184,6 +184,8 @@ export const AttributeMap = z
 export const DirectorySettingsWire = z.object({
   object: z.literal('directory_settings'),
   directory_id: z.string(),
+  scim_base_url: z.string(),
+  token_hint: z.string(),
   deprovision: z.enum(['deactivate', 'none']),
   group_role_map: z.record(z.string(), z.string()),
   attribute_map: z.record(z.string(), z.string()),
@@ -196,10 +198,12 @@ export const UpdateDirectorySettingsBody = z.object({
   attribute_map: AttributeMap.optional(),
 });
 
-export function settingsToWire(d: DirectoryTable): z.infer<typeof DirectorySettingsWire> {
+export function settingsToWire(d: DirectoryTable, publicUrl: string): z.infer<typeof DirectorySettingsWire> {
   return {
     object: 'directory_settings',
     directory_id: d.id,
+    scim_base_url: `${publicUrl}/scim/v2/${d.id}`,
+    token_hint: d.token_hint,
     deprovision: d.deprovision as 'deactivate' | 'none',
     group_role_map: JSON.parse(d.group_role_map) as Record<string, string>,
     attribute_map: attributeMapOf(d),
