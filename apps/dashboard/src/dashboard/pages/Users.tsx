@@ -1,0 +1,320 @@
+/**
+ * Users: list and search by email, create (with a password, or without one for users who will
+ * sign in by SSO, magic code or a password reset), and a detail page with organization
+ * memberships (add, change role, remove), AuthKit sessions (revoke) and deletion. WorkOS API only:
+ * `/user_management/users`, `…/organization_memberships`, `…/users/:id/sessions`,
+ * `…/sessions/revoke`.
+ */
+import { useState } from 'react';
+import { type List, qs } from '../../shared/api.ts';
+import {
+  Button,
+  CopyValue,
+  Empty,
+  ErrorNotice,
+  Field,
+  formatDate,
+  LoadState,
+  Notice,
+  Select,
+  Table,
+  useAction,
+  useLoad,
+} from '../../shared/ui.tsx';
+import { dash, type Membership, type Organization, type User, userName } from '../client.ts';
+import { Badge, ConfirmButton, fieldError, PageHeader, usePager } from '../kit.tsx';
+import { ROLE_OPTIONS, RoleSelect } from './Organizations.tsx';
+
+export function UsersPage({ id }: { id?: string }) {
+  return id ? <UserDetail id={id} /> : <UserList />;
+}
+
+function UserList() {
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const pager = usePager();
+  const list = useLoad(
+    () =>
+      dash.get<List<User>>(
+        `/user_management/users${qs({ limit: 20, email: query.toLowerCase(), after: pager.after })}`,
+      ),
+    [query, pager.after],
+  );
+  const [form, setForm] = useState({ email: '', first_name: '', last_name: '', password: '' });
+  const set = (k: keyof typeof form) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
+  const [created, setCreated] = useState<User | null>(null);
+  const create = useAction(async () => {
+    const user = await dash.post<User>('/user_management/users', {
+      email: form.email.trim(),
+      first_name: form.first_name || undefined,
+      last_name: form.last_name || undefined,
+      password: form.password || undefined,
+    });
+    setCreated(user);
+    setForm({ email: '', first_name: '', last_name: '', password: '' });
+    list.reload();
+  });
+  return (
+    <section>
+      <PageHeader title="Users" />
+      <div className="panel">
+        <h2>Create a user</h2>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            setCreated(null);
+            void create.run();
+          }}
+        >
+          <div className="row top">
+            <Field
+              label="Email"
+              name="email"
+              type="email"
+              value={form.email}
+              onChange={set('email')}
+              required
+              error={fieldError(create.error, 'email')}
+            />
+            <Field
+              label="First name"
+              name="first_name"
+              value={form.first_name}
+              onChange={set('first_name')}
+            />
+            <Field label="Last name" name="last_name" value={form.last_name} onChange={set('last_name')} />
+          </div>
+          <Field
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            value={form.password}
+            onChange={set('password')}
+            hint="Optional. Leave empty for users who sign in with SSO or reset their password first."
+            error={fieldError(create.error, 'password')}
+          />
+          <Button type="submit" busy={create.busy}>
+            Create user
+          </Button>
+        </form>
+        <ErrorNotice error={create.error} />
+        {created ? (
+          <Notice kind="success">
+            Created <a href={`#/users/${created.id}`}>{created.email}</a>.
+          </Notice>
+        ) : null}
+      </div>
+      <form
+        className="row search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          pager.reset();
+          setQuery(search.trim());
+        }}
+      >
+        <Field label="Find by exact email" name="search" type="email" value={search} onChange={setSearch} />
+        <Button type="submit" kind="secondary">
+          Search
+        </Button>
+      </form>
+      <LoadState loaded={list} what="users">
+        {(page) => (
+          <>
+            <Table
+              caption="Users"
+              head={['Email', 'Name', 'Verified', 'Created']}
+              rows={page.data.map((u) => [
+                <a key="e" href={`#/users/${u.id}`}>
+                  {u.email}
+                </a>,
+                [u.first_name, u.last_name].filter(Boolean).join(' ') || '—',
+                <Badge key="v" ok={u.email_verified}>
+                  {u.email_verified ? 'verified' : 'not verified'}
+                </Badge>,
+                formatDate(u.created_at),
+              ])}
+              empty={<Empty title={query ? `No user has the email ${query}.` : 'No users yet.'} />}
+            />
+            {pager.controls(page.list_metadata.after)}
+          </>
+        )}
+      </LoadState>
+    </section>
+  );
+}
+
+function UserDetail({ id }: { id: string }) {
+  const user = useLoad(() => dash.get<User>(`/user_management/users/${id}`), [id]);
+  return (
+    <section>
+      <p>
+        <a href="#/users">← Users</a>
+      </p>
+      <LoadState loaded={user} what="the user">
+        {(u) => (
+          <>
+            <PageHeader title={userName(u)}>
+              <ConfirmButton
+                label="Delete user"
+                question={`Delete ${u.email}, their memberships and sessions?`}
+                action={async () => {
+                  await dash.del(`/user_management/users/${u.id}`);
+                  window.location.hash = '/users';
+                }}
+              />
+            </PageHeader>
+            <div className="panel">
+              <CopyValue label="User id" value={u.id} />
+              <p>
+                <strong>Email:</strong> {u.email}{' '}
+                <Badge ok={u.email_verified}>{u.email_verified ? 'verified' : 'not verified'}</Badge>
+              </p>
+              <p className="muted">Created {formatDate(u.created_at)}</p>
+            </div>
+            <UserMemberships user={u} />
+            <UserSessions userId={u.id} />
+          </>
+        )}
+      </LoadState>
+    </section>
+  );
+}
+
+function UserMemberships({ user }: { user: User }) {
+  const members = useLoad(
+    () =>
+      dash.get<List<Membership>>(
+        `/user_management/organization_memberships${qs({ user_id: user.id, limit: 100 })}`,
+      ),
+    [user.id],
+  );
+  const orgs = useLoad(() => dash.get<List<Organization>>('/organizations?limit=100'), []);
+  const [orgId, setOrgId] = useState('');
+  const [role, setRole] = useState('member');
+  const add = useAction(async () => {
+    const chosen = orgId || orgs.data?.data[0]?.id;
+    await dash.post('/user_management/organization_memberships', {
+      organization_id: chosen,
+      user_id: user.id,
+      role_slug: role,
+    });
+    members.reload();
+  });
+  return (
+    <div className="panel">
+      <h2>Organizations</h2>
+      <LoadState loaded={members} what="memberships">
+        {(page) => (
+          <Table
+            caption="Memberships"
+            head={['Organization', 'Role', 'Status', '']}
+            rows={page.data.map((m) => [
+              <a key="o" href={`#/organizations/${m.organization_id}`}>
+                {m.organization_name}
+              </a>,
+              <RoleSelect key="r" membership={m} onChanged={members.reload} />,
+              <Badge key="s" ok={m.status === 'active' ? true : m.status === 'inactive' ? false : null}>
+                {m.status}
+              </Badge>,
+              <ConfirmButton
+                key="x"
+                label="Remove"
+                question={`Remove ${user.email} from ${m.organization_name}?`}
+                action={async () => {
+                  await dash.del(`/user_management/organization_memberships/${m.id}`);
+                  members.reload();
+                }}
+              />,
+            ])}
+            empty={<Empty title="Not a member of any organization." />}
+          />
+        )}
+      </LoadState>
+      <LoadState loaded={orgs} what="organizations">
+        {(page) =>
+          page.data.length ? (
+            <form
+              className="row"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void add.run();
+              }}
+            >
+              <Select
+                label="Organization"
+                name="organization"
+                value={orgId || page.data[0]!.id}
+                onChange={setOrgId}
+                options={page.data.map((o) => ({ value: o.id, label: o.name }))}
+              />
+              <Select label="Role" name="role" value={role} onChange={setRole} options={ROLE_OPTIONS} />
+              <Button type="submit" kind="secondary" busy={add.busy}>
+                Add to organization
+              </Button>
+            </form>
+          ) : (
+            <p className="muted">
+              <a href="#/organizations">Create an organization</a> to add this user to it.
+            </p>
+          )
+        }
+      </LoadState>
+      <ErrorNotice error={add.error} />
+    </div>
+  );
+}
+
+interface Session {
+  id: string;
+  status: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  organization_id: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+function UserSessions({ userId }: { userId: string }) {
+  const sessions = useLoad(
+    () => dash.get<List<Session>>(`/user_management/users/${userId}/sessions?limit=50`),
+    [userId],
+  );
+  return (
+    <div className="panel">
+      <h2>Sessions</h2>
+      <LoadState loaded={sessions} what="sessions">
+        {(page) => (
+          <Table
+            caption="Sessions"
+            head={['Started', 'Status', 'IP address', 'Expires', '']}
+            rows={page.data.map((s) => [
+              formatDate(s.created_at),
+              <Badge key="s" ok={s.status === 'active' ? true : null}>
+                {s.status}
+              </Badge>,
+              s.ip_address ?? '—',
+              formatDate(s.expires_at),
+              s.status === 'active' ? (
+                <ConfirmButton
+                  key="x"
+                  label="Revoke"
+                  question="End this session? The user must sign in again."
+                  action={async () => {
+                    await dash.post('/user_management/sessions/revoke', { session_id: s.id });
+                    sessions.reload();
+                  }}
+                />
+              ) : (
+                ''
+              ),
+            ])}
+            empty={
+              <Empty title="No sessions.">Sessions appear when the user signs in through AuthKit.</Empty>
+            }
+          />
+        )}
+      </LoadState>
+    </div>
+  );
+}
