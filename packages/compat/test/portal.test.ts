@@ -110,6 +110,37 @@ describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
   });
 });
 
+describe.each(MAJORS)('organization domain verification through the official SDK %s', (major) => {
+  it('answers the domain with its new state', async () => {
+    const { WorkOS } = await import(`workos-node-${major}`);
+    const workos: AnyWorkOS = new WorkOS(p.h.apiKey, {
+      apiHostname: '127.0.0.1',
+      port: p.port,
+      https: false,
+      clientId: p.h.clientId,
+    });
+    const domain = `verify-${major}.portal-customer.example`;
+    const input = { organizationId: orgId, domain };
+    const created =
+      major === 'latest'
+        ? await workos.organizationDomains.createOrganizationDomain(input)
+        : await workos.organizationDomains.create(input);
+    // The listening server's resolver is swapped for a map (deps.dns is injectable).
+    p.h.portico.deps.dns = {
+      async resolveTxt(name) {
+        if (name === `_portico-verification.${domain}`) return [[created.verificationToken]];
+        throw Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' });
+      },
+    };
+    const verify = (id: string) =>
+      major === 'latest'
+        ? workos.organizationDomains.verifyOrganizationDomain(id)
+        : workos.organizationDomains.verify(id);
+    const verified = await verify(created.id);
+    expect(verified).toMatchObject({ id: created.id, domain, state: 'verified' });
+  });
+});
+
 describe('portal responses', () => {
   it('match WorkOS’s OpenAPI schemas', () => {
     const checked = p.recorded.map((r) => ({ r, v: checkAgainstSpec(r) })).filter((x) => x.v.checked);
