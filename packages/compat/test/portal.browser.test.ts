@@ -303,8 +303,25 @@ describe('the Admin Portal in Chromium', () => {
     await page.goto(await link('dsync'));
     await page.getByRole('heading', { name: 'Set up directory sync' }).waitFor();
     await shoot(page, 'dsync-choose');
-    await page.getByRole('button', { name: /^Okta/ }).click();
-    await page.getByRole('button', { name: 'Continue with Okta' }).click();
+    // With the keyboard: Space picks the focused choice, Enter continues; focus is visible.
+    await page.getByRole('button', { name: /^Okta/ }).focus();
+    await page.keyboard.press('Space');
+    await expect
+      .poll(() => page.getByRole('button', { name: /^Okta/ }).getAttribute('aria-pressed'))
+      .toBe('true');
+    const outline = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement;
+      return {
+        text: el.textContent,
+        style: getComputedStyle(el).outlineStyle,
+        width: getComputedStyle(el).outlineWidth,
+      };
+    });
+    expect(outline.text).toContain('Okta');
+    expect(outline.style).toBe('solid');
+    expect(outline.width).toBe('3px');
+    await page.getByRole('button', { name: 'Continue with Okta' }).focus();
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Connect Okta' }).waitFor();
     const baseUrl = await page.getByRole('textbox', { name: 'SCIM base URL', exact: true }).inputValue();
     const token = await page.getByRole('textbox', { name: 'Bearer token', exact: true }).inputValue();
@@ -374,6 +391,20 @@ describe('the Admin Portal in Chromium', () => {
     await shoot(page, 'certificates-overlap');
     const conn = await p.h.portico.services.connections.row(p.h.environmentId, connId);
     expect(JSON.parse(conn.saml_idp_certificates)).toHaveLength(2);
+  });
+
+  it('explains what to do when the portal is opened without a session', async () => {
+    const fresh = await openPage(browser);
+    try {
+      await fresh.page.goto(`${p.url}/portal`);
+      await fresh.page.getByRole('heading', { name: 'The Admin Portal cannot open' }).waitFor();
+      await fresh.page.getByText('(portal_session_required)').waitFor();
+      await fresh.page.getByText(/open the Admin Portal again/).waitFor();
+      await shoot(fresh.page, 'no-session');
+      expect(fresh.problems).toEqual([]);
+    } finally {
+      await fresh.context.close();
+    }
   });
 
   it('loaded every page without a CSP violation or script error', () => {
