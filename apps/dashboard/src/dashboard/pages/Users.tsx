@@ -236,6 +236,7 @@ function UserMemberships({ user }: { user: User }) {
           page.data.length ? (
             <form
               className="row"
+              aria-label="Add to an organization"
               onSubmit={(e) => {
                 e.preventDefault();
                 void add.run();
