@@ -269,9 +269,23 @@ describe('developer dashboard in Chromium', () => {
     await shoot(page, 'redirect-uris');
 
     // ── sessions, connections, directories ────────────────────────────────
+    // Ada signs in through the API (password grant): her session is listed, then revoked.
+    const signedIn = await portico.h.api('POST', '/user_management/authenticate', {
+      client_id: portico.h.clientId,
+      client_secret: portico.h.apiKey,
+      grant_type: 'password',
+      email: 'ada@acme-browser.test',
+      password: 'correct horse battery staple 7',
+    });
+    expect(signedIn.status).toBe(200);
     await go(page, '/sessions', 'Sessions');
-    await poll(() => page.getByText('No active sessions.').count()).toBe(1);
+    const adaRow = page.getByRole('row', { name: /ada@acme-browser\.test/ });
+    await poll(() => adaRow.count()).toBe(1);
     await shoot(page, 'sessions');
+    await adaRow.getByRole('button', { name: 'Revoke' }).click();
+    await adaRow.getByRole('button', { name: 'Yes, revoke' }).click();
+    await poll(() => page.getByText('No active sessions.').count()).toBe(1);
+    await shoot(page, 'sessions-empty');
     await go(page, '/connections', /Connections/);
     await page.waitForTimeout(300);
     await shoot(page, 'connections');
