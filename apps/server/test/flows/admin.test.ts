@@ -165,6 +165,17 @@ describe('sign-in', () => {
     expect((await attempt()).status).toBe(401);
   });
 
+  it('rate-limits attempts per client address across emails (3× the per-email budget)', async () => {
+    advance(61_000);
+    const attempt = (i: number) =>
+      request('/_admin/session', {
+        method: 'POST',
+        body: { email: `spray${i}@example.com`, password: 'guess' },
+      });
+    for (let i = 0; i < 9; i++) expect((await attempt(i)).status).toBe(401);
+    expect((await attempt(9)).status).toBe(429);
+  });
+
   it('validates the body', async () => {
     const res = await request('/_admin/session', { method: 'POST', body: { email: ADMIN_EMAIL } });
     expect(res.status).toBe(422);

@@ -66,6 +66,8 @@ export class AdminService {
   /** Creates the first admin when the table is empty (PORTICO_ADMIN_EMAIL / PORTICO_ADMIN_PASSWORD). */
   async bootstrap(): Promise<AdminBootstrap> {
     const { config } = this.deps;
+    // Hash the stand-in for unknown emails now, so the first such sign-in costs no more than others.
+    await this.dummy();
     const existing = await this.deps.db.selectFrom('admin_users').select('email').limit(1).executeTakeFirst();
     if (existing) return { created: false, email: existing.email };
     const password = config.adminPassword ?? this.generatePassword();
