@@ -102,8 +102,12 @@ function IdpChooser({ session, go }: { session: PortalSession; go: (to: string) 
               onClick={() => setChoice(i.id)}
             >
               <b>{i.label}</b>
-              <br />
-              <span className="muted">{i.type.endsWith('OIDC') ? 'OpenID Connect' : 'SAML 2.0'}</span>
+              {i.id === 'saml' || i.id === 'oidc' ? null : (
+                <>
+                  <br />
+                  <span className="muted">SAML 2.0</span>
+                </>
+              )}
             </button>
           ))}
         </div>
