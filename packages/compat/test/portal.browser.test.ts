@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainDataState, WorkOS } from 'workos-node-8';
 import { simulate } from '../../../apps/server/src/cli/scim-sim.ts';
 import { readAuthnRequest } from '../../../apps/server/src/features/sso/service.ts';
+import { sha256 } from '../../../apps/server/src/platform/crypto.ts';
 import { type TestKeys, testKeys } from '../../saml/test/helpers/keys.ts';
 import {
   CHROMIUM_ARGS,
@@ -293,6 +294,19 @@ describe('the Admin Portal in Chromium', () => {
       await page.getByText('ask the application that sent you here for a new link').count(),
     ).toBeGreaterThan(0);
     await shoot(page, 'refused-used');
+    // An expired link (its row aged past the 5 minutes) gets its own page.
+    const old = await link('sso');
+    const hash = sha256(new URL(old).searchParams.get('token')!);
+    await p.h.portico.deps.db
+      .updateTable('portal_links')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('token_hash', '=', hash)
+      .execute();
+    const expired = await page.goto(old);
+    expect(expired?.status()).toBe(410);
+    await page.getByRole('heading', { name: 'This link has expired' }).waitFor();
+    expect(await page.locator('main').getAttribute('data-code')).toBe('portal_link_expired');
+    await shoot(page, 'refused-expired');
     const tampered = await page.goto(`${p.url}/portal/launch?token=${encodeURIComponent('abc.def.ghi')}`);
     expect(tampered?.status()).toBe(400);
     await page.getByRole('heading', { name: 'This link does not work' }).waitFor();

@@ -339,6 +339,100 @@ describe('the portal API', () => {
   });
 });
 
+describe('SSO set-up through the portal', () => {
+  async function x5c(cn: string) {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const now = h.clock.now().getTime();
+    return (
+      await selfSignedCertificate(privateKey, publicKey, {
+        commonName: cn,
+        notBefore: new Date(now - 60_000),
+        notAfter: new Date(now + 365 * 86_400_000),
+        serial: '04',
+      })
+    ).x5c;
+  }
+
+  it('takes metadata XML, activates, starts a test sign-in and scopes its verdict to the session', async () => {
+    const s = await session(orgA, 'sso');
+    const conn = await json<{ id: string; state: string; sp: { acs_url: string } }>(
+      await s.call('POST', '/portal/api/sso/connections', { idp: 'entra' }),
+    );
+    expect(conn.state).toBe('draft');
+    const notReady = await s.call('POST', `/portal/api/sso/connections/${conn.id}/test`, {});
+    expect(notReady.status).toBe(422);
+    expect((await json(notReady)).code).toBe('connection_inactive');
+
+    const bad = await s.call('PUT', `/portal/api/sso/connections/${conn.id}`, {
+      saml: { idp_metadata_xml: '<not-metadata>just text</not-metadata>' },
+    });
+    expect(bad.status).toBe(422);
+    expect((await json(bad)).code).toBe('invalid_idp_metadata');
+
+    const xml = `<?xml version="1.0"?>
+<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.windows.net/alpha/">
+  <IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <KeyDescriptor use="signing"><KeyInfo xmlns="http://www.w3.org/2000/09/xmldsig#"><X509Data><X509Certificate>${await x5c('Entra cert')}</X509Certificate></X509Data></KeyInfo></KeyDescriptor>
+    <SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://login.microsoftonline.example/alpha/saml2"/>
+  </IDPSSODescriptor>
+</EntityDescriptor>`;
+    const saved = await s.call('PUT', `/portal/api/sso/connections/${conn.id}`, {
+      saml: { idp_metadata_xml: xml },
+      attribute_map: { email: 'mail' },
+    });
+    expect(saved.status).toBe(200);
+    const view = await json<{
+      state: string;
+      attribute_map: Record<string, string>;
+      saml: { idp_entity_id: string };
+    }>(saved);
+    expect(view).toMatchObject({
+      state: 'active',
+      attribute_map: { email: 'mail' },
+      saml: { idp_entity_id: 'https://sts.windows.net/alpha/' },
+    });
+
+    const started = await s.call('POST', `/portal/api/sso/connections/${conn.id}/test`, {});
+    expect(started.status).toBe(200);
+    const t = await json<{ authorization_url: string; test_id: string }>(started);
+    const idpUrl = new URL(t.authorization_url);
+    expect(`${idpUrl.origin}${idpUrl.pathname}`).toBe('https://login.microsoftonline.example/alpha/saml2');
+    expect(idpUrl.searchParams.get('SAMLRequest')).toBeTruthy();
+    const pending = await json<{ outcome: string; connection_id: string }>(
+      await s.call('GET', `/portal/api/sso/tests/${encodeURIComponent(t.test_id)}`),
+    );
+    expect(pending).toMatchObject({ outcome: 'pending', connection_id: conn.id });
+    // Another session (even of the same organization) cannot read this test.
+    const other = await session(orgA, 'sso');
+    expect((await other.call('GET', `/portal/api/sso/tests/${encodeURIComponent(t.test_id)}`)).status).toBe(
+      404,
+    );
+    // An unknown state at the callback is a page, not a redirect.
+    const cb = await h.portico.app.request('/portal/sso/test/callback?state=nope&code=x');
+    expect(cb.status).toBe(404);
+    expect(await cb.text()).toContain('start the test again');
+  });
+
+  it('stores OIDC settings without echoing the client secret', async () => {
+    const s = await session(orgA, 'sso');
+    const conn = await json<{ id: string; sp: { oidc_redirect_uri: string } }>(
+      await s.call('POST', '/portal/api/sso/connections', { idp: 'oidc' }),
+    );
+    expect(conn.sp.oidc_redirect_uri).toContain(`/sso/oidc/${conn.id}/callback`);
+    const res = await s.call('PUT', `/portal/api/sso/connections/${conn.id}`, {
+      oidc: {
+        discovery_url: 'https://login.alpha.example/.well-known/openid-configuration',
+        client_id: 'alpha-client',
+        client_secret: 'very-secret-value-123',
+      },
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain('very-secret-value-123');
+    expect(JSON.parse(text)).toMatchObject({ state: 'active', oidc: { client_id: 'alpha-client' } });
+  });
+});
+
 describe('domain verification (injected DNS resolver)', () => {
   it('verifies a domain whose TXT record matches, in the portal and on the API', async () => {
     const s = await session(orgA, 'domain_verification');
