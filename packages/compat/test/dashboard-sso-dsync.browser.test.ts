@@ -24,9 +24,21 @@ let adminPassword: string;
 let testConnId: string;
 let testOrgId: string;
 const opened: WatchedPage[] = [];
+/** DNS for domain verification: TXT records the test publishes (no real DNS). */
+const txt = new Map<string, string[][]>();
 
 beforeAll(async () => {
-  p = await startPortico({ testIdp: true, env: { PORTICO_ADMIN_EMAIL: ADMIN_EMAIL } });
+  p = await startPortico({
+    testIdp: true,
+    env: { PORTICO_ADMIN_EMAIL: ADMIN_EMAIL },
+    dns: {
+      resolveTxt: async (name) => {
+        const records = txt.get(name);
+        if (!records) throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+        return records;
+      },
+    },
+  });
   adminPassword = (await p.h.portico.services.admin.bootstrap()).password!;
   const org = await p.h.portico.deps.db
     .selectFrom('organizations')
@@ -170,6 +182,33 @@ describe('dashboard: connections and directories in Chromium', () => {
     await expect.poll(() => page.locator('.notice-info').textContent()).toContain('Set-up is not complete');
     expect(await page.getByRole('button', { name: 'Test sign-in' }).isDisabled()).toBe(true);
     await shoot(page, 'connection-draft');
+    expect(problems).toEqual([]);
+  });
+
+  it('verifies an organization domain with the DNS TXT record the page shows', async () => {
+    const w = await openPage(browser);
+    opened.push(w);
+    const { page, problems } = w;
+    await signIn(page);
+    await go(page, `/organizations/${testOrgId}`, 'Test Organization');
+    await page.getByLabel('Add a domain').fill('verify-me.test');
+    await page.getByRole('button', { name: 'Add domain' }).click();
+    const row = page.locator('tbody tr', { hasText: 'verify-me.test' });
+    await expect.poll(() => row.locator('.dns-record code').count()).toBe(2);
+    const [name, value] = await row.locator('.dns-record code').allTextContents();
+    expect(name).toBe('_portico-verification.verify-me.test');
+    await shoot(page, 'organization-domain-pending');
+
+    // Not published yet: the domain fails verification and still shows what to add.
+    await row.getByRole('button', { name: 'Verify' }).click();
+    await expect.poll(() => row.locator('.badge').textContent()).toBe('failed');
+    expect(await row.locator('.dns-record').count()).toBe(1);
+
+    txt.set(name!, [[value!]]);
+    await row.getByRole('button', { name: 'Verify' }).click();
+    await expect.poll(() => row.locator('.badge').textContent()).toBe('verified');
+    expect(await row.locator('.dns-record').count()).toBe(0);
+    await shoot(page, 'organization-domain-verified');
     expect(problems).toEqual([]);
   });
 

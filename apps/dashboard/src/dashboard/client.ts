@@ -28,7 +28,14 @@ export interface Organization {
   id: string;
   name: string;
   external_id: string | null;
-  domains: { id: string; domain: string; state: string; verification_strategy: string }[];
+  domains: {
+    id: string;
+    domain: string;
+    state: string;
+    verification_strategy: string;
+    verification_token?: string;
+    verification_prefix?: string;
+  }[];
   created_at: string;
 }
 

@@ -3,6 +3,8 @@
  * recorded for the OpenAPI check, and drives the hosted sign-in page over plain HTTP the way a
  * browser without JavaScript would.
  */
+
+import type { DnsResolver } from '../../../../apps/server/src/platform/deps.ts';
 import { createHarness, freePort, type Harness, listen } from '../../../../apps/server/test/harness.ts';
 import type { Recorded } from './openapi.ts';
 
@@ -16,7 +18,7 @@ export interface Running {
 }
 
 export async function startPortico(
-  opts: { env?: Record<string, string>; testIdp?: boolean } = {},
+  opts: { env?: Record<string, string>; testIdp?: boolean; dns?: DnsResolver } = {},
 ): Promise<Running> {
   const port = await freePort();
   const redirectUri = 'http://localhost:3000/callback';
@@ -24,6 +26,7 @@ export async function startPortico(
     clock: 'system',
     publicUrl: `http://127.0.0.1:${port}`,
     env: { PORTICO_REDIRECT_URIS: redirectUri, ...opts.env },
+    dns: opts.dns,
   });
   if (opts.testIdp) {
     const { ensureTestOrganization } = await import('../../../../apps/server/src/features/sso/test-idp.tsx');

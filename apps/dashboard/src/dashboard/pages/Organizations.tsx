@@ -162,6 +162,10 @@ function OrganizationBody({ org, reload }: { org: Organization; reload: () => vo
     setSaved(true);
     reload();
   });
+  const verify = useAction(async (id: string) => {
+    await dash.post(`/organization_domains/${id}/verify`);
+    reload();
+  });
   const [domain, setDomain] = useState('');
   const addDomain = useAction(async () => {
     await dash.post('/organization_domains', {
@@ -212,7 +216,19 @@ function OrganizationBody({ org, reload }: { org: Organization; reload: () => vo
             <Badge key="s" ok={d.state === 'verified' ? true : d.state === 'failed' ? false : null}>
               {d.state}
             </Badge>,
-            d.verification_strategy,
+            d.verification_strategy === 'dns' && d.state !== 'verified' && d.verification_token ? (
+              <div key="v" className="dns-record">
+                <p className="hint">
+                  TXT record <code>{`${d.verification_prefix ?? '_portico-verification'}.${d.domain}`}</code>{' '}
+                  with the value <code>{d.verification_token}</code>, then:
+                </p>
+                <Button kind="secondary" onClick={() => void verify.run(d.id)} busy={verify.busy}>
+                  Verify
+                </Button>
+              </div>
+            ) : (
+              d.verification_strategy
+            ),
             <ConfirmButton
               key="x"
               label="Remove"
@@ -225,6 +241,7 @@ function OrganizationBody({ org, reload }: { org: Organization; reload: () => vo
           ])}
           empty={<Empty title="No domains.">Add the email domains this organization owns.</Empty>}
         />
+        <ErrorNotice error={verify.error} title="The domain could not be verified." />
         <form
           className="row"
           onSubmit={(e) => {
