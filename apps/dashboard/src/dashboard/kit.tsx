@@ -4,8 +4,9 @@
  * focus moves to it), cursor paging over WorkOS lists, status badges and a JSON viewer.
  */
 import { type ReactNode, useEffect, useRef, useState } from 'react';
-import type { ApiError } from '../shared/api.ts';
-import { Button, ErrorNotice, useAction } from '../shared/ui.tsx';
+import type { ApiError, List } from '../shared/api.ts';
+import { Button, ErrorNotice, type Loaded, Select, useAction, useLoad } from '../shared/ui.tsx';
+import { dash, type Organization } from './client.ts';
 
 /** A danger button that asks "Really …?" inline before running `action`. */
 export function ConfirmButton(props: {
@@ -166,3 +167,48 @@ export const EVENT_TYPES = [
   'dsync.group.user_added',
   'dsync.group.user_removed',
 ];
+
+/** The environment's organizations (first 100), for pickers and for naming ids in lists. */
+export function useOrganizations() {
+  return useLoad(() => dash.get<List<Organization>>('/organizations?limit=100'), []);
+}
+
+/** A picker of the environment's organizations, with a first option for "none" / "all". */
+export function OrganizationSelect(props: {
+  orgs: Loaded<List<Organization>>;
+  value: string;
+  onChange: (id: string) => void;
+  emptyLabel: string;
+  name?: string;
+  label?: string;
+}) {
+  return (
+    <Select
+      label={props.label ?? 'Organization'}
+      name={props.name ?? 'organization'}
+      value={props.value}
+      onChange={props.onChange}
+      options={[
+        { value: '', label: props.emptyLabel },
+        ...(props.orgs.data?.data ?? []).map((o) => ({ value: o.id, label: o.name })),
+      ]}
+    />
+  );
+}
+
+/**
+ * A WorkOS list at `path` (which carries its own filters and limit), paged by cursor. A new
+ * `path` (another filter) starts again at the first page.
+ */
+export function usePagedList<T>(path: string) {
+  const pager = usePager();
+  const [forPath, setForPath] = useState(path);
+  if (forPath !== path) {
+    setForPath(path);
+    pager.reset();
+  }
+  const after = forPath === path ? pager.after : undefined;
+  const url = after ? `${path}${path.includes('?') ? '&' : '?'}after=${encodeURIComponent(after)}` : path;
+  const list = useLoad(() => dash.get<List<T>>(url), [url]);
+  return { list, controls: (page: List<T>) => pager.controls(page.list_metadata.after) };
+}

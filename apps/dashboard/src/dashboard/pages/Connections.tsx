@@ -4,7 +4,6 @@
  * activation, a real test sign-in and the tracer's recent attempts in words.
  */
 import { type FormEvent, useState } from 'react';
-import type { List } from '../../shared/api.ts';
 import {
   Button,
   CopyValue,
@@ -15,13 +14,20 @@ import {
   LoadState,
   Notice,
   Select,
-  Table,
   useAction,
   useLoad,
 } from '../../shared/ui.tsx';
-import { dash, type Organization } from '../client.ts';
-import { Badge, ConfirmButton, fieldError, Json, PageHeader, usePager } from '../kit.tsx';
-import { PortalLinkPanel } from './PortalLink.tsx';
+import { dash } from '../client.ts';
+import {
+  Badge,
+  ConfirmButton,
+  fieldError,
+  Json,
+  OrganizationSelect,
+  PageHeader,
+  useOrganizations,
+} from '../kit.tsx';
+import { OrgScopedList } from './OrgScopedList.tsx';
 import './sso-dsync.css';
 
 export interface Connection {
@@ -92,81 +98,36 @@ export function ConnectionsPage({ route }: { route: string }) {
   return <ConnectionList organizationFilter={params.get('organization_id') ?? ''} />;
 }
 
-function useOrganizations() {
-  return useLoad(() => dash.get<List<Organization>>('/organizations?limit=100'), []);
-}
-
 function ConnectionList({ organizationFilter }: { organizationFilter: string }) {
-  const orgs = useOrganizations();
-  const [org, setOrg] = useState(organizationFilter);
-  const pager = usePager();
-  const list = useLoad(
-    () =>
-      dash.get<List<Connection>>(
-        `/connections?limit=25${org ? `&organization_id=${encodeURIComponent(org)}` : ''}${
-          pager.after ? `&after=${encodeURIComponent(pager.after)}` : ''
-        }`,
-      ),
-    [org, pager.after],
-  );
-  const orgName = (oid?: string) => orgs.data?.data.find((o) => o.id === oid)?.name ?? oid ?? '—';
   return (
-    <section>
-      <PageHeader title="Connections">
-        <a className="btn btn-primary" href="#/connections/new">
-          New connection
-        </a>
-      </PageHeader>
-      <p className="muted">
-        Enterprise SSO: one SAML or OIDC connection per customer IdP, routed by organization or email domain.
-        Customers can also set up their own through an Admin Portal link.
-      </p>
-      <div className="row">
-        <Select
-          label="Organization"
-          name="organization"
-          value={org}
-          onChange={(v) => {
-            pager.reset();
-            setOrg(v);
-          }}
-          options={[
-            { value: '', label: 'All organizations' },
-            ...(orgs.data?.data ?? []).map((o) => ({ value: o.id, label: o.name })),
-          ]}
-        />
-      </div>
-      <LoadState loaded={list} what="connections">
-        {(page) => (
-          <>
-            <Table
-              caption="Connections"
-              head={['Name', 'Type', 'Organization', 'State', 'Created']}
-              rows={page.data.map((c) => [
-                <a key="n" href={`#/connections/${c.id}`}>
-                  {c.name}
-                </a>,
-                c.connection_type,
-                orgName(c.organization_id),
-                <StateBadge key="s" state={c.state} />,
-                formatDate(c.created_at),
-              ])}
-              empty={
-                <Empty title="No connections yet">
-                  <p>
-                    Create one here, or send your customer an Admin Portal link so their IT admin can set it
-                    up. In development, the <strong>Test Organization</strong> has a ready-made connection to
-                    Portico&apos;s Test IdP.
-                  </p>
-                </Empty>
-              }
-            />
-            {pager.controls(page.list_metadata.after)}
-          </>
-        )}
-      </LoadState>
-      <PortalLinkPanel intent="sso" />
-    </section>
+    <OrgScopedList<Connection>
+      title="Connections"
+      newHref="#/connections/new"
+      newLabel="New connection"
+      intro="Enterprise SSO: one SAML or OIDC connection per customer IdP, routed by organization or email domain. Customers can also set up their own through an Admin Portal link."
+      endpoint="/connections"
+      organization={organizationFilter}
+      head={['Name', 'Type', 'Organization', 'State', 'Created']}
+      row={(c, orgName) => [
+        <a key="n" href={`#/connections/${c.id}`}>
+          {c.name}
+        </a>,
+        c.connection_type,
+        orgName(c.organization_id),
+        <StateBadge key="s" state={c.state} />,
+        formatDate(c.created_at),
+      ]}
+      empty={
+        <Empty title="No connections yet">
+          <p>
+            Create one here, or send your customer an Admin Portal link so their IT admin can set it up. In
+            development, the <strong>Test Organization</strong> has a ready-made connection to Portico&apos;s
+            Test IdP.
+          </p>
+        </Empty>
+      }
+      intent="sso"
+    />
   );
 }
 
@@ -223,17 +184,16 @@ function NewConnection() {
           placeholder="Acme Okta"
           error={fieldError(err, 'name')}
         />
-        <Select
-          label="Organization"
-          name="organization_id"
+        <OrganizationSelect
+          orgs={orgs}
           value={org}
           onChange={setOrg}
-          hint="Sign-ins through this connection belong to this organization; its domains route users here."
-          options={[
-            { value: '', label: 'No organization' },
-            ...(orgs.data?.data ?? []).map((o) => ({ value: o.id, label: o.name })),
-          ]}
+          emptyLabel="No organization"
+          name="organization_id"
         />
+        <p className="hint">
+          Sign-ins through this connection belong to this organization; its domains route users here.
+        </p>
         <Select
           label="Identity provider"
           name="connection_type"

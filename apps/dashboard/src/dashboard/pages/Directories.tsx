@@ -4,7 +4,6 @@
  * group → role and attribute mappings, token rotation).
  */
 import { type FormEvent, useState } from 'react';
-import type { List } from '../../shared/api.ts';
 import {
   Button,
   CopyValue,
@@ -19,9 +18,18 @@ import {
   useAction,
   useLoad,
 } from '../../shared/ui.tsx';
-import { dash, type Organization } from '../client.ts';
-import { Badge, ConfirmButton, fieldError, Json, PageHeader, usePager } from '../kit.tsx';
-import { PortalLinkPanel } from './PortalLink.tsx';
+import { dash } from '../client.ts';
+import {
+  Badge,
+  ConfirmButton,
+  fieldError,
+  Json,
+  OrganizationSelect,
+  PageHeader,
+  useOrganizations,
+  usePagedList,
+} from '../kit.tsx';
+import { OrgScopedList } from './OrgScopedList.tsx';
 import './sso-dsync.css';
 
 interface Directory {
@@ -97,79 +105,34 @@ export function DirectoriesPage({ route }: { route: string }) {
   return <DirectoryList organizationFilter={params.get('organization_id') ?? ''} />;
 }
 
-function useOrganizations() {
-  return useLoad(() => dash.get<List<Organization>>('/organizations?limit=100'), []);
-}
-
 function DirectoryList({ organizationFilter }: { organizationFilter: string }) {
-  const orgs = useOrganizations();
-  const [org, setOrg] = useState(organizationFilter);
-  const pager = usePager();
-  const list = useLoad(
-    () =>
-      dash.get<List<Directory>>(
-        `/directories?limit=25${org ? `&organization_id=${encodeURIComponent(org)}` : ''}${
-          pager.after ? `&after=${encodeURIComponent(pager.after)}` : ''
-        }`,
-      ),
-    [org, pager.after],
-  );
-  const orgName = (id: string) => orgs.data?.data.find((o) => o.id === id)?.name ?? id;
   return (
-    <section>
-      <PageHeader title="Directories">
-        <a className="btn btn-primary" href="#/directories/new">
-          New directory
-        </a>
-      </PageHeader>
-      <p className="muted">
-        Directory Sync: the customer&apos;s IdP provisions users and groups over SCIM 2.0, and deprovisions
-        them when they leave.
-      </p>
-      <div className="row">
-        <Select
-          label="Organization"
-          name="organization"
-          value={org}
-          onChange={(v) => {
-            pager.reset();
-            setOrg(v);
-          }}
-          options={[
-            { value: '', label: 'All organizations' },
-            ...(orgs.data?.data ?? []).map((o) => ({ value: o.id, label: o.name })),
-          ]}
-        />
-      </div>
-      <LoadState loaded={list} what="directories">
-        {(page) => (
-          <>
-            <Table
-              caption="Directories"
-              head={['Name', 'Type', 'Organization', 'State', 'Created']}
-              rows={page.data.map((d) => [
-                <a key="n" href={`#/directories/${d.id}`}>
-                  {d.name}
-                </a>,
-                d.type,
-                orgName(d.organization_id),
-                <Badge key="s" ok={d.state === 'linked'}>
-                  {d.state}
-                </Badge>,
-                formatDate(d.created_at),
-              ])}
-              empty={
-                <Empty title="No directories yet">
-                  <p>Create one to get a SCIM URL and token for the customer&apos;s IdP.</p>
-                </Empty>
-              }
-            />
-            {pager.controls(page.list_metadata.after)}
-          </>
-        )}
-      </LoadState>
-      <PortalLinkPanel intent="dsync" />
-    </section>
+    <OrgScopedList<Directory>
+      title="Directories"
+      newHref="#/directories/new"
+      newLabel="New directory"
+      intro="Directory Sync: the customer's IdP provisions users and groups over SCIM 2.0, and deprovisions them when they leave."
+      endpoint="/directories"
+      organization={organizationFilter}
+      head={['Name', 'Type', 'Organization', 'State', 'Created']}
+      row={(d, orgName) => [
+        <a key="n" href={`#/directories/${d.id}`}>
+          {d.name}
+        </a>,
+        d.type,
+        orgName(d.organization_id),
+        <Badge key="s" ok={d.state === 'linked'}>
+          {d.state}
+        </Badge>,
+        formatDate(d.created_at),
+      ]}
+      empty={
+        <Empty title="No directories yet">
+          <p>Create one to get a SCIM URL and token for the customer&apos;s IdP.</p>
+        </Empty>
+      }
+      intent="dsync"
+    />
   );
 }
 
@@ -220,15 +183,12 @@ function NewDirectory({ organization }: { organization: string }) {
     <section className="narrow">
       <PageHeader title="New directory" />
       <form className="panel" onSubmit={submit} noValidate>
-        <Select
-          label="Organization"
-          name="organization_id"
+        <OrganizationSelect
+          orgs={orgs}
           value={org}
           onChange={setOrg}
-          options={[
-            { value: '', label: 'Choose an organization' },
-            ...(orgs.data?.data ?? []).map((o) => ({ value: o.id, label: o.name })),
-          ]}
+          emptyLabel="Choose an organization"
+          name="organization_id"
         />
         {fieldError(create.error, 'organization_id') ? (
           <p className="field-error">{fieldError(create.error, 'organization_id')}</p>
@@ -325,14 +285,7 @@ function DirectoryDetail({ id, tab }: { id: string; tab: string }) {
 }
 
 function Users({ id }: { id: string }) {
-  const pager = usePager();
-  const users = useLoad(
-    () =>
-      dash.get<List<DirectoryUser>>(
-        `/directory_users?directory=${id}&limit=25${pager.after ? `&after=${encodeURIComponent(pager.after)}` : ''}`,
-      ),
-    [id, pager.after],
-  );
+  const { list: users, controls } = usePagedList<DirectoryUser>(`/directory_users?directory=${id}&limit=25`);
   return (
     <LoadState loaded={users} what="directory users">
       {(page) => (
@@ -371,7 +324,7 @@ function Users({ id }: { id: string }) {
               </Empty>
             }
           />
-          {pager.controls(page.list_metadata.after)}
+          {controls(page)}
         </>
       )}
     </LoadState>
@@ -379,13 +332,8 @@ function Users({ id }: { id: string }) {
 }
 
 function Groups({ id }: { id: string }) {
-  const pager = usePager();
-  const groups = useLoad(
-    () =>
-      dash.get<List<DirectoryGroup>>(
-        `/directory_groups?directory=${id}&limit=25${pager.after ? `&after=${encodeURIComponent(pager.after)}` : ''}`,
-      ),
-    [id, pager.after],
+  const { list: groups, controls } = usePagedList<DirectoryGroup>(
+    `/directory_groups?directory=${id}&limit=25`,
   );
   return (
     <LoadState loaded={groups} what="directory groups">
@@ -401,7 +349,7 @@ function Groups({ id }: { id: string }) {
               </Empty>
             }
           />
-          {pager.controls(page.list_metadata.after)}
+          {controls(page)}
         </>
       )}
     </LoadState>

@@ -21,7 +21,7 @@ import {
   useLoad,
 } from '../../shared/ui.tsx';
 import { dash, type Membership, type Organization, type User, userName } from '../client.ts';
-import { Badge, ConfirmButton, fieldError, PageHeader, usePager } from '../kit.tsx';
+import { Badge, ConfirmButton, fieldError, PageHeader, usePagedList } from '../kit.tsx';
 
 export const ROLE_OPTIONS = [
   { value: 'member', label: 'member' },
@@ -41,12 +41,7 @@ const splitDomains = (s: string) =>
 function OrganizationList() {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
-  const pager = usePager();
-  const list = useLoad(
-    () =>
-      dash.get<List<Organization>>(`/organizations${qs({ limit: 20, search: query, after: pager.after })}`),
-    [query, pager.after],
-  );
+  const { list, controls } = usePagedList<Organization>(`/organizations${qs({ limit: 20, search: query })}`);
   const [name, setName] = useState('');
   const [domains, setDomains] = useState('');
   const [created, setCreated] = useState<Organization | null>(null);
@@ -62,7 +57,6 @@ function OrganizationList() {
   });
   const onSearch = (e: FormEvent) => {
     e.preventDefault();
-    pager.reset();
     setQuery(search.trim());
   };
   return (
@@ -132,7 +126,7 @@ function OrganizationList() {
                 </Empty>
               }
             />
-            {pager.controls(page.list_metadata.after)}
+            {controls(page)}
           </>
         )}
       </LoadState>

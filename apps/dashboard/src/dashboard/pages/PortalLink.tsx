@@ -4,9 +4,9 @@
  * and expires in 5 minutes, so it is shown with that warning, to be sent to the IT admin.
  */
 import { type FormEvent, useState } from 'react';
-import type { List } from '../../shared/api.ts';
-import { Button, CopyValue, ErrorNotice, Notice, Select, useAction, useLoad } from '../../shared/ui.tsx';
-import { dash, type Organization } from '../client.ts';
+import { Button, CopyValue, ErrorNotice, Notice, Select, useAction } from '../../shared/ui.tsx';
+import { dash } from '../client.ts';
+import { OrganizationSelect, useOrganizations } from '../kit.tsx';
 
 const INTENTS = {
   sso: 'Single sign-on (SAML or OIDC)',
@@ -16,7 +16,7 @@ const INTENTS = {
 } as const;
 
 export function PortalLinkPanel({ intent }: { intent: keyof typeof INTENTS }) {
-  const orgs = useLoad(() => dash.get<List<Organization>>('/organizations?limit=100'), []);
+  const orgs = useOrganizations();
   const [org, setOrg] = useState('');
   const [chosen, setChosen] = useState<string>(intent);
   const [link, setLink] = useState<string | null>(null);
@@ -40,15 +40,12 @@ export function PortalLinkPanel({ intent }: { intent: keyof typeof INTENTS }) {
         with <code>workos.portal.generateLink</code>.
       </p>
       <div className="row">
-        <Select
-          label="Organization"
-          name="portal-organization"
+        <OrganizationSelect
+          orgs={orgs}
           value={org}
           onChange={setOrg}
-          options={[
-            { value: '', label: 'Choose an organization' },
-            ...(orgs.data?.data ?? []).map((o) => ({ value: o.id, label: o.name })),
-          ]}
+          emptyLabel="Choose an organization"
+          name="portal-organization"
         />
         <Select
           label="What to set up"

@@ -21,8 +21,8 @@ import {
   useAction,
   useLoad,
 } from '../../shared/ui.tsx';
-import { dash, type Membership, type Organization, type User, userName } from '../client.ts';
-import { Badge, ConfirmButton, fieldError, PageHeader, usePager } from '../kit.tsx';
+import { dash, type Membership, type User, userName } from '../client.ts';
+import { Badge, ConfirmButton, fieldError, PageHeader, useOrganizations, usePagedList } from '../kit.tsx';
 import { ROLE_OPTIONS, RoleSelect } from './Organizations.tsx';
 
 export function UsersPage({ id }: { id?: string }) {
@@ -32,13 +32,8 @@ export function UsersPage({ id }: { id?: string }) {
 function UserList() {
   const [search, setSearch] = useState('');
   const [query, setQuery] = useState('');
-  const pager = usePager();
-  const list = useLoad(
-    () =>
-      dash.get<List<User>>(
-        `/user_management/users${qs({ limit: 20, email: query.toLowerCase(), after: pager.after })}`,
-      ),
-    [query, pager.after],
+  const { list, controls } = usePagedList<User>(
+    `/user_management/users${qs({ limit: 20, email: query.toLowerCase() })}`,
   );
   const [form, setForm] = useState({ email: '', first_name: '', last_name: '', password: '' });
   const set = (k: keyof typeof form) => (v: string) => setForm((f) => ({ ...f, [k]: v }));
@@ -109,7 +104,6 @@ function UserList() {
         className="row search"
         onSubmit={(e) => {
           e.preventDefault();
-          pager.reset();
           setQuery(search.trim());
         }}
       >
@@ -136,7 +130,7 @@ function UserList() {
               ])}
               empty={<Empty title={query ? `No user has the email ${query}.` : 'No users yet.'} />}
             />
-            {pager.controls(page.list_metadata.after)}
+            {controls(page)}
           </>
         )}
       </LoadState>
@@ -189,7 +183,7 @@ function UserMemberships({ user }: { user: User }) {
       ),
     [user.id],
   );
-  const orgs = useLoad(() => dash.get<List<Organization>>('/organizations?limit=100'), []);
+  const orgs = useOrganizations();
   const [orgId, setOrgId] = useState('');
   const [role, setRole] = useState('member');
   const add = useAction(async () => {
