@@ -66,7 +66,7 @@ export function App() {
         <h1>{title}</h1>
         {s.intent === 'sso' ? <SsoSetup session={s} route={route} go={go} /> : null}
         {s.intent === 'dsync' ? <Directories session={s} route={route} go={go} /> : null}
-        {s.intent === 'domain_verification' ? <Domains /> : null}
+        {s.intent === 'domain_verification' ? <Domains session={s} /> : null}
         {s.intent === 'certificate_renewal' ? <Certificates session={s} route={route} go={go} /> : null}
       </main>
     </>

@@ -15,11 +15,14 @@ import {
   useAction,
   useLoad,
 } from '../shared/ui.tsx';
-import type { Domain } from './session.ts';
+import type { Domain, PortalSession } from './session.ts';
 
-export function Domains() {
+export function Domains({ session }: { session: PortalSession }) {
   const list = useLoad(() => api.get<{ data: Domain[] }>('/portal/api/domains'));
-  const [domain, setDomain] = useState('');
+  // intent_options.domain_verification.domain_name (WorkOS's spec) prefills the domain.
+  const suggested = (session.intent_options.domain_verification as { domain_name?: unknown } | undefined)
+    ?.domain_name;
+  const [domain, setDomain] = useState(typeof suggested === 'string' ? suggested : '');
   const add = useAction(async () => {
     await api.post<Domain>('/portal/api/domains', { domain: domain.trim() });
     setDomain('');
