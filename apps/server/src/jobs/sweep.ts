@@ -1,6 +1,8 @@
 /**
  * Periodic clean-up of short-lived rows: expired idempotency keys, old rate-limit windows,
- * finished or expired authorization requests and codes, spent refresh tokens of ended sessions.
+ * finished or expired authorization requests and codes, spent refresh tokens of ended sessions,
+ * dashboard sessions an hour after they end, and Admin Portal links a day after they expire (with
+ * the portal sessions they opened; a refused link's page is still told apart by the token's MAC).
  * Safe to run on every node at once: each statement is an idempotent DELETE.
  */
 import type { EventService } from '../features/events/service.ts';
@@ -19,6 +21,13 @@ export async function sweepOnce(deps: Deps, events?: EventService, connections?:
   await deps.db.deleteFrom('authorization_requests').where('expires_at', '<=', hourAgo).execute();
   await deps.db.deleteFrom('authorization_codes').where('expires_at', '<=', hourAgo).execute();
   await deps.db.deleteFrom('saml_seen_assertions').where('expires_at', '<', iso).execute();
+  await deps.db
+    .deleteFrom('admin_sessions')
+    .where((eb) => eb.or([eb('expires_at', '<=', hourAgo), eb('revoked_at', '<=', hourAgo)]))
+    .execute();
+  const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+  await deps.db.deleteFrom('portal_sessions').where('expires_at', '<=', hourAgo).execute();
+  await deps.db.deleteFrom('portal_links').where('expires_at', '<=', dayAgo).execute();
   await events?.sweep();
   await connections?.refreshDueMetadata(12 * 3_600_000);
 }
