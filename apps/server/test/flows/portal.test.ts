@@ -257,7 +257,6 @@ describe('the portal API', () => {
     }>(ok);
     expect(conn).toMatchObject({ connection_type: 'OktaSAML', organization_id: orgA });
     expect(conn.sp.acs_url).toContain(`/sso/saml/${conn.id}/acs`);
-    // The event names the portal as the actor.
     const other = await s.call('POST', '/portal/api/sso/connections', { idp: 'oidc' });
     expect((await json<{ connection_type: string }>(other)).connection_type).toBe('GenericOIDC');
   });
@@ -319,6 +318,14 @@ describe('the portal API', () => {
     const d = await json<{ id: string; type: string; scim_base_url: string; bearer_token: string }>(created);
     expect(d.type).toBe('azure scim v2.0');
     expect(d.bearer_token).toMatch(/^scim_/);
+    // dsync.activated names the portal as the actor.
+    const activated = await h.portico.deps.db
+      .selectFrom('events')
+      .select('context')
+      .where('event', '=', 'dsync.activated')
+      .where('data', 'like', `%${d.id}%`)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(activated.context as string).actor.source).toBe('admin_portal');
     const scim = (token: string) =>
       h.portico.app.request(`${new URL(d.scim_base_url).pathname}/Users`, {
         headers: { authorization: `Bearer ${token}` },

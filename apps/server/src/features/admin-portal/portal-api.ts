@@ -381,12 +381,16 @@ export function portalApiRoutes(
     handler: async ({ env: s, body }) => {
       need(s, 'dsync');
       const idp = DIRECTORY_IDPS[body.idp];
-      const created = await svc.directories.create(s.environmentId, {
-        organization_id: s.organizationId,
-        name: `${s.organizationName} · ${idp.label}`,
-        type: idp.type,
-        deprovision: 'deactivate',
-      });
+      const created = await svc.directories.create(
+        s.environmentId,
+        {
+          organization_id: s.organizationId,
+          name: `${s.organizationName} · ${idp.label}`,
+          type: idp.type,
+          deprovision: 'deactivate',
+        },
+        portalContext(s),
+      );
       const d = await ownDirectory(s, created.id);
       return { ...directoryView(d), bearer_token: created.scim.bearer_token };
     },

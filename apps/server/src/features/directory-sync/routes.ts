@@ -19,7 +19,7 @@ import { constantTimeEqual } from '../../platform/crypto.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { listOf, paginationQuery } from '../../platform/http.ts';
-import { type ApiSurface, bearer } from '../../surfaces/api.ts';
+import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
 import { type DirectoryService, redactScimBody, scimError } from './service.ts';
 import {
   CreateDirectoryBody,
@@ -62,7 +62,7 @@ export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
     summary: 'Delete a directory',
     params: idParam,
     handler: async ({ env, params, c }) => {
-      await dirs.delete(env.environmentId, params.id);
+      await dirs.delete(env.environmentId, params.id, apiEventContext(env));
       return c.body(null, 202);
     },
   });
@@ -73,7 +73,7 @@ export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
     body: CreateDirectoryBody,
     status: 201,
     sealReplay: true,
-    handler: ({ env, body }) => dirs.create(env.environmentId, body),
+    handler: ({ env, body }) => dirs.create(env.environmentId, body, apiEventContext(env)),
   });
   api.route({
     method: 'get',

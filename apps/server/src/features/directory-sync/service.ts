@@ -31,7 +31,7 @@ import { AppError, notFound } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
-import { appendEvent } from '../events/outbox.ts';
+import { appendEvent, type EventContext } from '../events/outbox.ts';
 import type { SessionService } from '../sessions/service.ts';
 import {
   attributeMapOf,
@@ -79,7 +79,7 @@ export class DirectoryService {
     return `${this.deps.config.publicUrl}/scim/v2/${directoryId}`;
   }
 
-  async create(env: string, body: import('zod').output<typeof CreateDirectoryBody>) {
+  async create(env: string, body: import('zod').output<typeof CreateDirectoryBody>, ctx?: EventContext) {
     const { deps } = this;
     const org = await deps.db
       .selectFrom('organizations')
@@ -117,6 +117,7 @@ export class DirectoryService {
         event: 'dsync.activated',
         data: directoryEventData(d, domains),
         organizationId: org.id,
+        context: ctx,
       });
     });
     return { ...directoryToWire(d), scim: { base_url: this.scimBaseUrl(d.id), bearer_token: bearer } };
@@ -216,7 +217,7 @@ export class DirectoryService {
     return { data: page.rows.map(directoryToWire), list_metadata: page.list_metadata };
   }
 
-  async delete(env: string, id: string) {
+  async delete(env: string, id: string, ctx?: EventContext) {
     const d = await this.get(env, id);
     const { environment_id: _e, ...rest } = directoryToWire(d) as Record<string, unknown>;
     await this.deps.db.transaction().execute(async (tx) => {
@@ -226,6 +227,7 @@ export class DirectoryService {
         event: 'dsync.deleted',
         data: { ...rest, state: 'inactive' },
         organizationId: d.organization_id,
+        context: ctx,
       });
     });
   }
