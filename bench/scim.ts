@@ -21,13 +21,17 @@
  *
  *   node --import tsx bench/scim.ts [--users 10000 --groups 100] [--only portico,better-auth,jackson]
  *     [--attempts 2 --watchdog 300]
- *     [--no-write]
+ *     [--no-write] [--profile]
+ *
+ * `--profile` writes a CPU profile of Portico's server to bench/.profiles/ and prints its hottest
+ * functions (implies --no-write: a profiled run is slower).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemBusySeconds, waitForQuiet } from './lib/load.ts';
+import { summariseProfile } from './lib/profile.ts';
 import { appendResults, machine } from './lib/report.ts';
 import { freePort, headSnapshot, ROOT, startServer } from './lib/server.ts';
 import { canPin, pin, startService } from './lib/sso-load.ts';
@@ -39,6 +43,8 @@ const arg = (name: string, fallback: string) => {
 const USERS = Number(arg('users', '10000'));
 const GROUPS = Number(arg('groups', '100'));
 const ONLY = new Set(arg('only', 'portico,better-auth,jackson').split(','));
+const PROFILE = process.argv.includes('--profile');
+const PROFILE_DIR = join(ROOT, 'bench', '.profiles', `scim-${Date.now()}`);
 const ATTEMPTS = Number(arg('attempts', '2'));
 const WATCHDOG_SECONDS = Number(arg('watchdog', '300'));
 const CONCURRENCY = 16;
@@ -302,6 +308,7 @@ async function main() {
             const port = await freePort();
             const server = await startServer({
               serverSrc: snapshot.src,
+              nodeFlags: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
               env: {
                 PORT: String(port),
                 PORTICO_DATABASE_URL: `sqlite:${join(dir, 'scim.db')}`,
@@ -509,7 +516,14 @@ async function main() {
   );
   const text = lines.join('\n');
   console.log(text);
-  if (!process.argv.includes('--no-write')) appendResults(join(ROOT, 'bench', 'RESULTS.md'), text);
+  if (PROFILE) {
+    const f = existsSync(PROFILE_DIR)
+      ? readdirSync(PROFILE_DIR).find((x) => x.endsWith('.cpuprofile'))
+      : undefined;
+    console.log(f ? `\n${summariseProfile(join(PROFILE_DIR, f), 40)}` : '\nno CPU profile was written');
+  }
+  if (!PROFILE && !process.argv.includes('--no-write'))
+    appendResults(join(ROOT, 'bench', 'RESULTS.md'), text);
 }
 
 main().then(
