@@ -26,6 +26,7 @@ import {
 } from '@portico/scim';
 import type { z } from 'zod';
 import { sha256 } from '../../platform/crypto.ts';
+import { isUniqueViolation } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
@@ -406,8 +407,24 @@ export class DirectoryService {
     const { deps } = this;
     const r = normaliseResource(body, 'User', persona);
     const now = deps.clock.now().toISOString();
+    try {
+      return await this.insertUser(d, r, now);
+    } catch (err) {
+      // The unique constraints (directory, userName) and (directory, externalId) decide; the
+      // clashing row is looked up only to say which one, after the transaction rolled back.
+      if (!isUniqueViolation(err)) throw err;
+      await this.assertUserUnique(deps.db, d, r);
+      throw scimError(
+        409,
+        'A user with this userName or externalId already exists in this directory.',
+        'uniqueness',
+      );
+    }
+  }
+
+  private insertUser(d: DirectoryTable, r: ScimResource, now: string) {
+    const { deps } = this;
     return deps.db.transaction().execute(async (tx) => {
-      await this.assertUserUnique(tx, d, r);
       const row = this.toRow(d, r, deps.ids.next('directory_user'), now, now);
       await tx.insertInto('directory_users').values(row).execute();
       const { groups: _g, ...data } = userToWire(row, undefined, attributeMapOf(d));
