@@ -314,4 +314,51 @@ describe('developer dashboard in Chromium', () => {
 
     expect(problems).toEqual([]);
   });
+
+  it('adds a colleague as an admin (password shown once, it signs in) and removes them', async () => {
+    const w = await openPage(browser);
+    opened.push(w);
+    const { page, problems } = w;
+    await page.goto(`${portico.url}/`);
+    await page.getByLabel('Email').fill(ADMIN_EMAIL);
+    await page.getByLabel('Password').fill(adminPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('h1').first().textContent()).toBe('Organizations');
+    await go(page, '/admins', 'Admins');
+    const me = page.locator('tbody tr', { hasText: ADMIN_EMAIL });
+    await expect.poll(() => me.textContent()).toContain('you');
+    expect(await me.getByRole('button', { name: 'Remove' }).count()).toBe(0);
+
+    await page.getByLabel('Email').fill('colleague@portico.test');
+    await page.getByRole('button', { name: 'Add admin' }).click();
+    const password = await page.getByRole('textbox', { name: 'Password' }).inputValue();
+    expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
+    await shoot(page, 'admins');
+
+    // The colleague signs in with it in their own browser.
+    const other = await openPage(browser);
+    opened.push(other);
+    await other.page.goto(`${portico.url}/`);
+    await other.page.getByLabel('Email').fill('colleague@portico.test');
+    await other.page.getByLabel('Password').fill(password);
+    await other.page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => other.page.locator('h1').first().textContent()).toBe('Organizations');
+
+    // Adding the same email again says why it was refused.
+    await page.getByLabel('Email').fill('colleague@portico.test');
+    await page.getByRole('button', { name: 'Add admin' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('admin_already_exists');
+
+    const row = page.locator('tbody tr', { hasText: 'colleague@portico.test' });
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.getByRole('button', { name: 'Yes, remove' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    // Their session ended with the account: the next page they open sends them to sign-in.
+    await other.page.evaluate(() => {
+      window.location.hash = '/users';
+    });
+    await expect.poll(() => other.page.locator('h1').first().textContent()).toBe('Sign in to Portico');
+    expect(problems).toEqual([]);
+  });
 });

@@ -8,6 +8,7 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { api, setCsrf } from '../shared/api.ts';
 import { Button, ErrorNotice, Field, Loading, toApiError, useAction, useHashRoute } from '../shared/ui.tsx';
+import { AdminsPage } from './pages/Admins.tsx';
 import { ApiKeysPage } from './pages/ApiKeys.tsx';
 import { ConnectionsPage } from './pages/Connections.tsx';
 import { DirectoriesPage } from './pages/Directories.tsx';
@@ -140,6 +141,7 @@ const NAV = [
   ['api-keys', 'API keys'],
   ['redirect-uris', 'Redirect URIs'],
   ['sessions', 'Sessions'],
+  ['admins', 'Admins'],
 ] as const;
 
 function Shell({ session, onSignedOut }: { session: AdminSession; onSignedOut: () => void }) {
@@ -190,13 +192,13 @@ function Shell({ session, onSignedOut }: { session: AdminSession; onSignedOut: (
         </div>
       </aside>
       <main className="main" id="main" ref={mainRef} tabIndex={-1}>
-        <Page section={section} route={route} />
+        <Page section={section} route={route} me={session.admin.id} />
       </main>
     </div>
   );
 }
 
-function Page({ section, route }: { section: string; route: string }) {
+function Page({ section, route, me }: { section: string; route: string; me: string }) {
   const rest = route.split('/').slice(2).join('/');
   switch (section) {
     case 'organizations':
@@ -217,6 +219,8 @@ function Page({ section, route }: { section: string; route: string }) {
       return <RedirectUrisPage />;
     case 'sessions':
       return <SessionsPage />;
+    case 'admins':
+      return <AdminsPage me={me} />;
     default:
       return (
         <section>

@@ -67,6 +67,16 @@ export const catalog = {
     message:
       'The email or password is incorrect. The first admin’s credentials were printed when Portico first started; `npm run portico -- admin create --email <email>` sets a new password.',
   },
+  admin_already_exists: {
+    status: 409,
+    message:
+      'A dashboard admin with this email already exists. To give them a new password, run `npm run portico -- admin create --email <email>`.',
+  },
+  admin_cannot_remove_self: {
+    status: 422,
+    message:
+      'You cannot remove your own dashboard account (there must always be someone who can sign in). Ask another admin to remove it.',
+  },
   csrf_token_invalid: {
     status: 403,
     message:

@@ -405,3 +405,56 @@ describe('sign-out and expiry', () => {
     await signIn('second@example.com', created.password!);
   });
 });
+
+describe('admin accounts', () => {
+  it('lists admins, adds one with a password shown once, refuses duplicates and self-removal, removes another (ending their sessions)', async () => {
+    const me = await signIn();
+    const listed = await json<{ data: { id: string; email: string; last_sign_in_at: string | null }[] }>(
+      await asAdmin(me, '/_admin/admins'),
+    );
+    expect(listed.data.map((a) => a.email)).toContain(ADMIN_EMAIL);
+    expect(JSON.stringify(listed)).not.toMatch(/password/);
+    const self = listed.data.find((a) => a.email === ADMIN_EMAIL)!;
+    expect(self.last_sign_in_at).not.toBeNull();
+
+    const added = await asAdmin(me, '/_admin/admins', {
+      method: 'POST',
+      body: { email: ' New.Dev@Example.com ' },
+    });
+    expect(added.status).toBe(201);
+    const dev = await json<{ id: string; email: string; password: string }>(added);
+    expect(dev.email).toBe('new.dev@example.com');
+    expect(dev.password).toMatch(/^[A-Za-z0-9]{24}$/);
+    const stored = await h.portico.deps.db
+      .selectFrom('admin_users')
+      .select('password_hash')
+      .where('id', '=', dev.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.password_hash).toMatch(/^\$argon2id\$/);
+    const devSession = await signIn(dev.email, dev.password);
+    expect((await asAdmin(devSession, '/_admin/api_keys')).status).toBe(200);
+
+    const dup = await asAdmin(me, '/_admin/admins', {
+      method: 'POST',
+      body: { email: 'new.dev@example.com' },
+    });
+    expect(dup.status).toBe(409);
+    expect((await json<{ code: string }>(dup)).code).toBe('admin_already_exists');
+    const bad = await asAdmin(me, '/_admin/admins', { method: 'POST', body: { email: 'not an email' } });
+    expect(bad.status).toBe(422);
+
+    const selfRemoval = await asAdmin(me, `/_admin/admins/${self.id}`, { method: 'DELETE' });
+    expect(selfRemoval.status).toBe(422);
+    expect((await json<{ code: string }>(selfRemoval)).code).toBe('admin_cannot_remove_self');
+
+    // An API key cannot manage admins.
+    expect((await h.api('GET', '/_admin/admins')).status).toBe(401);
+    expect((await h.api('POST', '/_admin/admins', { email: 'x@example.com' })).status).toBe(401);
+
+    expect((await asAdmin(me, `/_admin/admins/${dev.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await asAdmin(devSession, '/_admin/api_keys')).status).toBe(401);
+    expect((await asAdmin(me, `/_admin/admins/${dev.id}`, { method: 'DELETE' })).status).toBe(404);
+    const after = await json<{ data: { email: string }[] }>(await asAdmin(me, '/_admin/admins'));
+    expect(after.data.map((a) => a.email)).not.toContain('new.dev@example.com');
+  });
+});

@@ -234,6 +234,40 @@ export function adminRoutes(
     },
   });
 
+  const AdminWire = z.object({
+    id: z.string(),
+    email: z.string(),
+    created_at: z.string(),
+    last_sign_in_at: z.string().nullable(),
+  });
+  surface.route({
+    method: 'get',
+    path: '/_admin/admins',
+    summary: 'List the dashboard’s admin accounts',
+    response: z.object({ data: z.array(AdminWire) }),
+    handler: async () => ({ data: await admin.listAdmins() }),
+  });
+  surface.route({
+    method: 'post',
+    path: '/_admin/admins',
+    summary: 'Add a dashboard admin (the generated password is returned only here)',
+    body: z.object({ email: z.string().trim().toLowerCase().email().max(320) }),
+    status: 201,
+    response: AdminWire.extend({ password: z.string() }),
+    sealReplay: true,
+    handler: ({ body }) => admin.addAdmin(body.email),
+  });
+  surface.route({
+    method: 'delete',
+    path: '/_admin/admins/:id',
+    summary: 'Remove another dashboard admin (their sessions end with it)',
+    params: idParam,
+    handler: async ({ env, params, c }) => {
+      await admin.removeAdmin(params.id, env.admin.adminUserId);
+      return c.body(null, 204);
+    },
+  });
+
   surface.route({
     method: 'get',
     path: '/_admin/sessions',

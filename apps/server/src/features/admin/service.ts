@@ -133,6 +133,40 @@ export class AdminService {
     return { created, password: password ? undefined : value };
   }
 
+  async listAdmins() {
+    return this.deps.db
+      .selectFrom('admin_users')
+      .select(['id', 'email', 'created_at', 'last_sign_in_at'])
+      .orderBy('created_at', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
+  }
+
+  /** A new dashboard admin with a generated password, returned only here. */
+  async addAdmin(email: string) {
+    const normalised = email.trim().toLowerCase();
+    const password = this.generatePassword();
+    try {
+      await this.insert(normalised, password);
+    } catch (err) {
+      if (isUniqueViolation(err))
+        throw new AppError('admin_already_exists', {
+          message: `A dashboard admin with the email ${normalised} already exists. To give them a new password, run \`npm run portico -- admin create --email ${normalised}\`.`,
+        });
+      throw err;
+    }
+    const row = (await this.listAdmins()).find((a) => a.email === normalised)!;
+    return { ...row, password };
+  }
+
+  /** Removes another admin; their sessions go with the account (ON DELETE CASCADE). */
+  async removeAdmin(id: string, self: string) {
+    if (id === self) throw new AppError('admin_cannot_remove_self');
+    const r = await this.deps.db.deleteFrom('admin_users').where('id', '=', id).executeTakeFirst();
+    if (Number(r.numDeletedRows) !== 1)
+      throw new AppError('entity_not_found', { message: `No dashboard admin ${id}.` });
+  }
+
   private async insert(email: string, password: string) {
     await this.deps.db
       .insertInto('admin_users')
