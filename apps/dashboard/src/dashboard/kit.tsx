@@ -47,7 +47,9 @@ export function ConfirmButton(props: {
 }
 
 /** Cursor paging for WorkOS lists: remembers the cursors walked so "Previous" works too. */
-export function usePager() {
+export function usePager(
+  labels: { previous: string; next: string } = { previous: 'Previous page', next: 'Next page' },
+) {
   const [stack, setStack] = useState<string[]>([]);
   const after = stack[stack.length - 1];
   return {
@@ -57,10 +59,10 @@ export function usePager() {
       stack.length || next ? (
         <nav className="pager" aria-label="Pages">
           <Button kind="secondary" disabled={!stack.length} onClick={() => setStack((s) => s.slice(0, -1))}>
-            Previous page
+            {labels.previous}
           </Button>
           <Button kind="secondary" disabled={!next} onClick={() => next && setStack((s) => [...s, next])}>
-            Next page
+            {labels.next}
           </Button>
         </nav>
       ) : null,
@@ -200,8 +202,8 @@ export function OrganizationSelect(props: {
  * A WorkOS list at `path` (which carries its own filters and limit), paged by cursor. A new
  * `path` (another filter) starts again at the first page.
  */
-export function usePagedList<T>(path: string) {
-  const pager = usePager();
+export function usePagedList<T>(path: string, labels?: { previous: string; next: string }) {
+  const pager = usePager(labels);
   const [forPath, setForPath] = useState(path);
   if (forPath !== path) {
     setForPath(path);

@@ -4,22 +4,18 @@
  */
 import { useState } from 'react';
 import { qs } from '../../shared/api.ts';
-import { Button, Empty, formatDate, LoadState, Select, useLoad } from '../../shared/ui.tsx';
-import { dash, type WorkosEvent } from '../client.ts';
-import { EVENT_TYPES, Json, PageHeader } from '../kit.tsx';
-
-interface EventList {
-  data: WorkosEvent[];
-  list_metadata: { after: string | null };
-}
+import { Button, Empty, formatDate, LoadState, Select } from '../../shared/ui.tsx';
+import type { WorkosEvent } from '../client.ts';
+import { EVENT_TYPES, Json, PageHeader, usePagedList } from '../kit.tsx';
 
 export function EventsPage() {
   const [type, setType] = useState('');
-  const [stack, setStack] = useState<string[]>([]);
-  const after = stack[stack.length - 1];
-  const list = useLoad(
-    () => dash.get<EventList>(`/events${qs({ events: type, limit: 25, after, order: 'desc' })}`),
-    [type, after],
+  const { list, controls } = usePagedList<WorkosEvent>(
+    `/events${qs({ events: type, limit: 25, order: 'desc' })}`,
+    {
+      previous: 'Newer',
+      next: 'Older',
+    },
   );
   return (
     <section>
@@ -33,10 +29,7 @@ export function EventsPage() {
           label="Event type"
           name="type"
           value={type}
-          onChange={(v) => {
-            setStack([]);
-            setType(v);
-          }}
+          onChange={setType}
           options={[{ value: '', label: 'All events' }, ...EVENT_TYPES.map((e) => ({ value: e, label: e }))]}
         />
       </div>
@@ -67,25 +60,7 @@ export function EventsPage() {
                   </li>
                 ))}
               </ul>
-              <nav className="pager" aria-label="Pages">
-                <Button
-                  kind="secondary"
-                  disabled={!stack.length}
-                  onClick={() => setStack((s) => s.slice(0, -1))}
-                >
-                  Newer
-                </Button>
-                <Button
-                  kind="secondary"
-                  disabled={!page.list_metadata.after}
-                  onClick={() => {
-                    const next = page.list_metadata.after;
-                    if (next) setStack((s) => [...s, next]);
-                  }}
-                >
-                  Older
-                </Button>
-              </nav>
+              {controls(page)}
             </>
           )
         }

@@ -20,7 +20,15 @@ import {
   useLoad,
 } from '../../shared/ui.tsx';
 import { type Delivery, dash, type WebhookEndpoint } from '../client.ts';
-import { Badge, CheckboxGroup, ConfirmButton, EVENT_TYPES, fieldError, PageHeader } from '../kit.tsx';
+import {
+  Badge,
+  CheckboxGroup,
+  ConfirmButton,
+  EVENT_TYPES,
+  fieldError,
+  PageHeader,
+  usePagedList,
+} from '../kit.tsx';
 
 export function WebhooksPage({ id }: { id?: string }) {
   return id ? <EndpointDetail id={id} /> : <EndpointList />;
@@ -190,11 +198,12 @@ function EndpointBody({ ep, reload }: { ep: WebhookEndpoint; reload: () => void 
 }
 
 function Deliveries({ endpointId }: { endpointId: string }) {
-  const [stack, setStack] = useState<string[]>([]);
-  const after = stack[stack.length - 1];
-  const list = useLoad(
-    () => dash.get<List<Delivery>>(`/webhook_endpoints/${endpointId}/deliveries${qs({ limit: 20, after })}`),
-    [endpointId, after],
+  const { list, controls } = usePagedList<Delivery>(
+    `/webhook_endpoints/${endpointId}/deliveries${qs({ limit: 20 })}`,
+    {
+      previous: 'Newer',
+      next: 'Older',
+    },
   );
   const [notice, setNotice] = useState<string | null>(null);
   const redeliver = useAction(async (eventId: string) => {
@@ -275,25 +284,7 @@ function Deliveries({ endpointId }: { endpointId: string }) {
                   </li>
                 ))}
               </ul>
-              <nav className="pager" aria-label="Pages">
-                <Button
-                  kind="secondary"
-                  disabled={!stack.length}
-                  onClick={() => setStack((s) => s.slice(0, -1))}
-                >
-                  Newer
-                </Button>
-                <Button
-                  kind="secondary"
-                  disabled={!page.list_metadata.after}
-                  onClick={() => {
-                    const next = page.list_metadata.after;
-                    if (next) setStack((s) => [...s, next]);
-                  }}
-                >
-                  Older
-                </Button>
-              </nav>
+              {controls(page)}
             </>
           )
         }
