@@ -4,67 +4,14 @@
  * in to the dashboard, a second start prints nothing, and `portico admin create` resets a lost
  * password (printed once) so the old one stops working.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialect, freeDatabaseUrlForCli, freePort } from '../harness.ts';
+import { describe, expect, it } from 'vitest';
+import { dialect, freePort } from '../harness.ts';
+import { porticoCli, type Started } from './support/cli.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../../../..');
-const MAIN = join(ROOT, 'apps/server/bin/portico.mjs');
+const cli = porticoCli('portico-admin-cli-', 'admin-cli-secret-admin-cli-secret-0000');
+const start = cli.start;
 
-let dir: string;
-let env: Record<string, string>;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'portico-admin-cli-'));
-  const db = await freeDatabaseUrlForCli(dir);
-  drop = db.drop;
-  env = {
-    ...(process.env as Record<string, string>),
-    PORTICO_DATABASE_URL: db.url,
-    PORTICO_SECRET: 'admin-cli-secret-admin-cli-secret-0000',
-    PORTICO_LOG_LEVEL: 'debug',
-  };
-});
-afterAll(async () => {
-  await drop?.();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function start(
-  port: number,
-): Promise<{ child: ChildProcess; output: () => string; exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, [MAIN, 'start'], {
-    cwd: dir,
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise((r) => child.on('exit', r));
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok && out.includes('Portico is listening')) {
-        await new Promise((r) => setTimeout(r, 100));
-        return { child, output: () => out, exited };
-      }
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`portico start did not become healthy:\n${out}`);
-}
-
-async function stop(s: { child: ChildProcess; exited: Promise<unknown> }) {
+async function stop(s: Started) {
   s.child.kill('SIGTERM');
   await s.exited;
 }
@@ -96,14 +43,11 @@ describe(`the first dashboard admin on ${dialect}`, () => {
     expect(second.output()).not.toMatch(/password: /);
     await stop(second);
 
-    const reset = await run(process.execPath, [MAIN, 'admin', 'create', '--email', 'admin@localhost'], {
-      cwd: dir,
-      env,
-    });
+    const reset = await cli.run(['admin', 'create', '--email', 'admin@localhost']);
     const fresh = /only time the password is shown:\s+([A-Za-z0-9]{24})/.exec(reset.stdout)?.[1];
     expect(fresh).toBeDefined();
     expect(reset.stdout).toContain('Set a new password for admin@localhost');
-    await expect(run(process.execPath, [MAIN, 'admin', 'create'], { cwd: dir, env })).rejects.toMatchObject({
+    await expect(cli.run(['admin', 'create'])).rejects.toMatchObject({
       code: 2,
     });
 

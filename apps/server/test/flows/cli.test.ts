@@ -3,67 +3,15 @@
  * fresh PostgreSQL database), first-run credentials printed once, /health, the CLI helpers,
  * graceful shutdown on SIGTERM, and logs that never carry a secret.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialect, freeDatabaseUrlForCli, freePort } from '../harness.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dialect, freePort } from '../harness.ts';
+import { porticoCli } from './support/cli.ts';
 
-const run = promisify(execFile);
-const ROOT = resolve(import.meta.dirname, '../../../..');
-const MAIN = join(ROOT, 'apps/server/bin/portico.mjs');
-
-let dir: string;
-let env: Record<string, string>;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'portico-cli-'));
-  const db = await freeDatabaseUrlForCli(dir);
-  drop = db.drop;
-  env = {
-    ...(process.env as Record<string, string>),
-    PORTICO_DATABASE_URL: db.url,
-    PORTICO_SECRET: 'cli-test-secret-cli-test-secret-0000',
-    PORTICO_LOG_LEVEL: 'debug',
-  };
-});
-afterAll(async () => {
-  await drop?.();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function portico(args: string[], extra: Record<string, string> = {}) {
-  return run(process.execPath, [MAIN, ...args], { cwd: dir, env: { ...env, ...extra } });
-}
-
-async function startServer(
-  port: number,
-): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [MAIN, 'start'], {
-    cwd: dir,
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  for (let i = 0; i < 150; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      if (res.ok) return { child, output: () => out, exited };
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`portico start did not become healthy:\n${out}`);
-}
+const cli = porticoCli('portico-cli-', 'cli-test-secret-cli-test-secret-0000');
+const portico = cli.run;
+const startServer = cli.start;
 
 describe(`portico CLI on ${dialect}`, () => {
   it('starts, prints the first credentials once, serves the SDK, and stops cleanly on SIGTERM', async () => {
@@ -140,7 +88,7 @@ describe(`portico CLI on ${dialect}`, () => {
       notAfter: new Date(Date.now() + 86_400_000),
       serial: '03',
     });
-    const certFile = join(dir, 'idp.pem');
+    const certFile = join(cli.ctx.dir, 'idp.pem');
     writeFileSync(certFile, `-----BEGIN CERTIFICATE-----\n${cert.x5c}\n-----END CERTIFICATE-----\n`);
     const created = await portico([
       'connections',
