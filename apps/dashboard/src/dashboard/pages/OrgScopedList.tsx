@@ -52,7 +52,7 @@ export function OrgScopedList<T>(props: {
           </>
         )}
       </LoadState>
-      <PortalLinkPanel intent={props.intent} />
+      <PortalLinkPanel intent={props.intent} orgs={orgs} />
     </section>
   );
 }

@@ -4,9 +4,10 @@
  * and expires in 5 minutes, so it is shown with that warning, to be sent to the IT admin.
  */
 import { type FormEvent, useState } from 'react';
-import { Button, CopyValue, ErrorNotice, Notice, Select, useAction } from '../../shared/ui.tsx';
-import { dash } from '../client.ts';
-import { OrganizationSelect, useOrganizations } from '../kit.tsx';
+import type { List } from '../../shared/api.ts';
+import { Button, CopyValue, ErrorNotice, type Loaded, Notice, Select, useAction } from '../../shared/ui.tsx';
+import { dash, type Organization } from '../client.ts';
+import { OrganizationSelect } from '../kit.tsx';
 
 const INTENTS = {
   sso: 'Single sign-on (SAML or OIDC)',
@@ -15,8 +16,14 @@ const INTENTS = {
   certificate_renewal: 'SAML certificate renewal',
 } as const;
 
-export function PortalLinkPanel({ intent }: { intent: keyof typeof INTENTS }) {
-  const orgs = useOrganizations();
+export function PortalLinkPanel({
+  intent,
+  orgs,
+}: {
+  intent: keyof typeof INTENTS;
+  /** The page's organizations (loaded once by the page, not again here). */
+  orgs: Loaded<List<Organization>>;
+}) {
   const [org, setOrg] = useState('');
   const [chosen, setChosen] = useState<string>(intent);
   const [link, setLink] = useState<string | null>(null);
