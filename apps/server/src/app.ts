@@ -28,7 +28,7 @@ import { ssoApiRoutes, ssoBrowserRoutes } from './features/sso/routes.tsx';
 import { SsoService } from './features/sso/service.ts';
 import { ensureTestOrganization, testIdpRoutes } from './features/sso/test-idp.tsx';
 import { ensureTestOidc, testOidcRoutes } from './features/sso/test-oidc.tsx';
-import { testSignInRoutes } from './features/sso/test-sign-in.ts';
+import { testSignInRoutes } from './features/sso/test-sign-in.tsx';
 import { userRoutes } from './features/users/routes.ts';
 import { UserService } from './features/users/service.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';

@@ -20,7 +20,7 @@ import { MessagePage } from '../authkit/pages.tsx';
 import type { AuthKitService } from '../authkit/service.ts';
 import { type ConnectionService, spValues } from './connections.ts';
 import { SsoFailure, type SsoService } from './service.ts';
-import { ReturnPath, startTestSignIn } from './test-sign-in.ts';
+import { ReturnPath, startTestSignIn } from './test-sign-in.tsx';
 import { ConnectionWire, CreateConnectionBody, ProfileWire, UpdateConnectionBody } from './wire.ts';
 
 const idParam = z.object({ id: z.string().min(1) });

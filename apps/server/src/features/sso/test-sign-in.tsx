@@ -13,6 +13,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { ConnectionTable } from '../../platform/schema.ts';
 import { pageHeaders } from '../../surfaces/hosted.ts';
+import { MessagePage } from '../authkit/pages.tsx';
 import type { SsoService } from './service.ts';
 
 export const TEST_CALLBACK_PATH = '/sso/test/callback';
@@ -57,8 +58,13 @@ export function testSignInRoutes(app: Hono, deps: Deps, sso: SsoService) {
     } catch {
       pageHeaders(c);
       return c.html(
-        '<!doctype html><title>Test sign-in</title><h1>This test sign-in cannot be finished</h1>' +
-          '<p>The link is incomplete or was changed. Start the test again from the dashboard or the Admin Portal.</p>',
+        String(
+          <MessagePage
+            title="This test sign-in cannot be finished"
+            message="The link is incomplete or was changed."
+            hint="Start the test again from the dashboard or the Admin Portal."
+          />,
+        ),
         400,
       );
     }
