@@ -1,15 +1,13 @@
 /**
- * Directory Sync through the official SDK (7, 8, latest) against a listening Portico: data
+ * Directory Sync through the official SDK (7, 8, 11, 12) against a listening Portico: data
  * provisioned over SCIM is read back with `directorySync.*`, including the integration guide's
  * `listUsers({ directory })`, and every response is checked against WorkOS's OpenAPI document.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstSpec } from './support/openapi.ts';
 import { type Running, startPortico } from './support/portico.ts';
+import { type AnyWorkOS, MAJORS, sdkClass } from './support/sdks.ts';
 
-const MAJORS = ['7', '8', 'latest'] as const;
-// biome-ignore lint/suspicious/noExplicitAny: three SDK majors with different typings
-type AnyWorkOS = any;
 
 let p: Running;
 let directoryId: string;
@@ -71,7 +69,7 @@ afterAll(() => p?.close());
 describe.each(MAJORS)('directorySync through the official SDK %s', (major) => {
   let workos: AnyWorkOS;
   beforeAll(async () => {
-    const { WorkOS } = await import(`workos-node-${major}`);
+    const WorkOS = await sdkClass(major);
     workos = new WorkOS(p.h.apiKey, {
       apiHostname: '127.0.0.1',
       port: p.port,

@@ -1,16 +1,14 @@
 /**
  * Admin Portal links through the official SDK against a listening Portico: `portal.generateLink`
- * (SDK 7 and 8) and `adminPortal.generateLink` (latest) answer a link that opens the portal once,
+ * (SDK 7 and 8) and `adminPortal.generateLink` (11 and 12) answer a link that opens the portal once,
  * the SDK's exceptions carry Portico's codes for bad input, and every response is checked
  * against WorkOS's OpenAPI document.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstSpec } from './support/openapi.ts';
 import { type Running, startPortico } from './support/portico.ts';
+import { type AnyWorkOS, MAJORS, type Major, modern, sdkClass } from './support/sdks.ts';
 
-const MAJORS = ['7', '8', 'latest'] as const;
-// biome-ignore lint/suspicious/noExplicitAny: three SDK majors with different typings
-type AnyWorkOS = any;
 
 let p: Running;
 let orgId: string;
@@ -27,15 +25,15 @@ beforeAll(async () => {
 afterAll(() => p?.close());
 
 /** The generateLink of each major: `portal` up to 8, `adminPortal` from 9 on. */
-const generate = (workos: AnyWorkOS, major: string) =>
-  major === 'latest'
+const generate = (workos: AnyWorkOS, major: Major) =>
+  modern(major)
     ? workos.adminPortal.generateLink.bind(workos.adminPortal)
     : workos.portal.generateLink.bind(workos.portal);
 
 describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
   let workos: AnyWorkOS;
   beforeAll(async () => {
-    const { WorkOS } = await import(`workos-node-${major}`);
+    const WorkOS = await sdkClass(major);
     workos = new WorkOS(p.h.apiKey, {
       apiHostname: '127.0.0.1',
       port: p.port,
@@ -45,7 +43,7 @@ describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
   });
 
   it('answers a link that opens the portal once', async () => {
-    if (major === 'latest') expect(workos.portal).toBeUndefined();
+    if (modern(major)) expect(workos.portal).toBeUndefined();
     const { link } = await generate(
       workos,
       major,
@@ -54,7 +52,7 @@ describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
       intent: 'sso',
       returnUrl: 'https://app.example.com/settings/sso',
       successUrl: 'https://app.example.com/settings/sso?done=1',
-      ...(major === 'latest'
+      ...(modern(major)
         ? { intentOptions: { sso: { providerType: 'OktaSAML' } }, adminEmails: ['it@customer.example'] }
         : {}),
     });
@@ -77,7 +75,7 @@ describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
       return_url: 'https://app.example.com/settings/sso',
       success_url: 'https://app.example.com/settings/sso?done=1',
     });
-    if (major === 'latest') expect(session.intent_options).toEqual({ sso: { provider_type: 'OktaSAML' } });
+    if (modern(major)) expect(session.intent_options).toEqual({ sso: { provider_type: 'OktaSAML' } });
     const again = await fetch(link, { redirect: 'manual' });
     expect(again.status).toBe(410);
     expect(await again.text()).toContain('portal_link_used');
@@ -112,7 +110,7 @@ describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
 
 describe.each(MAJORS)('organization domain verification through the official SDK %s', (major) => {
   it('answers the domain with its new state', async () => {
-    const { WorkOS } = await import(`workos-node-${major}`);
+    const WorkOS = await sdkClass(major);
     const workos: AnyWorkOS = new WorkOS(p.h.apiKey, {
       apiHostname: '127.0.0.1',
       port: p.port,
@@ -122,7 +120,7 @@ describe.each(MAJORS)('organization domain verification through the official SDK
     const domain = `verify-${major}.portal-customer.example`;
     const input = { organizationId: orgId, domain };
     const created =
-      major === 'latest'
+      modern(major)
         ? await workos.organizationDomains.createOrganizationDomain(input)
         : await workos.organizationDomains.create(input);
     // The listening server's resolver is swapped for a map (deps.dns is injectable).
@@ -133,7 +131,7 @@ describe.each(MAJORS)('organization domain verification through the official SDK
       },
     };
     const verify = (id: string) =>
-      major === 'latest'
+      modern(major)
         ? workos.organizationDomains.verifyOrganizationDomain(id)
         : workos.organizationDomains.verify(id);
     const verified = await verify(created.id);

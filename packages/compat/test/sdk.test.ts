@@ -1,5 +1,5 @@
 /**
- * The conformance suite: the official WorkOS SDK at majors 7, 8 and latest drives a real
+ * The conformance suite: the official WorkOS SDK at majors 7, 8, 11 and 12 drives a real
  * listening Portico (SQLite or PostgreSQL, per vitest project). Every JSON response Portico sends
  * is then checked against WorkOS's published OpenAPI document.
  */
@@ -7,18 +7,8 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstSpec } from './support/openapi.ts';
 import { hostedSignIn, type Running, startPortico } from './support/portico.ts';
+import { type AnyWorkOS, MAJORS, sdkClass } from './support/sdks.ts';
 
-const MAJORS = ['7', '8', 'latest'] as const;
-// biome-ignore lint/suspicious/noExplicitAny: three SDK majors with different typings
-type AnyWorkOS = any;
-
-async function sdk(major: (typeof MAJORS)[number]) {
-  const mod = await import(`workos-node-${major}`);
-  return mod.WorkOS as new (
-    key: string,
-    opts: Record<string, unknown>,
-  ) => AnyWorkOS;
-}
 
 describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => {
   let p: Running;
@@ -27,7 +17,7 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
 
   beforeAll(async () => {
     p = await startPortico();
-    const WorkOS = await sdk(major);
+    const WorkOS = await sdkClass(major);
     workos = new WorkOS(p.h.apiKey, {
       apiHostname: '127.0.0.1',
       port: p.port,
@@ -315,7 +305,7 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
         clientId: p.h.clientId,
       }),
     ).rejects.toMatchObject({ status: 400 });
-    const WorkOS = await sdk(major);
+    const WorkOS = await sdkClass(major);
     const wrong = new WorkOS('sk_test_wrongwrongwrongwrongwrong', {
       apiHostname: '127.0.0.1',
       port: p.port,

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkOS as WorkOS8 } from 'workos-node-8';
-import { WorkOS } from 'workos-node-latest';
+import { WorkOS } from 'workos-node-11';
 import { Browser } from './support/http-browser.ts';
 import { checkAgainstSpec } from './support/openapi.ts';
 import { type Running, startPortico } from './support/portico.ts';

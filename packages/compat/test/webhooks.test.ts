@@ -2,7 +2,7 @@
  * Portico's signed webhooks through the official SDK, and the integration guide's webhook handler
  * run as written (drizzle over SQLite) against Portico's deliveries.
  *
- * - `webhooks.constructEvent` of SDK 7, 8 and latest accepts Portico's signature; a tampered body,
+ * - `webhooks.constructEvent` of SDK 7, 8, 11 and 12 accepts Portico's signature; a tampered body,
  *   a tampered timestamp and an expired tolerance are each rejected.
  * - The guide's `switch (payload.event)` receives synthetic `dsync.*` events (Directory Sync
  *   writes real ones later), inserts the user on `dsync.user.created` and deletes it on
@@ -17,7 +17,8 @@ import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkOS as WorkOS7 } from 'workos-node-7';
 import { WorkOS as WorkOS8 } from 'workos-node-8';
-import { WorkOS as WorkOSLatest } from 'workos-node-latest';
+import { WorkOS as WorkOS11 } from 'workos-node-11';
+import { WorkOS as WorkOS12 } from 'workos-node-12';
 import { appendEvent } from '../../../apps/server/src/features/events/outbox.ts';
 import { WebhookWorker } from '../../../apps/server/src/jobs/webhook-worker.ts';
 import { checkAgainstSpec } from './support/openapi.ts';
@@ -75,7 +76,7 @@ beforeAll(async () => {
   p = await startPortico({ env: { PORTICO_WEBHOOK_POLL: '20ms' } });
   worker = new WebhookWorker(p.h.portico.deps, { id: 'compat' });
   worker.start();
-  const sdk = new WorkOSLatest(p.h.apiKey, { apiHostname: '127.0.0.1', port: p.port, https: false });
+  const sdk = new WorkOS11(p.h.apiKey, { apiHostname: '127.0.0.1', port: p.port, https: false });
   // The app verifies every delivery with the SDK before handing the request to the guide's handler.
   app = createServer((req, res) => {
     let body = '';
@@ -195,7 +196,7 @@ describe('webhooks through the official SDK', () => {
     expect(verifyFailures).toEqual([]);
   });
 
-  it('constructEvent of SDK 7, 8 and latest accepts the signature; tampering and expiry are rejected', async () => {
+  it('constructEvent of SDK 7, 8, 11 and 12 accepts the signature; tampering and expiry are rejected', async () => {
     const org = await fetch(`${p.url}/organizations`, {
       method: 'POST',
       headers: { authorization: `Bearer ${p.h.apiKey}`, 'content-type': 'application/json' },
@@ -206,14 +207,19 @@ describe('webhooks through the official SDK', () => {
       'the organization.created delivery',
     );
     const parsed = JSON.parse(d.body);
-    const clients = [new WorkOS7('sk_test_x'), new WorkOS8('sk_test_x'), new WorkOSLatest('sk_test_x')];
+    const clients = [
+      new WorkOS7('sk_test_x'),
+      new WorkOS8('sk_test_x'),
+      new WorkOS11('sk_test_x'),
+      new WorkOS12('sk_test_x'),
+    ];
     for (const [i, w] of clients.entries()) {
-      // 7.x and 8.x verify over JSON.stringify(parsed body); 11.x also takes the raw string.
+      // 7.x and 8.x verify over JSON.stringify(parsed body); 11.x and 12.x also take the raw string.
       const event = await w.webhooks.constructEvent({ payload: parsed, sigHeader: d.signature, secret });
       expect(event).toMatchObject({ id: parsed.id, event: 'organization.created' });
-      if (i === 2) {
+      if (i >= 2) {
         await expect(
-          // 11.x verifies the raw string as given (its typings still say object).
+          // 11.x and 12.x verify the raw string as given (its typings still say object).
           w.webhooks.constructEvent({ payload: d.body as never, sigHeader: d.signature, secret }),
         ).resolves.toMatchObject({ id: parsed.id });
       }
@@ -237,7 +243,7 @@ describe('webhooks through the official SDK', () => {
   });
 
   it('the Events API replays what the webhooks delivered, in order, through listEvents', async () => {
-    const sdk = new WorkOSLatest(p.h.apiKey, { apiHostname: '127.0.0.1', port: p.port, https: false });
+    const sdk = new WorkOS11(p.h.apiKey, { apiHostname: '127.0.0.1', port: p.port, https: false });
     const all = await sdk.events.listEvents({
       events: ['dsync.user.created', 'dsync.user.deleted'],
       order: 'asc',
