@@ -8,7 +8,6 @@ import { checkAgainstSpec } from './support/openapi.ts';
 import { type Running, startPortico } from './support/portico.ts';
 import { type AnyWorkOS, MAJORS, sdkClass } from './support/sdks.ts';
 
-
 let p: Running;
 let directoryId: string;
 let groupId: string;

@@ -9,7 +9,6 @@ import { checkAgainstSpec } from './support/openapi.ts';
 import { type Running, startPortico } from './support/portico.ts';
 import { type AnyWorkOS, MAJORS, type Major, modern, sdkClass } from './support/sdks.ts';
 
-
 let p: Running;
 let orgId: string;
 
@@ -119,10 +118,9 @@ describe.each(MAJORS)('organization domain verification through the official SDK
     });
     const domain = `verify-${major}.portal-customer.example`;
     const input = { organizationId: orgId, domain };
-    const created =
-      modern(major)
-        ? await workos.organizationDomains.createOrganizationDomain(input)
-        : await workos.organizationDomains.create(input);
+    const created = modern(major)
+      ? await workos.organizationDomains.createOrganizationDomain(input)
+      : await workos.organizationDomains.create(input);
     // The listening server's resolver is swapped for a map (deps.dns is injectable).
     p.h.portico.deps.dns = {
       async resolveTxt(name) {

@@ -9,7 +9,6 @@ import { checkAgainstSpec } from './support/openapi.ts';
 import { hostedSignIn, type Running, startPortico } from './support/portico.ts';
 import { type AnyWorkOS, MAJORS, sdkClass } from './support/sdks.ts';
 
-
 describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => {
   let p: Running;
   let workos: AnyWorkOS;

@@ -76,7 +76,8 @@ describe('dependency specs', () => {
           const want = spec.replace(/^npm:(@?[^@]+)@/, '');
           const got = own
             ? lock.packages[`node_modules/${name}`]?.version
-            : (lock.packages[`${dir}node_modules/${name}`]?.version ?? lock.packages[`node_modules/${name}`]?.version);
+            : (lock.packages[`${dir}node_modules/${name}`]?.version ??
+              lock.packages[`node_modules/${name}`]?.version);
           if (got !== want) drift.push(`${file}: ${name} pins ${want}, its package-lock.json has ${got}`);
         }
       }

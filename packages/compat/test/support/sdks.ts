@@ -19,7 +19,10 @@ export type AnyWorkOS = any;
 
 export async function sdkClass(major: Major) {
   const mod = await import(`workos-node-${major}`);
-  return mod.WorkOS as new (key: string, opts?: Record<string, unknown>) => AnyWorkOS;
+  return mod.WorkOS as new (
+    key: string,
+    opts?: Record<string, unknown>,
+  ) => AnyWorkOS;
 }
 
 /** A client of one major pointed at a listening Portico. */
