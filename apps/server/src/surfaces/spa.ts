@@ -1,5 +1,5 @@
 /**
- * Serves the two Vite-built single-page apps (apps/dashboard/dist): the developer dashboard at
+ * Serves the two Vite-built single-page apps: the developer dashboard at
  * `/` and the Admin Portal at `/portal`, with their hashed assets under `/_app/assets/`. The
  * HTML carries a strict CSP: scripts and styles only from this origin, no inline code, JSON only
  * to this origin, no framing. Assets are immutable (their names carry a content hash).
@@ -9,7 +9,14 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 
-export const SPA_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../../dashboard/dist');
+const here = dirname(fileURLToPath(import.meta.url));
+/**
+ * Where the built apps are: the production build copies them beside the bundle (dist/web, also in
+ * the packed package); from source (tests) they are in apps/dashboard/dist.
+ */
+export const SPA_DIST = existsSync(join(here, 'web', 'index.html'))
+  ? join(here, 'web')
+  : resolve(here, '../../../dashboard/dist');
 
 export const SPA_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
