@@ -42,7 +42,14 @@ describe('the portico command against a running server', () => {
   it('help lists every command and an unknown command exits 2 with the help', async () => {
     const help = await p.cli(['help']);
     expect(help.code).toBe(0);
-    for (const cmd of ['start', 'migrate', 'api-keys create', 'redirect-uris add', 'admin create', 'keys rotate'])
+    for (const cmd of [
+      'start',
+      'migrate',
+      'api-keys create',
+      'redirect-uris add',
+      'admin create',
+      'keys rotate',
+    ])
       expect(help.out).toContain(`portico ${cmd}`);
     const unknown = await p.cli(['frobnicate']);
     expect(unknown.code).toBe(2);
@@ -104,11 +111,7 @@ describe('the portico command against a running server', () => {
     const r = await p.cli(['keys', 'rotate']);
     expect(r.code, r.out).toBe(0);
     const kid = /Published signing key (\S+);/.exec(r.out)?.[1];
-    const after = await eventually(
-      'the new key in the JWKS',
-      jwks,
-      (k) => k.some((x) => x.kid === kid),
-    );
+    const after = await eventually('the new key in the JWKS', jwks, (k) => k.some((x) => x.kid === kid));
     expect(after).toHaveLength(before.length + 1);
   });
 
