@@ -3,18 +3,17 @@
  * (PORTICO_TEST_DIALECT=sqlite|postgres), with a frozen-but-steppable clock. PostgreSQL tests get
  * their own database, created here and dropped on close, so files run in parallel.
  */
-import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer } from 'node:net';
 import { serve } from '@hono/node-server';
-import pg from 'pg';
 import { buildApp, type Portico } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { type Clock, systemClock, TestClock } from '../src/platform/clock.ts';
 import { migrate, openDatabase } from '../src/platform/db.ts';
 import type { DnsResolver } from '../src/platform/deps.ts';
+import { createPgDatabase, PG_ADMIN_URL } from './support/pg-database.ts';
 
 export const dialect = (process.env.PORTICO_TEST_DIALECT ?? 'sqlite') as 'sqlite' | 'postgres';
-export const PG_ADMIN_URL = process.env.PORTICO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export { PG_ADMIN_URL };
 
 export const TEST_API_KEY = 'sk_test_harness0000000000000000000';
 export const TEST_CLIENT_ID = 'client_01HARNESS000000000000000000';
@@ -35,22 +34,7 @@ export interface Harness {
 
 export async function freshDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> }> {
   if (dialect === 'sqlite') return { url: 'sqlite::memory:', drop: async () => {} };
-  const name = `portico_t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
+  return createPgDatabase('portico_t');
 }
 
 /** A database for a real `portico` process: a file in `dir`, or a fresh PostgreSQL database. */

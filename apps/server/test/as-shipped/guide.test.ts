@@ -33,6 +33,15 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 }
 
 let p: Shipped;
+
+/** `portico scim-sim` as Entra ID: three users of one domain and, on the first run, one group. */
+const scimSim = (scim: { base_url: string; bearer_token: string }, major: Major, extra: string[] = []) =>
+  p.cli([
+    'scim-sim',
+    ...['--persona', 'entra', '--url', scim.base_url, '--token', scim.bearer_token],
+    ...['--users', '3', '--groups', extra.length ? '0' : '1', '--domain', `dsync-${major}.example`],
+    ...extra,
+  ]);
 beforeAll(async () => {
   p = await startShipped({ env: { PORTICO_ACCESS_TOKEN_TTL: String(TTL) } });
 });
@@ -160,21 +169,7 @@ describe.each(majors)('the integration guide on SDK %s against npm start', (majo
     });
     expect(created.status).toBe(201);
     const dir = (await created.json()) as { id: string; scim: { base_url: string; bearer_token: string } };
-    const sim = await p.cli([
-      'scim-sim',
-      '--persona',
-      'entra',
-      '--url',
-      dir.scim.base_url,
-      '--token',
-      dir.scim.bearer_token,
-      '--users',
-      '3',
-      '--groups',
-      '1',
-      '--domain',
-      `dsync-${major}.example`,
-    ]);
+    const sim = await scimSim(dir.scim, major);
     expect(sim.code, sim.out).toBe(0);
     const inDirectory = () => app.users.filter((u) => u.orgId === dir.id);
     await waitFor('three dsync.user.created deliveries', () => inDirectory().length === 3 || undefined);
@@ -182,22 +177,7 @@ describe.each(majors)('the integration guide on SDK %s against npm start', (majo
     const { data: listed } = await workos.directorySync.listUsers({ directory: dir.id });
     expect(listed).toHaveLength(3);
 
-    const gone = await p.cli([
-      'scim-sim',
-      '--persona',
-      'entra',
-      '--url',
-      dir.scim.base_url,
-      '--token',
-      dir.scim.bearer_token,
-      '--users',
-      '3',
-      '--groups',
-      '0',
-      '--domain',
-      `dsync-${major}.example`,
-      '--deprovision',
-    ]);
+    const gone = await scimSim(dir.scim, major, ['--deprovision']);
     expect(gone.code, gone.out).toBe(0);
     await waitFor('the dsync.user.deleted deliveries', () => inDirectory().length === 0 || undefined);
     expect(app.webhooks.filter((w) => !w.verified)).toEqual([]);

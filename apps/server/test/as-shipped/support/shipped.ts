@@ -6,17 +6,15 @@
  * `npm run portico -- …` in the same copy against the same database, as the README says.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { inject } from 'vitest';
+import { createPgDatabase } from '../../support/pg-database.ts';
 import { userEnv } from './env.ts';
 
 export const dialect = (process.env.PORTICO_TEST_DIALECT ?? 'sqlite') as 'sqlite' | 'postgres';
-const PG_ADMIN_URL = process.env.PORTICO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export const copyDir = () => inject('shippedCopy');
 
@@ -55,22 +53,7 @@ export async function freshDatabase(): Promise<{ url: string; drop(): Promise<vo
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
-  const name = `portico_shipped_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
+  return createPgDatabase('portico_shipped');
 }
 
 /** Runs a command in its own process group and collects its output. */
