@@ -141,6 +141,11 @@ export interface SessionTable {
   ended_at: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * When the user last actively authenticated (ISO time): the sign-in that started the session.
+   * Null for sessions older than migration 0009, whose tokens use `created_at` instead.
+   */
+  auth_time: string | null;
 }
 
 export interface RefreshTokenTable {

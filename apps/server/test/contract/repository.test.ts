@@ -36,6 +36,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0006_saml_replay',
       '0007_admin_portal',
       '0008_directory_attribute_map',
+      '0009_session_auth_time',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const tables = await handle.db.introspection.getTables();
