@@ -37,6 +37,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0007_admin_portal',
       '0008_directory_attribute_map',
       '0009_session_auth_time',
+      '0010_portal_link_revocation',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const tables = await handle.db.introspection.getTables();
