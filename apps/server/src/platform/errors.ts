@@ -113,6 +113,12 @@ export const catalog = {
     message: 'Send either `password` or `password_hash` with `password_hash_type`, not both.',
   },
 
+  authorized_application_not_found: {
+    status: 404,
+    message:
+      'This user has not authorized this application. Portico does not implement WorkOS Connect, so users have no authorized applications to remove.',
+  },
+
   // ── memberships and roles ─────────────────────────────────────────────────
   invalid_role: {
     status: 422,
