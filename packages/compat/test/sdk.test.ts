@@ -401,6 +401,22 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
     },
   );
 
+  it.runIf(major === '12')(
+    'SDK 12: no authorized Connect applications (Portico has no WorkOS Connect)',
+    async () => {
+      const u = await workos.userManagement.createUser({ email: email('connect') });
+      const apps = await workos.userManagement.listAuthorizedApplications(u.id);
+      expect(apps.data).toEqual([]);
+      expect(await apps.autoPagination()).toEqual([]);
+      await expect(
+        workos.userManagement.deleteAuthorizedApplication(u.id, 'conn_app_01NOTHERE000000000000000'),
+      ).rejects.toMatchObject({ status: 404, code: 'authorized_application_not_found' });
+      await expect(
+        workos.userManagement.listAuthorizedApplications('user_01NOTHERE0000000000000000'),
+      ).rejects.toMatchObject({ status: 404, code: 'entity_not_found' });
+    },
+  );
+
   it('maps Portico errors onto the SDK’s exceptions', async () => {
     await expect(workos.organizations.getOrganization('org_01NOTHERE0000000000000000')).rejects.toMatchObject(
       { status: 404 },
