@@ -1,7 +1,9 @@
 /**
  * Directory Sync through the official SDK (7, 8, 11, 12) against a listening Portico: data
  * provisioned over SCIM is read back with `directorySync.*`, including the integration guide's
- * `listUsers({ directory })`, and every response is checked against WorkOS's OpenAPI document.
+ * `listUsers({ directory })` and, on SDK 12, the directory-scoped `listDirectoryUsers` /
+ * `getDirectoryUser` / `listDirectoryGroups` / `getDirectoryGroup`; every response is checked
+ * against WorkOS's OpenAPI document (which does not list the directory-scoped paths yet).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstSpec } from './support/openapi.ts';
@@ -12,6 +14,10 @@ let p: Running;
 let directoryId: string;
 let groupId: string;
 let userIds: string[] = [];
+/** A second directory (another organization) whose ids must not resolve inside the first. */
+let otherDirectoryId: string;
+let otherUserId: string;
+let otherGroupId: string;
 
 async function call(method: string, path: string, token: string, body?: unknown) {
   const res = await fetch(`${p.url}${path}`, {
@@ -62,6 +68,27 @@ beforeAll(async () => {
     members: userIds.map((value) => ({ value })),
   });
   groupId = String(g.body.id);
+
+  const otherOrg = await call('POST', '/organizations', p.h.apiKey, { name: 'Bar Corp' });
+  const other = await call('POST', '/directories', p.h.apiKey, {
+    organization_id: otherOrg.body.id,
+    name: 'Bar Okta',
+  });
+  otherDirectoryId = String(other.body.id);
+  const otherToken = (other.body.scim as { bearer_token: string }).bearer_token;
+  const ou = await call('POST', `/scim/v2/${otherDirectoryId}/Users`, otherToken, {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName: 'zed@bar-corp.com',
+    emails: [{ primary: true, type: 'work', value: 'zed@bar-corp.com' }],
+    active: true,
+  });
+  otherUserId = String(ou.body.id);
+  const og = await call('POST', `/scim/v2/${otherDirectoryId}/Groups`, otherToken, {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName: 'Bar Admins',
+    members: [{ value: otherUserId }],
+  });
+  otherGroupId = String(og.body.id);
 });
 afterAll(() => p?.close());
 
@@ -77,6 +104,9 @@ describe.each(MAJORS)('directorySync through the official SDK %s', (major) => {
     });
   });
 
+  // SDK 12 takes `{ id }` where 7–11 take the id itself (getDirectory, getUser, getGroup).
+  const byId = (id: string) => (major === '12' ? { id } : id);
+
   it('reads directories, users (the guide’s listUsers({ directory })), groups and memberships', async () => {
     const { data: directoryUsers } = await workos.directorySync.listUsers({ directory: directoryId });
     expect(directoryUsers.map((u: { email: string }) => u.email).sort()).toEqual([
@@ -87,7 +117,7 @@ describe.each(MAJORS)('directorySync through the official SDK %s', (major) => {
     expect(veda).toMatchObject({ firstName: 'Veda', lastName: 'Torp', state: 'active', directoryId });
     expect(veda.customAttributes).toMatchObject({ department: 'Engineering' });
     expect(veda.groups.map((g: { name: string }) => g.name)).toEqual(['Engineering']);
-    const one = await workos.directorySync.getUser(veda.id);
+    const one = await workos.directorySync.getUser(byId(veda.id));
     expect(one.id).toBe(veda.id);
     const { data: groups } = await workos.directorySync.listGroups({ directory: directoryId });
     expect(groups.map((g: { id: string }) => g.id)).toEqual([groupId]);
@@ -95,19 +125,88 @@ describe.each(MAJORS)('directorySync through the official SDK %s', (major) => {
     expect(byUser.data.map((g: { id: string }) => g.id)).toEqual([groupId]);
     const inGroup = await workos.directorySync.listUsers({ group: groupId });
     expect(inGroup.data).toHaveLength(2);
-    expect((await workos.directorySync.getGroup(groupId)).name).toBe('Engineering');
+    expect((await workos.directorySync.getGroup(byId(groupId))).name).toBe('Engineering');
     const dirs = await workos.directorySync.listDirectories();
     expect(dirs.data.map((d: { id: string }) => d.id)).toContain(directoryId);
-    const dir = await workos.directorySync.getDirectory(directoryId);
+    const dir = await workos.directorySync.getDirectory(byId(directoryId));
     expect(dir).toMatchObject({
       id: directoryId,
       type: 'azure scim v2.0',
       state: major === '7' ? expect.any(String) : 'active',
     });
     await expect(
-      workos.directorySync.getUser('directory_user_01NOTHERE000000000000000'),
+      workos.directorySync.getUser(byId('directory_user_01NOTHERE000000000000000')),
     ).rejects.toMatchObject({ status: 404 });
   });
+
+  // SDK 12 adds directory-scoped reads; 7, 8 and 11 have no such methods.
+  it.runIf(major === '12')(
+    'SDK 12: listDirectoryUsers / getDirectoryUser / listDirectoryGroups / getDirectoryGroup',
+    async () => {
+      const ds = workos.directorySync;
+      const { data: users } = await ds.listDirectoryUsers({ directoryId });
+      expect(users.map((u: { email: string }) => u.email).sort()).toEqual([
+        'ada@foo-corp.com',
+        'veda@foo-corp.com',
+      ]);
+      const veda = users.find((u: { email: string }) => u.email === 'veda@foo-corp.com');
+      expect(veda).toMatchObject({
+        firstName: 'Veda',
+        lastName: 'Torp',
+        state: 'active',
+        directoryId,
+        idpId: 'veda-1',
+      });
+      expect(veda.customAttributes).toMatchObject({ department: 'Engineering' });
+      // Filters SDK 12 sends: group, email, idp_id.
+      const byGroup = await ds.listDirectoryUsers({ directoryId, group: groupId });
+      expect(byGroup.data.map((u: { id: string }) => u.id).sort()).toEqual([...userIds].sort());
+      const byEmail = await ds.listDirectoryUsers({ directoryId, email: 'ADA@foo-corp.com' });
+      expect(byEmail.data.map((u: { email: string }) => u.email)).toEqual(['ada@foo-corp.com']);
+      const byIdp = await ds.listDirectoryUsers({ directoryId, idpId: 'veda-1' });
+      expect(byIdp.data.map((u: { id: string }) => u.id)).toEqual([veda.id]);
+      // Cursor pagination, one user a page (autoPagination() returns only the first page once a
+      // limit is given, so the cursor is followed by hand).
+      const seen: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await ds.listDirectoryUsers({ directoryId, limit: 1, after });
+        expect(page.data.length).toBeLessThanOrEqual(1);
+        seen.push(...page.data.map((u: { id: string }) => u.id));
+        after = page.listMetadata.after ?? undefined;
+      } while (after);
+      expect(seen.sort()).toEqual(users.map((u: { id: string }) => u.id).sort());
+
+      const one = await ds.getDirectoryUser({ directoryId, userId: veda.id });
+      expect(one).toMatchObject({ id: veda.id, email: 'veda@foo-corp.com', directoryId });
+      const { data: groups } = await ds.listDirectoryGroups({ directoryId });
+      expect(groups.map((g: { id: string }) => g.id)).toEqual([groupId]);
+      const ofVeda = await ds.listDirectoryGroups({ directoryId, user: veda.id });
+      expect(ofVeda.data.map((g: { name: string }) => g.name)).toEqual(['Engineering']);
+      expect(await ds.getDirectoryGroup({ directoryId, groupId })).toMatchObject({
+        id: groupId,
+        name: 'Engineering',
+        directoryId,
+      });
+
+      // Another directory's ids do not resolve here, in the path or in a filter.
+      for (const attempt of [
+        () => ds.getDirectoryUser({ directoryId, userId: otherUserId }),
+        () => ds.getDirectoryGroup({ directoryId, groupId: otherGroupId }),
+        () => ds.listDirectoryUsers({ directoryId, group: otherGroupId }),
+        () => ds.listDirectoryGroups({ directoryId, user: otherUserId }),
+        () => ds.listDirectoryUsers({ directoryId: 'directory_01NOTHERE0000000000000000' }),
+      ])
+        await expect(attempt()).rejects.toMatchObject({ status: 404 });
+      // …while in their own directory they do.
+      expect((await ds.getDirectoryUser({ directoryId: otherDirectoryId, userId: otherUserId })).email).toBe(
+        'zed@bar-corp.com',
+      );
+      await expect(ds.listDirectoryUsers({ directoryId, limit: 1000 })).rejects.toMatchObject({
+        status: 422,
+      });
+    },
+  );
 });
 
 describe('directory responses', () => {

@@ -1,8 +1,8 @@
 /**
  * Admin Portal links through the official SDK against a listening Portico: `portal.generateLink`
  * (SDK 7 and 8) and `adminPortal.generateLink` (11 and 12) answer a link that opens the portal once,
- * the SDK's exceptions carry Portico's codes for bad input, and every response is checked
- * against WorkOS's OpenAPI document.
+ * SDK 12's `revokeLink` ends an admin's links and sessions, the SDK's exceptions carry Portico's
+ * codes for bad input, and every response is checked against WorkOS's OpenAPI document.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstSpec } from './support/openapi.ts';
@@ -22,6 +22,17 @@ beforeAll(async () => {
   orgId = ((await res.json()) as { id: string }).id;
 });
 afterAll(() => p?.close());
+
+/** The portal_links row of a link (found by its token's hash, the only form stored). */
+async function storedLink(link: string) {
+  const { createHash } = await import('node:crypto');
+  const hash = createHash('sha256').update(new URL(link).searchParams.get('token')!).digest('hex');
+  return p.h.portico.deps.db
+    .selectFrom('portal_links')
+    .selectAll()
+    .where('token_hash', '=', hash)
+    .executeTakeFirstOrThrow();
+}
 
 /** The generateLink of each major: `portal` up to 8, `adminPortal` from 9 on. */
 const generate = (workos: AnyWorkOS, major: Major) =>
@@ -51,9 +62,10 @@ describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
       intent: 'sso',
       returnUrl: 'https://app.example.com/settings/sso',
       successUrl: 'https://app.example.com/settings/sso?done=1',
-      ...(modern(major)
-        ? { intentOptions: { sso: { providerType: 'OktaSAML' } }, adminEmails: ['it@customer.example'] }
-        : {}),
+      // SDK 11 names the IT contacts adminEmails, SDK 12 itContactEmails (it drops adminEmails).
+      ...(modern(major) ? { intentOptions: { sso: { providerType: 'OktaSAML' } } } : {}),
+      ...(major === '11' ? { adminEmails: ['it@customer.example'] } : {}),
+      ...(major === '12' ? { itContactEmails: ['it@customer.example'] } : {}),
     });
     const url = new URL(link);
     expect(`${url.origin}${url.pathname}`).toBe(`${p.url}/portal/launch`);
@@ -75,10 +87,72 @@ describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
       success_url: 'https://app.example.com/settings/sso?done=1',
     });
     if (modern(major)) expect(session.intent_options).toEqual({ sso: { provider_type: 'OktaSAML' } });
+    if (modern(major))
+      expect(JSON.parse((await storedLink(link)).admin_emails)).toEqual(['it@customer.example']);
     const again = await fetch(link, { redirect: 'manual' });
     expect(again.status).toBe(410);
     expect(await again.text()).toContain('portal_link_used');
   });
+
+  // SDK 12 adds externalUserId, itContactEmails and bookmarkSlug on generateLink, and revokeLink;
+  // 7, 8 and 11 have neither (11 drops externalUserId; none has revokeLink).
+  it.runIf(major === '12')(
+    'SDK 12: revokeLink ends an admin’s links and sessions; refusals map to exceptions',
+    async () => {
+      const ap = workos.adminPortal;
+      const admin = `admin-${Date.now()}`;
+      const { link: unopened } = await ap.generateLink({
+        organization: orgId,
+        intent: 'sso',
+        externalUserId: admin,
+        itContactEmails: ['sec@customer.example'],
+        intentOptions: { sso: { providerType: 'EntraIdSAML', bookmarkSlug: 'customer-okta' } },
+      });
+      const row = await storedLink(unopened);
+      expect(row).toMatchObject({ external_user_id: admin, revoked_at: null });
+      expect(JSON.parse(row.admin_emails)).toEqual(['sec@customer.example']);
+      expect(JSON.parse(row.intent_options)).toEqual({
+        sso: { provider_type: 'EntraIdSAML', bookmark_slug: 'customer-okta' },
+      });
+      const { link: opened } = await ap.generateLink({
+        organization: orgId,
+        intent: 'dsync',
+        externalUserId: admin,
+      });
+      const launched = await fetch(opened, { redirect: 'manual' });
+      expect(launched.status).toBe(302);
+      const cookie = launched.headers.get('set-cookie')!.split(';')[0]!;
+      expect((await fetch(`${p.url}/portal/api/session`, { headers: { cookie } })).status).toBe(200);
+      const { link: colleague } = await ap.generateLink({
+        organization: orgId,
+        intent: 'sso',
+        externalUserId: `${admin}-colleague`,
+      });
+
+      expect(await ap.revokeLink({ organization: orgId, externalUserId: admin })).toBeUndefined();
+      const refused = await fetch(unopened, { redirect: 'manual' });
+      expect(refused.status).toBe(410);
+      expect(await refused.text()).toContain('data-code="portal_link_revoked"');
+      const ended = await fetch(`${p.url}/portal/api/session`, { headers: { cookie } });
+      expect(ended.status).toBe(401);
+      expect(((await ended.json()) as { code: string }).code).toBe('portal_session_required');
+      expect((await fetch(colleague, { redirect: 'manual' })).status).toBe(302);
+      // Revoking again is harmless; an id no link was made with, or an unknown organization, is a 404.
+      await ap.revokeLink({ organization: orgId, externalUserId: admin });
+      await expect(
+        ap.revokeLink({ organization: orgId, externalUserId: 'nobody-here' }),
+      ).rejects.toMatchObject({
+        status: 404,
+        code: 'portal_link_not_found',
+      });
+      await expect(
+        ap.revokeLink({ organization: 'org_01NOTHERE0000000000000000', externalUserId: admin }),
+      ).rejects.toMatchObject({ status: 404 });
+      await expect(ap.revokeLink({ organization: orgId, externalUserId: '' })).rejects.toMatchObject({
+        status: 422,
+      });
+    },
+  );
 
   it('each intent the portal has', async () => {
     for (const intent of ['dsync', 'domain_verification', 'certificate_renewal']) {

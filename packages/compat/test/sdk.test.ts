@@ -7,7 +7,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstSpec } from './support/openapi.ts';
 import { hostedSignIn, type Running, startPortico } from './support/portico.ts';
-import { type AnyWorkOS, MAJORS, sdkClass } from './support/sdks.ts';
+import { type AnyWorkOS, MAJORS, sdkClass, sdkFor } from './support/sdks.ts';
 
 describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => {
   let p: Running;
@@ -29,12 +29,23 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
   });
 
   it('runs the integration guide’s calls as written', async () => {
-    // createOrganization({ name, domains }) — SDK 7 sends domains[], 8+ drops it (reference §11.2).
-    const org = await workos.organizations.createOrganization({ name: 'Acme Corp', domains: ['acme.com'] });
+    // createOrganization({ name, domains }) as the guide writes it works on SDK 7 only: 8+ drop
+    // `domains` without a word (reference §11.2), so there the same organization is made with the
+    // replacement, `domainData`. Either way the domain must come back, and stay.
+    const org =
+      major === '7'
+        ? await workos.organizations.createOrganization({ name: 'Acme Corp', domains: ['acme.com'] })
+        : await workos.organizations.createOrganization({
+            name: 'Acme Corp',
+            domainData: [{ domain: 'acme.com', state: 'verified' }],
+          });
     expect(org.id).toMatch(/^org_/);
     expect(org.name).toBe('Acme Corp');
-    expect(Array.isArray(org.domains)).toBe(true);
-    if (major === '7') expect(org.domains.map((d: { domain: string }) => d.domain)).toEqual(['acme.com']);
+    expect(org.domains.map((d: { domain: string }) => d.domain)).toEqual(['acme.com']);
+    const reread = await workos.organizations.getOrganization(org.id);
+    expect(
+      reread.domains.map((d: { domain: string; organizationId: string }) => [d.domain, d.organizationId]),
+    ).toEqual([['acme.com', org.id]]);
 
     const user = await workos.userManagement.createUser({
       email: email('guide'),
@@ -79,6 +90,9 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
     });
     expect(claims.exp - claims.iat).toBe(300);
     for (const k of ['iss', 'sid', 'jti']) expect(typeof claims[k]).toBe('string');
+    // When the user signed in on the hosted page: at or before the token's issue time.
+    expect(typeof claims.auth_time).toBe('number');
+    expect(claims.auth_time).toBeLessThanOrEqual(claims.iat);
 
     const { accessToken: newToken, refreshToken: newRefresh } =
       await workos.userManagement.authenticateWithRefreshToken({
@@ -269,13 +283,25 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
       sessionData: res.sealedSession,
       cookiePassword,
     });
+    const loaded = await session.authenticate();
+    expect(loaded).toMatchObject({ authenticated: true, sessionId: auth.sessionId, organizationId: org.id });
+    expect(loaded.user.id).toBe(u.id);
     const refreshed = await session.refresh();
-    expect(refreshed.authenticated).toBe(true);
+    expect(refreshed).toMatchObject({
+      authenticated: true,
+      sessionId: auth.sessionId,
+      organizationId: org.id,
+    });
+    expect(refreshed.sealedSession).not.toBe(res.sealedSession);
+    // refresh() reseals into the same CookieSession, so authenticate() now reads the new token.
+    const reloaded = await session.authenticate();
+    expect(reloaded).toMatchObject({ authenticated: true, sessionId: auth.sessionId });
+    expect(reloaded.accessToken).toBe(refreshed.session.accessToken);
     const again = await workos.userManagement.authenticateWithSessionCookie({
       sessionData: refreshed.sealedSession,
       cookiePassword,
     });
-    expect(again.authenticated).toBe(true);
+    expect(again).toMatchObject({ authenticated: true, sessionId: auth.sessionId, role: 'member' });
     expect(workos.userManagement.getJwksUrl(p.h.clientId)).toBe(
       `http://127.0.0.1:${p.port}/sso/jwks/${p.h.clientId}`,
     );
@@ -289,6 +315,107 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
     const after = await session.refresh();
     expect(after.authenticated).toBe(false);
   });
+
+  it.runIf(major === '12')(
+    'SDK 12: verifyAccessToken accepts Portico’s tokens (sid + auth_time) and refuses forgeries',
+    async () => {
+      const org = await workos.organizations.createOrganization({ name: 'Verified' });
+      const u = await workos.userManagement.createUser({
+        email: email('verify'),
+        password: 'verify token pass',
+      });
+      await workos.userManagement.createOrganizationMembership({
+        organizationId: org.id,
+        userId: u.id,
+        roleSlug: 'admin',
+      });
+      const signedIn = await workos.userManagement.authenticateWithPassword({
+        email: email('verify'),
+        password: 'verify token pass',
+        clientId: p.h.clientId,
+      });
+      const claims = await workos.userManagement.verifyAccessToken(signedIn.accessToken);
+      expect(claims).toMatchObject({
+        iss: p.h.portico.deps.config.publicUrl,
+        sub: u.id,
+        org_id: org.id,
+        role: 'admin',
+      });
+      expect(typeof claims.sid).toBe('string');
+      expect(typeof claims.auth_time).toBe('number');
+      expect(claims.auth_time).toBeLessThanOrEqual(claims.iat);
+      // With the issuer pinned, as the SDK recommends for production.
+      const pinned = await sdkFor(major, p, { issuer: p.h.portico.deps.config.publicUrl });
+      expect(await pinned.userManagement.verifyAccessToken(signedIn.accessToken)).toMatchObject({
+        sub: u.id,
+      });
+
+      // A rotation keeps the session and the sign-in time; only iat/exp/jti move.
+      await new Promise((r) => setTimeout(r, 1100));
+      const rotated = await workos.userManagement.authenticateWithRefreshToken({
+        refreshToken: signedIn.refreshToken,
+        clientId: p.h.clientId,
+      });
+      const after = await workos.userManagement.verifyAccessToken(rotated.accessToken);
+      expect([after.sid, after.auth_time]).toEqual([claims.sid, claims.auth_time]);
+      expect(after.iat).toBeGreaterThan(claims.iat);
+
+      // A changed payload (the signature no longer matches) and a token from nowhere are refused.
+      const [head, body, sig] = signedIn.accessToken.split('.');
+      const forged = Buffer.from(
+        JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), role: 'owner' }),
+      ).toString('base64url');
+      expect(await workos.userManagement.verifyAccessToken(`${head}.${forged}.${sig}`)).toBeNull();
+      expect(await workos.userManagement.verifyAccessToken('not-a-jwt')).toBeNull();
+      const otherIssuer = await sdkFor(major, p, { issuer: 'https://api.workos.com' });
+      expect(await otherIssuer.userManagement.verifyAccessToken(signedIn.accessToken)).toBeNull();
+    },
+  );
+
+  it.runIf(major === '12')(
+    'SDK 12: a revoked session’s sealed cookie refreshes to invalid_grant',
+    async () => {
+      const cookiePassword = 'another-cookie-password-of-32-chars!!';
+      const u = await workos.userManagement.createUser({
+        email: email('sealed12'),
+        password: 'sealed 12 pass',
+      });
+      const res = await workos.userManagement.authenticateWithPassword({
+        email: email('sealed12'),
+        password: 'sealed 12 pass',
+        clientId: p.h.clientId,
+        session: { sealSession: true, cookiePassword },
+      });
+      const session = workos.userManagement.loadSealedSession({
+        sessionData: res.sealedSession,
+        cookiePassword,
+      });
+      const live = await session.authenticate();
+      expect(live).toMatchObject({ authenticated: true, user: { id: u.id } });
+      await workos.userManagement.revokeSession({ sessionId: live.sessionId });
+      expect(await session.refresh()).toMatchObject({
+        authenticated: false,
+        reason: 'invalid_grant',
+        retryable: false,
+      });
+    },
+  );
+
+  it.runIf(major === '12')(
+    'SDK 12: no authorized Connect applications (Portico has no WorkOS Connect)',
+    async () => {
+      const u = await workos.userManagement.createUser({ email: email('connect') });
+      const apps = await workos.userManagement.listAuthorizedApplications(u.id);
+      expect(apps.data).toEqual([]);
+      expect(await apps.autoPagination()).toEqual([]);
+      await expect(
+        workos.userManagement.deleteAuthorizedApplication(u.id, 'conn_app_01NOTHERE000000000000000'),
+      ).rejects.toMatchObject({ status: 404, code: 'authorized_application_not_found' });
+      await expect(
+        workos.userManagement.listAuthorizedApplications('user_01NOTHERE0000000000000000'),
+      ).rejects.toMatchObject({ status: 404, code: 'entity_not_found' });
+    },
+  );
 
   it('maps Portico errors onto the SDK’s exceptions', async () => {
     await expect(workos.organizations.getOrganization('org_01NOTHERE0000000000000000')).rejects.toMatchObject(

@@ -1,33 +1,36 @@
 /**
- * Enterprise SSO through the official SDK against a listening Portico, with Portico's own Test IdP
- * as the customer's IdP: the SSO API (`sso.getAuthorizationUrl` → `getProfileAndToken` →
- * `getProfile`), AuthKit SSO by organization and by connection exactly as the integration guide
- * writes it, JIT provisioning, IdP-initiated sign-in, the failure scenarios and the tracer.
+ * Enterprise SSO through the official SDK (every major of the matrix: 7, 8, 11, 12) against a
+ * listening Portico, with Portico's own Test IdP as the customer's IdP: the SSO API
+ * (`sso.getAuthorizationUrl` → `getProfileAndToken` → `getProfile`), AuthKit SSO by organization
+ * and by connection exactly as the integration guide writes it, JIT provisioning, IdP-initiated
+ * sign-in through to the user it signs in, the failure scenarios and the tracer. Every major has
+ * the same SSO surface (the methods and their arguments did not change from 7 to 12), so every
+ * scenario runs on each; the dashboard's test sign-in uses no SDK and runs once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkOS as WorkOS8 } from 'workos-node-8';
-import { WorkOS } from 'workos-node-11';
 import { Browser } from './support/http-browser.ts';
 import { checkAgainstSpec } from './support/openapi.ts';
 import { type Running, startPortico } from './support/portico.ts';
+import { type AnyWorkOS, MAJORS, sdkFor } from './support/sdks.ts';
 
 let p: Running;
-let workos: WorkOS;
 let testOrgId: string;
 let testConnId: string;
+let oidcOrgId: string;
 const REDIRECT = 'http://localhost:3000/callback';
 
 beforeAll(async () => {
   p = await startPortico({ testIdp: true });
-  workos = new WorkOS(p.h.apiKey, {
-    apiHostname: '127.0.0.1',
-    port: p.port,
-    https: false,
-    clientId: p.h.clientId,
-  });
-  const { data } = await workos.organizations.listOrganizations({ limit: 100 });
-  testOrgId = data.find((o: { name: string }) => o.name === 'Test Organization')!.id;
-  const conns = await workos.sso.listConnections({ organizationId: testOrgId });
+  const orgs = (await (
+    await fetch(`${p.url}/organizations?limit=100`, { headers: { authorization: `Bearer ${p.h.apiKey}` } })
+  ).json()) as { data: { id: string; name: string }[] };
+  testOrgId = orgs.data.find((o) => o.name === 'Test Organization')!.id;
+  oidcOrgId = orgs.data.find((o) => o.name === 'Test OIDC Organization')!.id;
+  const conns = (await (
+    await fetch(`${p.url}/connections?organization_id=${testOrgId}`, {
+      headers: { authorization: `Bearer ${p.h.apiKey}` },
+    })
+  ).json()) as { data: { id: string }[] };
   testConnId = conns.data[0]!.id;
 });
 afterAll(() => p?.close());
@@ -48,7 +51,12 @@ async function throughTestIdp(start: string, opts: { email?: string; scenario?: 
   return { acs, browser: b, idpPage: picked };
 }
 
-describe('SSO with the Test IdP through the official SDK', () => {
+describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (major) => {
+  let workos: AnyWorkOS;
+  beforeAll(async () => {
+    workos = await sdkFor(major, p);
+  });
+
   it('SSO API: getAuthorizationUrl by organization → SAML → getProfileAndToken → getProfile', async () => {
     const url = workos.sso.getAuthorizationUrl({
       organization: testOrgId,
@@ -98,7 +106,7 @@ describe('SSO with the Test IdP through the official SDK', () => {
     expect(memberships.map((m: { organizationId: string }) => m.organizationId)).toEqual([testOrgId]);
   });
 
-  it('AuthKit by connectionId, as the guide writes it; SDK 8 too', async () => {
+  it('AuthKit by connectionId, as the guide writes it', async () => {
     const authorizationUrl = workos.userManagement.getAuthorizationUrl({
       connectionId: testConnId,
       redirectUri: REDIRECT,
@@ -106,14 +114,9 @@ describe('SSO with the Test IdP through the official SDK', () => {
     });
     const { acs } = await throughTestIdp(authorizationUrl);
     const code = new URL(acs.location!).searchParams.get('code')!;
-    const w8 = new WorkOS8(p.h.apiKey, {
-      apiHostname: '127.0.0.1',
-      port: p.port,
-      https: false,
-      clientId: p.h.clientId,
-    });
-    const res = await w8.userManagement.authenticateWithCode({ code, clientId: p.h.clientId });
+    const res = await workos.userManagement.authenticateWithCode({ code, clientId: p.h.clientId });
     expect(res.user.email).toBe('alice@example.com');
+    expect(res).toMatchObject({ organizationId: testOrgId, authenticationMethod: 'SSO' });
   });
 
   it('routes an email of an SSO domain on the hosted sign-in page straight to the IdP', async () => {
@@ -137,10 +140,31 @@ describe('SSO with the Test IdP through the official SDK', () => {
     expect(idpPage.status).toBe(200);
   });
 
-  it('IdP-initiated sign-in lands on the first allowed redirect URI with a code', async () => {
-    const { acs } = await throughTestIdp(`${p.url}/test-idp/${testConnId}/start`);
+  it('IdP-initiated sign-in lands on the first allowed redirect URI with a code that signs the user in', async () => {
+    const { acs } = await throughTestIdp(`${p.url}/test-idp/${testConnId}/start`, {
+      email: `dana-${major}@example.com`,
+    });
     expect(acs.status).toBe(302);
     expect(acs.location!.startsWith(`${REDIRECT}?code=`)).toBe(true);
+    const back = new URL(acs.location!);
+    expect(back.searchParams.get('state')).toBeNull(); // no application request to echo
+    // The app exchanges it like any AuthKit code: a JIT user in the connection's organization.
+    const code = back.searchParams.get('code')!;
+    const { user, organizationId, authenticationMethod, accessToken } =
+      await workos.userManagement.authenticateWithCode({ code, clientId: p.h.clientId });
+    expect(user).toMatchObject({ email: `dana-${major}@example.com`, emailVerified: true });
+    expect(organizationId).toBe(testOrgId);
+    expect(authenticationMethod).toBe('SSO');
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString());
+    expect(claims).toMatchObject({ sub: user.id, org_id: testOrgId });
+    const { data: memberships } = await workos.userManagement.listOrganizationMemberships({
+      userId: user.id,
+    });
+    expect(memberships.map((m: { organizationId: string }) => m.organizationId)).toEqual([testOrgId]);
+    // Single use, as every code.
+    await expect(
+      workos.userManagement.authenticateWithCode({ code, clientId: p.h.clientId }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it.each([
@@ -222,10 +246,8 @@ describe('SSO with the Test IdP through the official SDK', () => {
   });
 
   it('the built-in OIDC Test Provider signs Carol in through AuthKit (discovery, PKCE, nonce, userinfo groups)', async () => {
-    const { data } = await workos.organizations.listOrganizations({ limit: 100 });
-    const oidcOrg = data.find((o: { name: string }) => o.name === 'Test OIDC Organization')!;
     const url = workos.userManagement.getAuthorizationUrl({
-      organizationId: oidcOrg.id,
+      organizationId: oidcOrgId,
       redirectUri: REDIRECT,
       clientId: p.h.clientId,
       state: 'oidc-1',
@@ -247,7 +269,7 @@ describe('SSO with the Test IdP through the official SDK', () => {
     });
     expect(user).toMatchObject({ email: 'carol@example.org', firstName: 'Carol' });
     expect(authenticationMethod).toBe('SSO');
-    expect(organizationId).toBe(oidcOrg.id);
+    expect(organizationId).toBe(oidcOrgId);
   });
 
   it('refuses a replayed IdP-initiated response (no request to consume: the assertion id is remembered)', async () => {
@@ -274,7 +296,7 @@ describe('SSO with the Test IdP through the official SDK', () => {
   it('lists, reads and deletes connections through the SDK; the management API creates and deactivates', async () => {
     const org = await workos.organizations.createOrganization({
       name: 'Okta Customer',
-      domainData: [{ domain: 'okta-customer.com', state: 'verified' as never }],
+      domainData: [{ domain: `okta-customer-${major}.com`, state: 'verified' }],
     });
     const setup = await fetch(`${p.url}/connections/${testConnId}/setup`, {
       headers: { authorization: `Bearer ${p.h.apiKey}` },
@@ -308,13 +330,15 @@ describe('SSO with the Test IdP through the official SDK', () => {
     expect(refused.status).toBe(422);
     const got = await workos.sso.getConnection(draft.id);
     expect(got).toMatchObject({ id: draft.id, type: 'OktaSAML', state: 'draft', organizationId: org.id });
-    expect(got.domains.map((d: { domain: string }) => d.domain)).toEqual(['okta-customer.com']);
+    expect(got.domains.map((d: { domain: string }) => d.domain)).toEqual([`okta-customer-${major}.com`]);
     const listed = await workos.sso.listConnections({ organizationId: org.id });
     expect(listed.data.map((c: { id: string }) => c.id)).toEqual([draft.id]);
     await workos.sso.deleteConnection(draft.id);
     await expect(workos.sso.getConnection(draft.id)).rejects.toMatchObject({ status: 404 });
   });
+});
 
+describe('the dashboard’s test sign-in (no SDK involved)', () => {
   it('test sign-in: a real sign-in at the Test IdP that comes back to the dashboard page with its verdict', async () => {
     const api = (path: string, body: unknown) =>
       fetch(`${p.url}${path}`, {
@@ -371,7 +395,9 @@ describe('SSO with the Test IdP through the official SDK', () => {
     expect(tampered.status).toBe(400);
     expect(await tampered.text()).toContain('Start the test again');
   });
+});
 
+describe('SSO responses', () => {
   it('sends /connections and /sso responses that match WorkOS’s OpenAPI schemas', () => {
     const checked = p.recorded.map((r) => ({ r, v: checkAgainstSpec(r) })).filter((x) => x.v.checked);
     const failures = checked

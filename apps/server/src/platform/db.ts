@@ -16,6 +16,8 @@ import * as m0005 from '../../migrations/0005_directory_sync.ts';
 import * as m0006 from '../../migrations/0006_saml_replay.ts';
 import * as m0007 from '../../migrations/0007_admin_portal.ts';
 import * as m0008 from '../../migrations/0008_directory_attribute_map.ts';
+import * as m0009 from '../../migrations/0009_session_auth_time.ts';
+import * as m0010 from '../../migrations/0010_portal_link_revocation.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -87,6 +89,8 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0006_saml_replay': m0006,
   '0007_admin_portal': m0007,
   '0008_directory_attribute_map': m0008,
+  '0009_session_auth_time': m0009,
+  '0010_portal_link_revocation': m0010,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

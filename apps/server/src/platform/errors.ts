@@ -113,6 +113,12 @@ export const catalog = {
     message: 'Send either `password` or `password_hash` with `password_hash_type`, not both.',
   },
 
+  authorized_application_not_found: {
+    status: 404,
+    message:
+      'This user has not authorized this application. Portico does not implement WorkOS Connect, so users have no authorized applications to remove.',
+  },
+
   // ── memberships and roles ─────────────────────────────────────────────────
   invalid_role: {
     status: 422,
@@ -194,6 +200,16 @@ export const catalog = {
     status: 410,
     message:
       'This Admin Portal link was already opened, and a link opens the portal only once. Continue in the tab where you opened it, or ask the application that sent you here for a new link.',
+  },
+  portal_link_revoked: {
+    status: 410,
+    message:
+      'This Admin Portal link was revoked by the application that made it, so it no longer opens (your administrator access may have changed). Ask that application for a new link if you still need one.',
+  },
+  portal_link_not_found: {
+    status: 404,
+    message:
+      'No Admin Portal link of this organization was generated with this external_user_id. Only links generated with external_user_id (externalUserId in SDK 12) can be revoked: pass it to generate_link.',
   },
   portal_link_organization_deleted: {
     status: 410,

@@ -141,6 +141,11 @@ export interface SessionTable {
   ended_at: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * When the user last actively authenticated (ISO time): the sign-in that started the session.
+   * Null for sessions older than migration 0009, whose tokens use `created_at` instead.
+   */
+  auth_time: string | null;
 }
 
 export interface RefreshTokenTable {
@@ -445,6 +450,10 @@ export interface PortalLinkTable {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+  /** The admin the link was made for (`external_user_id`); only such links can be revoked. */
+  external_user_id: string | null;
+  /** Set by `POST /portal/revoke_link`: the link no longer opens and its sessions are gone. */
+  revoked_at: string | null;
 }
 
 export interface PortalSessionTable {

@@ -36,6 +36,8 @@ describe(`storage contract on ${dialect}`, () => {
       '0006_saml_replay',
       '0007_admin_portal',
       '0008_directory_attribute_map',
+      '0009_session_auth_time',
+      '0010_portal_link_revocation',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const tables = await handle.db.introspection.getTables();

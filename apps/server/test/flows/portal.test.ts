@@ -226,6 +226,165 @@ describe('GET /portal/launch', () => {
   });
 });
 
+describe('SDK 12: external_user_id, bookmark_slug and POST /portal/revoke_link', () => {
+  const revoke = (body: unknown, headers: Record<string, string> = {}) =>
+    h.api('POST', '/portal/revoke_link', body, headers);
+  const linkRow = async (link: string) => {
+    const all = await h.portico.deps.db.selectFrom('portal_links').selectAll().execute();
+    const { createHash } = await import('node:crypto');
+    const hash = createHash('sha256').update(new URL(link).searchParams.get('token')!).digest('hex');
+    return all.find((r) => r.token_hash === hash)!;
+  };
+  const snapshot = async () =>
+    JSON.stringify(
+      await Promise.all([
+        h.portico.deps.db.selectFrom('portal_links').selectAll().orderBy('id').execute(),
+        h.portico.deps.db.selectFrom('portal_sessions').selectAll().orderBy('id').execute(),
+      ]),
+    );
+
+  it('stores external_user_id, it_contact_emails and intent_options.sso.bookmark_slug with the link', async () => {
+    const link = await linkFor(orgA, 'sso', {
+      external_user_id: ' admin-42 ',
+      it_contact_emails: ['IT@Alpha.example'],
+      intent_options: { sso: { bookmark_slug: 'okta-bookmark', provider_type: 'OktaSAML' } },
+    });
+    const row = await linkRow(link);
+    expect(row.external_user_id).toBe('admin-42');
+    expect(row.revoked_at).toBeNull();
+    expect(JSON.parse(row.admin_emails)).toEqual(['it@alpha.example']);
+    expect(JSON.parse(row.intent_options)).toEqual({
+      sso: { bookmark_slug: 'okta-bookmark', provider_type: 'OktaSAML' },
+    });
+    const s = await session(orgA);
+    expect(s.info.intent).toBe('sso');
+  });
+
+  it('refuses bad external_user_id and intent_options values, writing nothing', async () => {
+    const before = await snapshot();
+    for (const [body, field] of [
+      [{ organization: orgA, external_user_id: '' }, 'external_user_id'],
+      [{ organization: orgA, external_user_id: 42 }, 'external_user_id'],
+      [{ organization: orgA, external_user_id: 'x'.repeat(256) }, 'external_user_id'],
+      [
+        { organization: orgA, intent_options: { sso: { bookmark_slug: 5 } } },
+        'intent_options.sso.bookmark_slug',
+      ],
+      [{ organization: orgA, intent_options: { sso: 'okta' } }, 'intent_options.sso'],
+    ] as const) {
+      const res = await h.api('POST', '/portal/generate_link', body);
+      const b = await json<{ code: string; errors?: { field: string }[] }>(res);
+      expect([res.status, b.code], JSON.stringify(body)).toEqual([422, 'invalid_request_parameters']);
+      expect(b.errors?.map((e) => e.field)).toContain(field);
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('revokes every link of one admin: unopened ones are refused, opened sessions end, others keep working', async () => {
+    const first = await linkFor(orgA, 'sso', { external_user_id: 'admin-7' });
+    const second = await linkFor(orgA, 'dsync', { external_user_id: 'admin-7' });
+    const opened = await launch(second);
+    expect(opened.status).toBe(302);
+    const cookie = opened.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await h.portico.app.request('/portal/api/session', { headers: { cookie } })).status).toBe(200);
+    const colleague = await linkFor(orgA, 'sso', { external_user_id: 'admin-8' });
+    const anonymous = await linkFor(orgA, 'sso');
+    const sameIdOtherOrg = await linkFor(orgB, 'sso', { external_user_id: 'admin-7' });
+
+    const res = await revoke({ organization: orgA, external_user_id: 'admin-7' });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({
+      object: 'portal_link_revocation',
+      organization_id: orgA,
+      external_user_id: 'admin-7',
+      revoked_links: 2,
+      ended_sessions: 1,
+    });
+    // The unopened link is refused like a used one, with its own code and page.
+    const refused = await launch(first);
+    expect(refused.status).toBe(410);
+    expect(refused.headers.get('content-type')).toContain('text/html');
+    expect(refused.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await refused.text();
+    expect(html).toContain('data-code="portal_link_revoked"');
+    expect(html).toContain('This link was revoked');
+    expect(html).toContain('new link');
+    // The opened link's session is over, and opening that link again says revoked, not used.
+    const after = await h.portico.app.request('/portal/api/session', { headers: { cookie } });
+    expect(after.status).toBe(401);
+    expect((await json(after)).code).toBe('portal_session_required');
+    expect(await (await launch(second)).text()).toContain('data-code="portal_link_revoked"');
+    // Another admin's link, a link without external_user_id and another organization's link with
+    // the same external_user_id are untouched.
+    for (const link of [colleague, anonymous, sameIdOtherOrg]) expect((await launch(link)).status).toBe(302);
+
+    const again = await revoke({ organization: orgA, external_user_id: 'admin-7' });
+    expect(again.status).toBe(200);
+    expect(await json(again)).toMatchObject({ revoked_links: 0, ended_sessions: 0 });
+  });
+
+  it('answers 404 for an unknown external_user_id or another environment’s organization, 422 for bad input, and changes nothing', async () => {
+    await linkFor(orgA, 'sso', { external_user_id: 'admin-9' });
+    const other = await h.portico.services.environments.createEnvironment('Portal elsewhere');
+    const theirOrg = await json<{ id: string }>(
+      await h.portico.app.request('/organizations', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${other.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Theirs' }),
+      }),
+    );
+    const before = await snapshot();
+    const cases: [unknown, number, string, string?][] = [
+      [{ organization: orgA, external_user_id: 'admin-unknown' }, 404, 'portal_link_not_found'],
+      [{ organization: orgB, external_user_id: 'admin-9' }, 404, 'portal_link_not_found'],
+      [{ organization: theirOrg.id, external_user_id: 'admin-9' }, 404, 'entity_not_found'],
+      [
+        { organization: 'org_01NOPE0000000000000000000', external_user_id: 'admin-9' },
+        404,
+        'entity_not_found',
+      ],
+      [{ organization: orgA }, 422, 'invalid_request_parameters', 'external_user_id'],
+      [{ external_user_id: 'admin-9' }, 422, 'invalid_request_parameters', 'organization'],
+      [
+        { organization: orgA, external_user_id: ['admin-9'] },
+        422,
+        'invalid_request_parameters',
+        'external_user_id',
+      ],
+      [
+        { organization: orgA, external_user_id: '   ' },
+        422,
+        'invalid_request_parameters',
+        'external_user_id',
+      ],
+      ['{"organization":', 400, 'invalid_json'],
+    ];
+    for (const [body, status, code, field] of cases) {
+      const res = await revoke(body);
+      const b = await json<{ code: string; message: string; errors?: { field: string }[] }>(res);
+      expect([res.status, b.code], JSON.stringify(body)).toEqual([status, code]);
+      expect(b.message.length).toBeGreaterThan(20);
+      if (field) expect(b.errors?.map((e) => e.field)).toContain(field);
+    }
+    const unknown = await json<{ message: string }>(
+      await revoke({ organization: orgA, external_user_id: 'admin-unknown' }),
+    );
+    expect(unknown.message).toContain("external_user_id 'admin-unknown'");
+    expect(unknown.message).toContain('generate_link');
+    // The other environment's key cannot revoke this environment's links either.
+    const cross = await h.portico.app.request('/portal/revoke_link', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${other.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ organization: orgA, external_user_id: 'admin-9' }),
+    });
+    expect(cross.status).toBe(404);
+    expect(
+      (await revoke({ organization: orgA, external_user_id: 'admin-9' }, { authorization: '' })).status,
+    ).toBe(401);
+    expect(await snapshot()).toBe(before);
+  });
+});
+
 describe('the portal API', () => {
   it('needs the session cookie, and the CSRF header on writes', async () => {
     const s = await session(orgA);

@@ -7,9 +7,15 @@
  * PORTICO_SECRET. Only SHA-256(token) is stored. The mac lets a refusal tell a tampered or
  * truncated link (`portal_link_invalid`) from a genuine one whose organization was deleted (the
  * link row goes with it) or that expired. Launching consumes the link with one
- * `UPDATE … WHERE used_at IS NULL AND expires_at > now` and opens the session in the same
- * transaction. A session is a random cookie (hashed at rest, one hour); its CSRF token is an
- * HMAC of the session id.
+ * `UPDATE … WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > now` and opens the
+ * session in the same transaction. A session is a random cookie (hashed at rest, one hour); its
+ * CSRF token is an HMAC of the session id.
+ *
+ * Revocation (SDK 12 `revokeLink`): every link of an organization generated with one
+ * `external_user_id` gets `revoked_at`, and the portal sessions opened from them are deleted, in one
+ * transaction. A revoked link is refused at launch like a used one (`portal_link_revoked`), and a
+ * session whose link is revoked no longer resolves, so neither a launch nor a session request that
+ * races the revocation gets through.
  */
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual, sha256 } from '../../platform/crypto.ts';
@@ -18,7 +24,12 @@ import { AppError } from '../../platform/errors.ts';
 import { token } from '../../platform/random.ts';
 import type { PortalSessionTable } from '../../platform/schema.ts';
 import { organizationRepo } from '../organizations/repo.ts';
-import { type GenerateLinkBody, type PortalIntent, UNAVAILABLE_INTENTS } from './wire.ts';
+import {
+  type GenerateLinkBody,
+  type PortalIntent,
+  type RevokeLinkBody,
+  UNAVAILABLE_INTENTS,
+} from './wire.ts';
 
 export const LINK_TTL_MS = 5 * 60 * 1000;
 export const SESSION_TTL_MS = 60 * 60 * 1000;
@@ -95,9 +106,54 @@ export class PortalLinks {
         created_at: now.toISOString(),
         expires_at: expires.toISOString(),
         used_at: null,
+        external_user_id: body.external_user_id ?? null,
+        revoked_at: null,
       })
       .execute();
     return { link: `${deps.config.publicUrl}/portal/launch?token=${encodeURIComponent(linkToken)}` };
+  }
+
+  /**
+   * Revokes every link of the organization generated with this `external_user_id` — opened or
+   * not, expired or not — and ends the portal sessions they opened. 404 for an organization of
+   * another environment, and for an id no link of the organization was generated with (a typo
+   * would otherwise look like a successful deprovisioning). Repeating it answers zeros.
+   */
+  async revoke(env: string, body: RevokeLinkBody) {
+    const { deps } = this;
+    return deps.db.transaction().execute(async (tx) => {
+      const org = await organizationRepo.get(tx, env, body.organization);
+      if (!org)
+        throw new AppError('entity_not_found', {
+          message: `Organization not found: '${body.organization}'. Pass the id of an organization of this environment.`,
+        });
+      const links = tx
+        .selectFrom('portal_links')
+        .select('id')
+        .where('environment_id', '=', env)
+        .where('organization_id', '=', org.id)
+        .where('external_user_id', '=', body.external_user_id);
+      const any = await links.limit(1).executeTakeFirst();
+      if (!any)
+        throw new AppError('portal_link_not_found', {
+          message: `No Admin Portal link of organization '${org.id}' was generated with external_user_id '${body.external_user_id}'. Only links generated with external_user_id (externalUserId in SDK 12) can be revoked: pass it to generate_link for every admin you may need to deprovision.`,
+        });
+      const now = deps.clock.now().toISOString();
+      const revoked = await tx
+        .updateTable('portal_links')
+        .set({ revoked_at: now })
+        .where('id', 'in', links)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      const ended = await tx.deleteFrom('portal_sessions').where('link_id', 'in', links).executeTakeFirst();
+      return {
+        object: 'portal_link_revocation' as const,
+        organization_id: org.id,
+        external_user_id: body.external_user_id,
+        revoked_links: Number(revoked.numUpdatedRows),
+        ended_sessions: Number(ended.numDeletedRows),
+      };
+    });
   }
 
   /** Reads the mac-checked payload of a link token, or null when it was not made by this server. */
@@ -116,7 +172,7 @@ export class PortalLinks {
 
   /**
    * Consumes a link and opens its session; returns the session cookie value. Throws one of
-   * portal_link_invalid / _expired / _used / _organization_deleted.
+   * portal_link_invalid / _expired / _used / _revoked / _organization_deleted.
    */
   async launch(linkToken: string | undefined): Promise<{ cookie: string; session: PortalSessionTable }> {
     const { deps } = this;
@@ -145,6 +201,7 @@ export class PortalLinks {
         if (payload.x <= now.getTime()) throw new AppError('portal_link_expired');
         throw new AppError('portal_link_invalid');
       }
+      if (link.revoked_at) throw new AppError('portal_link_revoked');
       const org = await organizationRepo.get(tx, link.environment_id, link.organization_id);
       if (!org) throw new AppError('portal_link_organization_deleted');
       const consumed = await tx
@@ -152,10 +209,18 @@ export class PortalLinks {
         .set({ used_at: nowIso })
         .where('id', '=', link.id)
         .where('used_at', 'is', null)
+        .where('revoked_at', 'is', null)
         .where('expires_at', '>', nowIso)
         .executeTakeFirst();
       if (Number(consumed.numUpdatedRows) !== 1) {
-        if (link.used_at) throw new AppError('portal_link_used');
+        // Read again: a revocation or another launch may have won since the first read.
+        const current = await tx
+          .selectFrom('portal_links')
+          .select(['used_at', 'revoked_at'])
+          .where('id', '=', link.id)
+          .executeTakeFirst();
+        if (current?.revoked_at) throw new AppError('portal_link_revoked');
+        if (current?.used_at ?? link.used_at) throw new AppError('portal_link_used');
         throw new AppError('portal_link_expired');
       }
       const session: PortalSessionTable = {
@@ -194,6 +259,7 @@ export class PortalLinks {
         'organizations.environment_id as organization_environment_id',
       ])
       .where('portal_sessions.token_hash', '=', sha256(cookie))
+      .where('portal_links.revoked_at', 'is', null)
       .executeTakeFirst();
     if (!row || row.expires_at <= this.deps.clock.now().toISOString()) return null;
     if (row.organization_environment_id !== row.environment_id) return null;

@@ -2,6 +2,8 @@
 /**
  * Admin Portal HTTP entry points (reference §5.4):
  * - `POST /portal/generate_link` on the WorkOS API surface (API key): 201 `{link}`.
+ * - `POST /portal/revoke_link` (SDK 12 `adminPortal.revokeLink`): revokes an organization's links
+ *   generated with one `external_user_id` and ends their sessions; 404 when there is none.
  * - `GET /portal/launch?token=…`: consumes the link, sets the session cookie (HttpOnly, Secure
  *   when the public URL allows it, SameSite=Lax, path /portal) and redirects to the SPA; a
  *   refused link gets a server-rendered page with its stable code and what to do.
@@ -23,12 +25,13 @@ import { pageHeaders, secureCookies } from '../../surfaces/hosted.ts';
 import { serveSpa } from '../../surfaces/spa.ts';
 import { LINK_TTL_MS, SESSION_COOKIE, SESSION_TTL_MS } from './links.ts';
 import { type PortalServices, portalApiRoutes, TEST_CALLBACK_PATH } from './portal-api.ts';
-import { GenerateLinkBody, GenerateLinkResponse } from './wire.ts';
+import { GenerateLinkBody, GenerateLinkResponse, RevokeLinkBody, RevokeLinkResponse } from './wire.ts';
 
 const TITLES: Partial<Record<ErrorCode, string>> = {
   portal_link_invalid: 'This link does not work',
   portal_link_expired: 'This link has expired',
   portal_link_used: 'This link was already used',
+  portal_link_revoked: 'This link was revoked',
   portal_link_organization_deleted: 'This organization no longer exists',
 };
 
@@ -90,6 +93,15 @@ export function adminPortalRoutes(
     status: 201,
     response: GenerateLinkResponse,
     handler: ({ env, body }) => svc.links.generate(env.environmentId, body),
+  });
+  api.route({
+    method: 'post',
+    path: '/portal/revoke_link',
+    summary:
+      'Revoke the Admin Portal links generated for one admin (external_user_id) and end their sessions',
+    body: RevokeLinkBody,
+    response: RevokeLinkResponse,
+    handler: ({ env, body }) => svc.links.revoke(env.environmentId, body),
   });
 
   app.get('/portal/launch', async (c) => {

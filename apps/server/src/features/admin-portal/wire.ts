@@ -1,8 +1,11 @@
 /**
- * Admin Portal wire shapes (reference §5.4). `POST /portal/generate_link` takes the organization,
- * an intent, where to send the IT admin afterwards (`return_url`, `success_url`), intent options
- * and the IT contacts' emails (`admin_emails` in SDK 11, `it_contact_emails` in the spec: both are
- * accepted, at most 20 together). It answers 201 `{link}`.
+ * Admin Portal wire shapes (reference §5.4, §10.1). `POST /portal/generate_link` takes the
+ * organization, an intent, where to send the IT admin afterwards (`return_url`, `success_url`),
+ * intent options (`sso.provider_type`, `sso.bookmark_slug`, `domain_verification.domain_name`),
+ * the IT contacts' emails (`admin_emails` in SDK 11, `it_contact_emails` in the spec and SDK 12:
+ * both are accepted, at most 20 together) and, from SDK 12, `external_user_id` — the app's id for
+ * the admin, which `POST /portal/revoke_link` later names to revoke that admin's links. It answers
+ * 201 `{link}`.
  */
 import { z } from 'zod';
 
@@ -41,15 +44,34 @@ export const returnUrl = z
 
 const emails = z.array(z.string().trim().toLowerCase().email()).max(20);
 
+/** The app's id for an admin (SDK 12 `externalUserId`): any non-empty string it chooses. */
+const externalUserId = z.string().trim().min(1).max(255);
+
+/**
+ * Known options are type-checked; others are kept as sent (the portal reads only these).
+ * SDK 9–12 send `sso` only, and always with both keys (undefined ones dropped).
+ */
+const IntentOptions = z.looseObject({
+  sso: z
+    .looseObject({
+      provider_type: z.string().min(1).max(64).optional(),
+      /** The IdP bookmark app's slug; stored with the link, not used by Portico's portal yet. */
+      bookmark_slug: z.string().trim().min(1).max(255).optional(),
+    })
+    .optional(),
+  domain_verification: z.looseObject({ domain_name: z.string().min(1).max(253).optional() }).optional(),
+});
+
 export const GenerateLinkBody = z
   .object({
     organization: z.string().min(1).max(128),
     intent: z.enum(PORTAL_INTENTS).default('sso'),
     return_url: returnUrl.optional(),
     success_url: returnUrl.optional(),
-    intent_options: z.record(z.string(), z.unknown()).optional(),
+    intent_options: IntentOptions.optional(),
     admin_emails: emails.optional(),
     it_contact_emails: emails.optional(),
+    external_user_id: externalUserId.optional(),
   })
   .refine((b) => (b.admin_emails?.length ?? 0) + (b.it_contact_emails?.length ?? 0) <= 20, {
     message: 'admin_emails and it_contact_emails together hold at most 20 addresses',
@@ -58,3 +80,22 @@ export const GenerateLinkBody = z
 export type GenerateLinkBody = z.output<typeof GenerateLinkBody>;
 
 export const GenerateLinkResponse = z.object({ link: z.string().url() });
+
+/** `POST /portal/revoke_link` (SDK 12 `adminPortal.revokeLink`). */
+export const RevokeLinkBody = z.object({
+  organization: z.string().min(1).max(128),
+  external_user_id: externalUserId,
+});
+export type RevokeLinkBody = z.output<typeof RevokeLinkBody>;
+
+/**
+ * What a revocation did (Portico's answer; the SDK does not read it). A repeated revocation
+ * answers zeros: the links are already revoked.
+ */
+export const RevokeLinkResponse = z.object({
+  object: z.literal('portal_link_revocation'),
+  organization_id: z.string(),
+  external_user_id: z.string(),
+  revoked_links: z.number().int().min(0),
+  ended_sessions: z.number().int().min(0),
+});

@@ -14,6 +14,7 @@ import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import type { TokenSurface } from '../../surfaces/token.ts';
+import { authorizedApplicationRoutes } from '../sessions/authorized-applications.ts';
 import type { KeyStore } from '../sessions/keys.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { SessionWire } from '../sessions/wire.ts';
@@ -418,4 +419,5 @@ export function authkitRoutes(
       return listOf(page.data, page.list_metadata);
     },
   });
+  authorizedApplicationRoutes(api, deps);
 }

@@ -230,6 +230,7 @@ export class AuthKitService {
         authenticationMethod: 'Password',
         ipAddress: meta.ip,
         userAgent: meta.userAgent,
+        authTime: this.deps.clock.now(),
       });
     });
     return this.sessions.complete(issued);
@@ -406,6 +407,8 @@ export class AuthKitService {
         authenticationMethod: row.authentication_method,
         ipAddress: meta.ip ?? row.ip_address,
         userAgent: meta.userAgent ?? row.user_agent,
+        // The user authenticated when the code was minted (hosted sign-in, SSO), not now.
+        authTime: new Date(row.created_at),
       });
       await tx
         .updateTable('authorization_codes')

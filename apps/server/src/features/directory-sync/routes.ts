@@ -1,7 +1,8 @@
 /**
  * Directory Sync routes: the SCIM 2.0 surface the IdPs call (`/scim/v2/{directory id}/…`, bearer
  * token per directory, `application/scim+json`, RFC 7644 errors, every request logged), the WorkOS
- * read API (`/directories`, `/directory_users`, `/directory_groups`) and Portico's management API.
+ * read API (`/directories`, `/directory_users`, `/directory_groups`, and the directory-scoped reads
+ * of scoped-routes.ts) and Portico's management API.
  */
 import {
   detectPersona,
@@ -18,12 +19,15 @@ import { z } from 'zod';
 import { constantTimeEqual } from '../../platform/crypto.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { listOf, paginationQuery } from '../../platform/http.ts';
+import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
+import { directoryScopedRoutes } from './scoped-routes.ts';
 import { type DirectoryService, redactScimBody, scimError } from './service.ts';
 import {
   CreateDirectoryBody,
+  DirectoryGroupWire,
   DirectorySettingsWire,
+  DirectoryUserWire,
   DirectoryWire,
   UpdateDirectorySettingsBody,
 } from './wire.ts';
@@ -116,6 +120,7 @@ export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
     path: '/directory_users',
     summary: 'List directory users',
     query: paginationQuery.extend({ directory: z.string().optional(), group: z.string().optional() }),
+    response: listSchema(DirectoryUserWire),
     handler: async ({ env, query }) => {
       if (!query.directory && !query.group) {
         throw new AppError('invalid_request_parameters', {
@@ -135,6 +140,7 @@ export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
     path: '/directory_users/:id',
     summary: 'Get a directory user',
     params: idParam,
+    response: DirectoryUserWire,
     handler: ({ env, params }) => dirs.getUser(env.environmentId, params.id),
   });
   api.route({
@@ -142,6 +148,7 @@ export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
     path: '/directory_groups',
     summary: 'List directory groups',
     query: paginationQuery.extend({ directory: z.string().optional(), user: z.string().optional() }),
+    response: listSchema(DirectoryGroupWire),
     handler: async ({ env, query }) => {
       if (!query.directory && !query.user) {
         throw new AppError('invalid_request_parameters', {
@@ -161,8 +168,10 @@ export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
     path: '/directory_groups/:id',
     summary: 'Get a directory group',
     params: idParam,
+    response: DirectoryGroupWire,
     handler: ({ env, params }) => dirs.getGroup(env.environmentId, params.id),
   });
+  directoryScopedRoutes(api, dirs);
 }
 
 /** The SCIM surface. */

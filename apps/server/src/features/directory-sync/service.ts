@@ -64,6 +64,14 @@ function names(r: ScimResource) {
   return { first: n.givenName ?? null, last: n.familyName ?? null };
 }
 
+/** 404 for an id that is not in this environment or, when one is named, not in that directory. */
+function notFoundIn(what: string, id: string, directoryId: string | undefined) {
+  if (!directoryId) return notFound(what, id);
+  return new AppError('entity_not_found', {
+    message: `${what} not found in directory '${directoryId}': '${id}'. Use an id this directory listed (GET /directories/${directoryId}/${what === 'Directory user' ? 'users' : 'groups'}).`,
+  });
+}
+
 function isActive(r: ScimResource) {
   return r.active === undefined ? true : r.active === true;
 }
@@ -146,7 +154,10 @@ export class DirectoryService {
       .where('environment_id', '=', env)
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!d) throw notFound('Directory', id);
+    if (!d)
+      throw new AppError('entity_not_found', {
+        message: `Directory not found: '${id}'. Pass the id of a directory of this environment (GET /directories lists them).`,
+      });
     return d;
   }
 
@@ -258,12 +269,25 @@ export class DirectoryService {
     return map;
   }
 
-  async listUsers(env: string, p: Pagination, f: { directory?: string; group?: string }) {
+  async listUsers(
+    env: string,
+    p: Pagination,
+    f: { directory?: string; group?: string; email?: string; idpId?: string },
+  ) {
     let qb = this.deps.db.selectFrom('directory_users').selectAll().where('environment_id', '=', env);
     if (f.directory) qb = qb.where('directory_id', '=', f.directory);
     if (f.group)
       qb = qb.where('id', 'in', (s) =>
         s.selectFrom('directory_group_members').select('user_id').where('group_id', '=', f.group!),
+      );
+    // Emails are stored lower-case (primaryEmail); idp_id is externalId, else userName (userToWire).
+    if (f.email) qb = qb.where('email', '=', f.email.toLowerCase());
+    if (f.idpId)
+      qb = qb.where((eb) =>
+        eb.or([
+          eb('external_id', '=', f.idpId!),
+          eb.and([eb('external_id', 'is', null), eb('user_name', '=', f.idpId!)]),
+        ]),
       );
     const page = await paginate(qb, 'id', p);
     const groups = await this.groupsOfUsers(
@@ -279,14 +303,16 @@ export class DirectoryService {
     };
   }
 
-  async getUser(env: string, id: string) {
-    const u = await this.deps.db
+  /** A user of this environment; with `directoryId`, only one of that directory (else 404). */
+  async getUser(env: string, id: string, directoryId?: string) {
+    let qb = this.deps.db
       .selectFrom('directory_users')
       .selectAll()
       .where('environment_id', '=', env)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!u) throw notFound('Directory user', id);
+      .where('id', '=', id);
+    if (directoryId) qb = qb.where('directory_id', '=', directoryId);
+    const u = await qb.executeTakeFirst();
+    if (!u) throw notFoundIn('Directory user', id, directoryId);
     const groups = await this.groupsOfUsers(this.deps.db, [u.id]);
     const maps = await this.attributeMaps([u.directory_id]);
     return userToWire(u, (groups.get(u.id) ?? []).map(groupToWire), maps.get(u.directory_id));
@@ -316,14 +342,16 @@ export class DirectoryService {
     return { data: page.rows.map(groupToWire), list_metadata: page.list_metadata };
   }
 
-  async getGroup(env: string, id: string) {
-    const g = await this.deps.db
+  /** A group of this environment; with `directoryId`, only one of that directory (else 404). */
+  async getGroup(env: string, id: string, directoryId?: string) {
+    let qb = this.deps.db
       .selectFrom('directory_groups')
       .selectAll()
       .where('environment_id', '=', env)
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (!g) throw notFound('Directory group', id);
+      .where('id', '=', id);
+    if (directoryId) qb = qb.where('directory_id', '=', directoryId);
+    const g = await qb.executeTakeFirst();
+    if (!g) throw notFoundIn('Directory group', id, directoryId);
     return groupToWire(g);
   }
 

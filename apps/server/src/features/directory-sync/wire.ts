@@ -51,38 +51,44 @@ export function directoryEventData(d: DirectoryTable, domains: { id: string; dom
   };
 }
 
-export interface DirectoryUserWire {
-  object: 'directory_user';
-  id: string;
-  directory_id: string;
-  organization_id: string;
-  idp_id: string;
-  email: string | null;
-  emails: { primary: boolean; type: string; value: string }[];
-  first_name: string | null;
-  last_name: string | null;
-  username: string;
-  job_title: string | null;
-  state: 'active' | 'inactive';
-  role: { slug: string };
-  custom_attributes: Record<string, unknown>;
-  raw_attributes: Record<string, unknown>;
-  groups?: DirectoryGroupWire[];
-  created_at: string;
-  updated_at: string;
-}
+export const DirectoryGroupWire = z.object({
+  object: z.literal('directory_group'),
+  id: z.string(),
+  idp_id: z.string(),
+  directory_id: z.string(),
+  organization_id: z.string(),
+  name: z.string(),
+  raw_attributes: z.record(z.string(), z.unknown()),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type DirectoryGroupWire = z.infer<typeof DirectoryGroupWire>;
 
-export interface DirectoryGroupWire {
-  object: 'directory_group';
-  id: string;
-  idp_id: string;
-  directory_id: string;
-  organization_id: string;
-  name: string;
-  raw_attributes: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-}
+/**
+ * `emails`, `username` and `job_title` are deprecated at WorkOS but still read by SDK 7; `groups`
+ * is on REST responses (SDKs ≤ 11 map it unconditionally), never in event payloads.
+ */
+export const DirectoryUserWire = z.object({
+  object: z.literal('directory_user'),
+  id: z.string(),
+  directory_id: z.string(),
+  organization_id: z.string(),
+  idp_id: z.string(),
+  email: z.string().nullable(),
+  emails: z.array(z.object({ primary: z.boolean(), type: z.string(), value: z.string() })),
+  first_name: z.string().nullable(),
+  last_name: z.string().nullable(),
+  username: z.string(),
+  job_title: z.string().nullable(),
+  state: z.enum(['active', 'inactive']),
+  role: z.object({ slug: z.string() }),
+  custom_attributes: z.record(z.string(), z.unknown()),
+  raw_attributes: z.record(z.string(), z.unknown()),
+  groups: z.array(DirectoryGroupWire).optional(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type DirectoryUserWire = z.infer<typeof DirectoryUserWire>;
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 

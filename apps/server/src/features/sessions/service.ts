@@ -7,6 +7,10 @@
  *   leaves the old token usable and a successful one leaves exactly one live token.
  * - Presenting a spent refresh token revokes its whole session (theft detection).
  * - Tokens are stored as SHA-256 hashes only.
+ * - Every user access token carries `sid` and a numeric `auth_time` together (SDK 12's
+ *   `verifyAccessToken` and sealed-session helpers refuse a token without both). `auth_time` is
+ *   when the user last actively authenticated — the sign-in that started the session — so it
+ *   stays the same across refresh-token rotations and organization switches.
  */
 
 import { sha256 } from '../../platform/crypto.ts';
@@ -56,6 +60,11 @@ export interface SessionStart {
   authenticationMethod: string;
   ipAddress: string | null;
   userAgent: string | null;
+  /**
+   * When the user proved who they are: the hosted sign-in or IdP response that minted the
+   * authorization code, or now for a grant that checks credentials itself (password).
+   */
+  authTime: Date;
 }
 
 export class SessionService {
@@ -87,6 +96,7 @@ export class SessionService {
       ended_at: null,
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
+      auth_time: s.authTime.toISOString(),
     };
     await tx.insertInto('sessions').values(session).execute();
     await tx
@@ -256,6 +266,8 @@ export class SessionService {
       iss: this.deps.config.publicUrl,
       sub: userId,
       sid: session.id,
+      // Sessions from before migration 0009 have no auth_time: the sign-in created the session.
+      auth_time: Math.floor(Date.parse(session.auth_time ?? session.created_at) / 1000),
       jti: this.deps.ids.next('jti').slice(4),
     };
     if (session.organization_id) {
