@@ -246,12 +246,20 @@ export function buildApp(opts: BuildOptions): Portico {
   };
 }
 
-/** Migrates, builds and bootstraps: what `portico start` and the test harness both do. */
+/**
+ * `portico start`'s boot path (and the test harness's): migrates, builds, and bootstraps — the
+ * first environment and the first dashboard admin on an empty database (each returned with its
+ * generated secret only to the one process that created it, for main.ts to print once), the
+ * pinned PORTICO_API_KEY / PORTICO_REDIRECT_URIS, and in development the Test IdP and the OIDC
+ * Test Provider pointed at this server's public URL. Safe when several processes start at once
+ * on one database: each step is a `serialized` check-then-insert. No other command runs it: the
+ * CLI's database commands only migrate and look the environment up (cli/database-commands.ts),
+ * and `portico worker` needs no environment at all.
+ */
 export async function startPortico(opts: BuildOptions) {
   const migrated = await migrate(opts.database);
   const portico = buildApp(opts);
   const bootstrap = await portico.services.environments.bootstrap();
-  // The first dashboard admin; a generated password comes back once, for main.ts to print.
   const adminBootstrap = await portico.services.admin.bootstrap();
   if (!opts.config.production) {
     await ensureTestOrganization(portico.deps, bootstrap.environmentId);

@@ -3,7 +3,7 @@
  * with loud development defaults: anything insecure is reported once at start-up.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -208,7 +208,19 @@ function developmentSecret(databaseUrl: string): string {
   const file = resolve(folder, 'secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(folder, { recursive: true });
+  // Several processes may start at once on a fresh folder: each writes its candidate to a file of
+  // its own and links it into place, which succeeds for one of them only (the file appears whole);
+  // the others read the winner's, so every process seals and opens with the same key.
   const value = randomBytes(48).toString('base64url');
-  writeFileSync(file, `${value}\n`, { mode: 0o600 });
-  return value;
+  const candidate = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(candidate, `${value}\n`, { mode: 0o600 });
+  try {
+    linkSync(candidate, file);
+    return value;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return readFileSync(file, 'utf8').trim();
+  } finally {
+    rmSync(candidate, { force: true });
+  }
 }

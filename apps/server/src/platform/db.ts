@@ -1,12 +1,29 @@
 /**
  * Storage: Kysely over better-sqlite3 (embedded default) or pg (PostgreSQL ≥ 14), one set of
  * migrations for both. `openDatabase` parses PORTICO_DATABASE_URL; `migrate` runs every pending
- * migration in order inside Kysely's migrator (which locks, so concurrent starts are safe).
+ * migration in order inside Kysely's migrator, so concurrent starts are safe: PostgreSQL takes the
+ * migrator's advisory lock, SQLite the database's write lock (see below).
+ *
+ * Several processes may share one SQLite file (a running server and a CLI command, or several
+ * `portico start`): every transaction there is `BEGIN IMMEDIATE`, which takes the write lock first
+ * and waits for it (busy_timeout) instead of failing with SQLITE_BUSY when a transaction that has
+ * read tries to write after another process committed. `serialized` runs a check-then-insert
+ * (bootstrap) as one such transaction, under a transaction-scoped advisory lock on PostgreSQL.
  */
+
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import {
+  Kysely,
+  type Migration,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import * as m0001 from '../../migrations/0001_core.ts';
 import * as m0002 from '../../migrations/0002_webhooks.ts';
@@ -43,10 +60,11 @@ export function openDatabase(
     const path = url.slice('sqlite:'.length);
     if (path !== ':memory:' && path !== '') mkdirSync(dirname(resolve(path)), { recursive: true });
     const sqlite = new SQLite(path === '' ? ':memory:' : path);
+    // First, so that switching a fresh file to WAL waits for a process doing the same.
+    sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return { db, dialect: 'sqlite', close: () => db.destroy() };
   }
@@ -63,12 +81,15 @@ export function openDatabase(
  * Kysely's SQLite driver prepares every statement afresh (BEGIN and COMMIT included), and
  * preparing costs more than running these small queries. Statements are cached by SQL text;
  * Kysely runs each one synchronously to completion, so one cached statement is never in use twice.
+ * Kysely's `begin` becomes `begin immediate` here (see the header): in this process the one
+ * connection runs one transaction at a time anyway, so only other processes ever wait on it.
  */
 function withStatementCache(sqlite: SQLite.Database, max = 1000) {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => sqlite.close(),
-    prepare(sql: string) {
+    prepare(text: string) {
+      const sql = text === 'begin' ? 'begin immediate' : text;
       let stmt = cache.get(sql);
       if (!stmt) {
         stmt = sqlite.prepare(sql);
@@ -103,15 +124,63 @@ export async function migrate(handle: DatabaseHandle): Promise<string[]> {
       return out;
     },
   };
-  const migrator = new Migrator({
-    db: handle.db,
-    provider,
-    migrationTableName: 'portico_migrations',
-    migrationLockTableName: 'portico_migrations_lock',
+  const run = async (db: Kysely<unknown>) => {
+    const migrator = new Migrator({
+      db,
+      provider,
+      migrationTableName: 'portico_migrations',
+      migrationLockTableName: 'portico_migrations_lock',
+      // SQLite: already inside the write transaction below.
+      disableTransactions: handle.dialect === 'sqlite',
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  };
+  // PostgreSQL: the migrator takes its own advisory lock.
+  if (handle.dialect === 'postgres') return run(handle.db as unknown as Kysely<unknown>);
+  // Kysely's SQLite migrator neither locks nor uses a transaction, so processes starting together
+  // on a fresh file would each create the tables. One write transaction (BEGIN IMMEDIATE) around
+  // the whole run makes the others wait, then find every migration applied. SQLite's DDL is
+  // transactional: a failed migration leaves nothing behind.
+  return handle.db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const applied = await run(conn as unknown as Kysely<unknown>);
+      await sql`commit`.execute(conn);
+      return applied;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw err;
+    }
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Runs `fn` in one transaction that no other process runs at the same time for the same `name`:
+ * for a check-then-insert that must happen once across every process sharing the database
+ * (bootstrap: the first environment, the first admin, the test organizations). `fn` re-checks
+ * inside, and sees whatever an earlier holder committed. PostgreSQL: a transaction-scoped advisory
+ * lock (`pg_advisory_xact_lock`, released at commit or rollback). SQLite: the database's write lock
+ * (every transaction is BEGIN IMMEDIATE), which serializes all writers anyway. `fn` must not open
+ * a transaction of its own, and should not do slow work (key generation, password hashing):
+ * prepare that before, so other processes wait only for the inserts.
+ */
+export async function serialized<T>(
+  handle: { db: Db; dialect: Dialect },
+  name: string,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  return handle.db.transaction().execute(async (tx) => {
+    if (handle.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${lockKey(name)})`.execute(tx);
+    return fn(tx);
+  });
+}
+
+/** A stable 64-bit lock key for `name` (the first bytes of its SHA-256), as PostgreSQL's bigint. */
+function lockKey(name: string) {
+  const n = createHash('sha256').update(`portico:${name}`).digest().readBigInt64BE(0);
+  return sql`${n.toString()}::bigint`;
 }
 
 /** Whether a database error is a unique-constraint violation (SQLite or PostgreSQL). */

@@ -170,6 +170,11 @@ export const catalog = {
     status: 422,
     message: 'The connection cannot be activated before its set-up is complete.',
   },
+  oidc_discovery_failed: {
+    status: 502,
+    message:
+      "Portico could not use the OIDC connection's discovery document, so sign-in cannot start. Check the connection's discovery URL (it usually ends in /.well-known/openid-configuration) and that the IdP is reachable from the Portico server; the connection's SSO traces show the cause.",
+  },
   invalid_idp_metadata: {
     status: 422,
     message:
@@ -245,6 +250,12 @@ export const catalog = {
     message: 'The code or refresh token is invalid, expired or has already been used.',
   },
   invalid_request: { status: 400, style: 'oauth', message: 'The request is missing a required parameter.' },
+  server_error: {
+    status: 500,
+    style: 'oauth',
+    message:
+      'Portico hit an unexpected error while starting the sign-in (RFC 6749 §4.1.2.1). Start the sign-in again; if it persists, find the request id in the server log.',
+  },
   unsupported_grant_type: {
     status: 400,
     style: 'oauth',

@@ -2,8 +2,9 @@
  * The developer dashboard's own accounts (admin users) and their browser sessions.
  *
  * Invariants:
- * - The first admin is created at bootstrap when none exists; a generated password is returned
- *   once (the caller prints it) and never logged or stored in clear (argon2id only).
+ * - The first admin is created by `portico start` when none exists, once across processes that
+ *   start together; a generated password is returned once (the caller prints it) and never
+ *   logged or stored in clear (argon2id only).
  * - A session token is 32 random bytes, sent only in the HttpOnly cookie and stored as its
  *   SHA-256; sessions last 12 hours and end on sign-out (revoked_at).
  * - The CSRF token is HMAC(master-key-derived key, session id): the dashboard reads it from
@@ -15,7 +16,7 @@
 import { createHmac } from 'node:crypto';
 import { verify as argonVerify } from '@node-rs/argon2';
 import { constantTimeEqual, sha256 } from '../../platform/crypto.ts';
-import { isUniqueViolation } from '../../platform/db.ts';
+import { isUniqueViolation, serialized } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { token } from '../../platform/random.ts';
@@ -63,26 +64,39 @@ export class AdminService {
     return env;
   }
 
-  /** Creates the first admin when the table is empty (PORTICO_ADMIN_EMAIL / PORTICO_ADMIN_PASSWORD). */
+  /**
+   * `portico start` only: creates the first admin when the table is empty (PORTICO_ADMIN_EMAIL /
+   * PORTICO_ADMIN_PASSWORD), exactly once however many processes start together; only the one
+   * that created it gets the generated password back, to print once.
+   */
   async bootstrap(): Promise<AdminBootstrap> {
-    const { config } = this.deps;
+    const { deps } = this;
+    const { config } = deps;
     // Hash the stand-in for unknown emails now, so the first such sign-in costs no more than others.
     await this.dummy();
-    const existing = await this.deps.db.selectFrom('admin_users').select('email').limit(1).executeTakeFirst();
+    const existing = await deps.db.selectFrom('admin_users').select('email').limit(1).executeTakeFirst();
     if (existing) return { created: false, email: existing.email };
     const password = config.adminPassword ?? this.generatePassword();
-    try {
-      await this.insert(config.adminEmail, password);
-    } catch (err) {
-      // Another process bootstrapped at the same moment.
-      if (isUniqueViolation(err)) return { created: false, email: config.adminEmail };
-      throw err;
-    }
-    return {
-      created: true,
-      email: config.adminEmail,
-      password: config.adminPassword ? undefined : password,
-    };
+    // argon2id takes a while: hash before taking the lock, so other processes wait only for the insert.
+    const hash = await hashPassword(password);
+    const email = config.adminEmail.trim().toLowerCase();
+    const raced = await serialized(deps, 'bootstrap:first-admin', async (tx) => {
+      const again = await tx.selectFrom('admin_users').select('email').limit(1).executeTakeFirst();
+      if (again) return again;
+      await tx
+        .insertInto('admin_users')
+        .values({
+          id: deps.ids.next('admin_user'),
+          email,
+          password_hash: hash,
+          created_at: deps.clock.now().toISOString(),
+          last_sign_in_at: null,
+        })
+        .execute();
+      return null;
+    });
+    if (raced) return { created: false, email: raced.email };
+    return { created: true, email, password: config.adminPassword ? undefined : password };
   }
 
   /**

@@ -124,13 +124,31 @@ export const SignUpPage: FC<FormProps> = (p) => (
   </Layout>
 );
 
-export const MessagePage: FC<{ title: string; message: string; hint?: string }> = (p) => (
+/** A page that explains a problem; `code` (a stable error code) and the request id when known. */
+export const MessagePage: FC<{
+  title: string;
+  message: string;
+  hint?: string;
+  code?: string;
+  requestId?: string;
+}> = (p) => (
   <Layout title={p.title}>
     <h1>{p.title}</h1>
     <p class="error" role="alert">
       {p.message}
     </p>
     {p.hint ? <p class="hint">{p.hint}</p> : null}
+    {p.code ? (
+      <p class="hint">
+        Error code: <code>{p.code}</code>
+        {p.requestId ? (
+          <>
+            {' '}
+            · request <code>{p.requestId}</code>
+          </>
+        ) : null}
+      </p>
+    ) : null}
   </Layout>
 );
 

@@ -89,8 +89,25 @@ export function authkitRoutes(
     pageHeaders(c, formTargets);
     return c.html(String(node), status as 200);
   };
-  const problem = (c: Context, status: number, title: string, message: string, hint?: string) =>
-    page(c, status, <MessagePage title={title} message={message} hint={hint} />);
+  const problem = (
+    c: Context,
+    status: number,
+    title: string,
+    message: string,
+    hint?: string,
+    code?: string,
+  ) =>
+    page(
+      c,
+      status,
+      <MessagePage
+        title={title}
+        message={message}
+        hint={hint}
+        code={code}
+        requestId={c.get('requestId' as never)}
+      />,
+    );
 
   app.get('/authkit/styles.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600');
@@ -102,37 +119,39 @@ export function authkitRoutes(
   app.get('/user_management/authorize', async (c) => {
     const opened = await openAuthorizeRequest(
       c,
+      deps,
       authkit,
       problem,
       'Pass clientId to getAuthorizationUrl, or set it in the WorkOS constructor.',
     );
     if (opened instanceof Response) return opened;
-    const { one, env, redirectUri, state, back } = opened;
-    const responseType = one('response_type') ?? 'code';
-    if (responseType !== 'code')
-      return back(
-        'unsupported_response_type',
-        `response_type '${responseType}' is not supported; use 'code'.`,
-      );
-    const challenge = one('code_challenge') ?? null;
-    const method = one('code_challenge_method');
-    if (challenge && method && method !== 'S256')
-      return back('invalid_request', 'code_challenge_method must be S256.');
-    if (challenge && !/^[A-Za-z0-9_-]{43,128}$/.test(challenge))
-      return back('invalid_request', 'code_challenge must be a base64url SHA-256 digest (43 characters).');
-    const provider = one('provider');
-    const organizationId = one('organization_id');
-    const connectionId = one('connection_id');
-    // Enterprise SSO: an organization, a connection, or a domain hint routes to the IdP.
-    const domainHint = one('domain_hint');
-    const loginHint = one('login_hint');
-    const hintedDomain = domainHint ?? (loginHint?.includes('@') ? loginHint.split('@')[1] : undefined);
-    const ssoByDomain =
-      !organizationId && !connectionId && hintedDomain
-        ? await sso.connections.activeForDomain(env.id, hintedDomain)
-        : undefined;
-    if (organizationId || connectionId || ssoByDomain) {
-      try {
+    const { one, env, redirectUri, state, back, fail } = opened;
+    // From here on every failure goes back to the app (or, failing that, to a page with its code).
+    try {
+      const responseType = one('response_type') ?? 'code';
+      if (responseType !== 'code')
+        return back(
+          'unsupported_response_type',
+          `response_type '${responseType}' is not supported; use 'code'.`,
+        );
+      const challenge = one('code_challenge') ?? null;
+      const method = one('code_challenge_method');
+      if (challenge && method && method !== 'S256')
+        return back('invalid_request', 'code_challenge_method must be S256.');
+      if (challenge && !/^[A-Za-z0-9_-]{43,128}$/.test(challenge))
+        return back('invalid_request', 'code_challenge must be a base64url SHA-256 digest (43 characters).');
+      const provider = one('provider');
+      const organizationId = one('organization_id');
+      const connectionId = one('connection_id');
+      // Enterprise SSO: an organization, a connection, or a domain hint routes to the IdP.
+      const domainHint = one('domain_hint');
+      const loginHint = one('login_hint');
+      const hintedDomain = domainHint ?? (loginHint?.includes('@') ? loginHint.split('@')[1] : undefined);
+      const ssoByDomain =
+        !organizationId && !connectionId && hintedDomain
+          ? await sso.connections.activeForDomain(env.id, hintedDomain)
+          : undefined;
+      if (organizationId || connectionId || ssoByDomain) {
         const conn =
           ssoByDomain ??
           (await resolveConnection(deps, sso.connections, env.id, {
@@ -145,29 +164,29 @@ export function authkitRoutes(
           appState: state,
           codeChallenge: challenge,
           loginHint,
+          meta: meta(c),
         });
         return c.redirect(url, 302);
-      } catch (err) {
-        if (err instanceof AppError) return back(err.code, err.message);
-        throw err;
       }
+      if (!provider)
+        return back('invalid_request', 'One of provider, organization_id or connection_id is required.');
+      if (provider !== 'authkit')
+        return back(
+          'invalid_request',
+          `provider '${provider}' is not configured on this Portico server; use provider=authkit.`,
+        );
+      const screenHint = one('screen_hint') === 'sign-up' ? 'sign-up' : 'sign-in';
+      const requestId = await authkit.createRequest(env, {
+        redirectUri,
+        state,
+        codeChallenge: challenge,
+        screenHint,
+        loginHint: one('login_hint') ?? null,
+      });
+      return c.redirect(`/authkit/${screenHint}?request=${encodeURIComponent(requestId)}`, 302);
+    } catch (err) {
+      return fail(err);
     }
-    if (!provider)
-      return back('invalid_request', 'One of provider, organization_id or connection_id is required.');
-    if (provider !== 'authkit')
-      return back(
-        'invalid_request',
-        `provider '${provider}' is not configured on this Portico server; use provider=authkit.`,
-      );
-    const screenHint = one('screen_hint') === 'sign-up' ? 'sign-up' : 'sign-in';
-    const requestId = await authkit.createRequest(env, {
-      redirectUri,
-      state,
-      codeChallenge: challenge,
-      screenHint,
-      loginHint: one('login_hint') ?? null,
-    });
-    return c.redirect(`/authkit/${screenHint}?request=${encodeURIComponent(requestId)}`, 302);
   });
 
   // ── hosted pages ─────────────────────────────────────────────────────────
@@ -249,13 +268,21 @@ export function authkitRoutes(
         // An email whose domain belongs to an organization with SSO goes straight to its IdP.
         const conn = await sso.connections.activeForDomain(req.environment_id, email.split('@')[1]!);
         if (conn) {
-          const url = await sso.sso.start(conn, {
-            kind: 'authkit',
-            redirectUri: req.redirect_uri,
-            appState: req.state,
-            codeChallenge: req.code_challenge,
-            loginHint: email,
-          });
+          let url: string;
+          try {
+            url = await sso.sso.start(conn, {
+              kind: 'authkit',
+              redirectUri: req.redirect_uri,
+              appState: req.state,
+              codeChallenge: req.code_challenge,
+              loginHint: email,
+              meta: meta(c),
+            });
+          } catch (err) {
+            // An IdP whose discovery fails (or an inactive connection): say so on the form.
+            if (!(err instanceof AppError)) throw err;
+            return again(err.status, `${err.message} (error code ${err.code})`);
+          }
           return page(
             c,
             200,

@@ -1,10 +1,11 @@
 /**
  * Environments and their credentials: API keys (shown once, stored as SHA-256), the client id,
- * and the redirect-URI allow-list. `bootstrap` creates the first environment on an empty
- * database, honouring PORTICO_API_KEY / PORTICO_CLIENT_ID / PORTICO_REDIRECT_URIS.
+ * and the redirect-URI allow-list. `bootstrap` (run by `portico start` only) creates the first
+ * environment on an empty database, honouring PORTICO_API_KEY / PORTICO_CLIENT_ID /
+ * PORTICO_REDIRECT_URIS; the CLI's other commands only look it up (`first`) and refuse without it.
  */
 import { sha256 } from '../../platform/crypto.ts';
-import { isUniqueViolation } from '../../platform/db.ts';
+import { type Queryable, serialized } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { seedRoles } from '../roles/service.ts';
@@ -42,56 +43,60 @@ export function validateRedirectUri(uri: string): string | null {
 export class EnvironmentService {
   constructor(private deps: Deps) {}
 
-  async first() {
-    return this.deps.db
-      .selectFrom('environments')
-      .selectAll()
-      .orderBy('created_at', 'asc')
-      .executeTakeFirst();
+  /** The first environment (the one `portico start` created), or undefined on an empty database. */
+  async first(q: Queryable = this.deps.db) {
+    return q.selectFrom('environments').selectAll().orderBy('created_at', 'asc').executeTakeFirst();
   }
 
+  /**
+   * `portico start` only: creates the first environment on an empty database, exactly once however
+   * many processes start together (the winner alone gets `created` and the generated key, to print
+   * once), and (re)applies the pinned PORTICO_API_KEY / PORTICO_REDIRECT_URIS to it.
+   */
   async bootstrap(): Promise<Bootstrap> {
     const { deps } = this;
     const { config } = deps;
     const existing = await this.first();
-    if (existing) {
-      // Pinned credentials are (re)applied so CI and development always match the environment.
-      if (config.apiKey) await this.ensureApiKey(existing.id, config.apiKey, 'PORTICO_API_KEY');
-      for (const uri of config.redirectUris) await this.addRedirectUri(existing.id, uri);
-      return { created: false, environmentId: existing.id, clientId: existing.client_id };
-    }
-    const now = deps.clock.now().toISOString();
+    if (existing) return this.reapplyPinned(existing);
     const envId = deps.ids.next('environment');
     const clientId = config.clientId ?? `client_${deps.ids.next('x').slice(2)}`;
     const apiKey = config.apiKey ?? this.newKeyValue();
-    try {
-      await deps.db.transaction().execute(async (tx) => {
-        await tx
-          .insertInto('environments')
-          .values({ id: envId, name: 'Development', client_id: clientId, created_at: now })
-          .execute();
-        await tx
-          .insertInto('api_keys')
-          .values({
-            id: deps.ids.next('api_key'),
-            environment_id: envId,
-            name: config.apiKey ? 'PORTICO_API_KEY' : 'Default key',
-            key_hash: sha256(apiKey),
-            obfuscated_value: obfuscate(apiKey),
-            created_at: now,
-            last_used_at: null,
-            revoked_at: null,
-          })
-          .execute();
-        await seedRoles(tx, deps, envId);
-      });
-    } catch (err) {
-      // Another process bootstrapped at the same moment: use its environment.
-      if (isUniqueViolation(err) || (await this.first())) return this.bootstrap();
-      throw err;
-    }
+    const won = await serialized(deps, 'bootstrap:first-environment', async (tx) => {
+      // Another process may have created it while this one waited for the lock.
+      const raced = await this.first(tx);
+      if (raced) return raced;
+      const now = deps.clock.now().toISOString();
+      await tx
+        .insertInto('environments')
+        .values({ id: envId, name: 'Development', client_id: clientId, created_at: now })
+        .execute();
+      await tx
+        .insertInto('api_keys')
+        .values({
+          id: deps.ids.next('api_key'),
+          environment_id: envId,
+          name: config.apiKey ? 'PORTICO_API_KEY' : 'Default key',
+          key_hash: sha256(apiKey),
+          obfuscated_value: obfuscate(apiKey),
+          created_at: now,
+          last_used_at: null,
+          revoked_at: null,
+        })
+        .execute();
+      await seedRoles(tx, deps, envId);
+      return null;
+    });
+    if (won) return this.reapplyPinned(won);
     for (const uri of config.redirectUris) await this.addRedirectUri(envId, uri);
     return { created: true, environmentId: envId, clientId, apiKey: config.apiKey ? undefined : apiKey };
+  }
+
+  /** Pinned credentials are (re)applied so CI and development always match the environment. */
+  private async reapplyPinned(env: { id: string; client_id: string }): Promise<Bootstrap> {
+    const { config } = this.deps;
+    if (config.apiKey) await this.ensureApiKey(env.id, config.apiKey, 'PORTICO_API_KEY');
+    for (const uri of config.redirectUris) await this.addRedirectUri(env.id, uri);
+    return { created: false, environmentId: env.id, clientId: env.client_id };
   }
 
   private newKeyValue() {
@@ -101,32 +106,25 @@ export class EnvironmentService {
     return `sk_test_${s}`;
   }
 
+  /** Adds the key unless it exists (two processes starting with one pinned key add it once). */
   async ensureApiKey(envId: string, value: string, name: string) {
-    const hash = sha256(value);
-    const found = await this.deps.db
-      .selectFrom('api_keys')
-      .select('id')
-      .where('key_hash', '=', hash)
-      .executeTakeFirst();
-    if (found) return;
-    await this.insertKey(envId, value, name);
+    await this.insertKey(envId, value, name, { ifAbsent: true });
   }
 
-  private async insertKey(envId: string, value: string, name: string) {
+  private async insertKey(envId: string, value: string, name: string, o: { ifAbsent?: boolean } = {}) {
     const id = this.deps.ids.next('api_key');
-    await this.deps.db
-      .insertInto('api_keys')
-      .values({
-        id,
-        environment_id: envId,
-        name,
-        key_hash: sha256(value),
-        obfuscated_value: obfuscate(value),
-        created_at: this.deps.clock.now().toISOString(),
-        last_used_at: null,
-        revoked_at: null,
-      })
-      .execute();
+    let insert = this.deps.db.insertInto('api_keys').values({
+      id,
+      environment_id: envId,
+      name,
+      key_hash: sha256(value),
+      obfuscated_value: obfuscate(value),
+      created_at: this.deps.clock.now().toISOString(),
+      last_used_at: null,
+      revoked_at: null,
+    });
+    if (o.ifAbsent) insert = insert.onConflict((oc) => oc.column('key_hash').doNothing());
+    await insert.execute();
     return id;
   }
 

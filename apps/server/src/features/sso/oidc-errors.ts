@@ -95,7 +95,11 @@ export function networkReason(err: unknown): string | undefined {
       return `${code}${e.message && !e.message.includes(code) ? `: ${e.message}` : ''}`;
     }
   }
-  const first = causeChain(err)[0];
-  if (first instanceof TypeError && first.message === 'fetch failed') return 'the connection failed';
+  // fetch's own "fetch failed", and Portico's SSRF-safe fetch's "fetch failed: <cause>".
+  for (const e of causeChain(err)) {
+    if (!(e instanceof TypeError) || !e.message.startsWith('fetch failed')) continue;
+    const detail = idpText(e.message.slice('fetch failed'.length).replace(/^:\s*/, ''));
+    return detail ? `the connection failed (${detail})` : 'the connection failed';
+  }
   return undefined;
 }

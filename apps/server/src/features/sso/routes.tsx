@@ -122,9 +122,20 @@ export function ssoBrowserRoutes(
   sso: SsoService,
   authkit: AuthKitService,
 ) {
-  const page = (c: Context, status: number, title: string, message: string, hint?: string) => {
+  const page = (c: Context, status: number, title: string, message: string, hint?: string, code?: string) => {
     pageHeaders(c);
-    return c.html(String(<MessagePage title={title} message={message} hint={hint} />), status as 400);
+    return c.html(
+      String(
+        <MessagePage
+          title={title}
+          message={message}
+          hint={hint}
+          code={code}
+          requestId={c.get('requestId' as never)}
+        />,
+      ),
+      status as 400,
+    );
   };
   const meta = (c: Context) => ({ ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null });
 
@@ -216,12 +227,13 @@ export function ssoBrowserRoutes(
   app.get('/sso/authorize', async (c) => {
     const opened = await openAuthorizeRequest(
       c,
+      deps,
       authkit,
       page,
       'sso.getAuthorizationUrl does not fill clientId from the constructor: pass clientId explicitly.',
     );
     if (opened instanceof Response) return opened;
-    const { one, env, redirectUri, state, back } = opened;
+    const { one, env, redirectUri, state, fail } = opened;
     try {
       const conn = await resolveConnection(deps, connections, env.id, {
         connection: one('connection'),
@@ -236,11 +248,11 @@ export function ssoBrowserRoutes(
         appState: state,
         codeChallenge: one('code_challenge') ?? null,
         loginHint: one('login_hint'),
+        meta: meta(c),
       });
       return c.redirect(url, 302);
     } catch (err) {
-      if (err instanceof AppError) return back(err.code, err.message);
-      throw err;
+      return fail(err);
     }
   });
 

@@ -59,6 +59,8 @@ export interface StartInput {
   appState: string | null;
   codeChallenge: string | null;
   loginHint?: string | null;
+  /** The browser's address and user agent, for the `authentication.sso_failed` event. */
+  meta?: { ip: string | null; userAgent: string | null };
 }
 
 export class SsoService {
@@ -167,11 +169,29 @@ export class SsoService {
     } else {
       const secrets: OidcFlowSecrets = { ...newFlowSecrets((n) => deps.random.bytes(n)), state: flowId };
       oidcSecrets = deps.secrets.seal(JSON.stringify(secrets));
-      url = await oidcAuthorizationUrl(this.oidcConfig(c), {
-        redirectUri: sp.oidc_redirect_uri,
-        secrets,
-        loginHint: input.loginHint ?? undefined,
-      });
+      try {
+        url = await oidcAuthorizationUrl(this.oidcConfig(c), {
+          redirectUri: sp.oidc_redirect_uri,
+          secrets,
+          loginHint: input.loginHint ?? undefined,
+        });
+      } catch (err) {
+        // Discovery runs here, before the IdP is involved: an unreachable or broken discovery URL
+        // fails the attempt in the tracer and comes back to the caller as a catalogued error
+        // (the authorize endpoints send it to the app's redirect_uri), never as a 500.
+        if (!(err instanceof OidcError) || err.code !== 'oidc_discovery_failed') throw err;
+        // The trace row already holds `steps`; these are appended to it.
+        await this.fail(
+          c,
+          new SsoFailure(err.code, err.message, err.fix, null, traceId),
+          [...((err.details.steps as TraceStep[] | undefined) ?? [])],
+          input.meta ?? { ip: null, userAgent: null },
+        );
+        throw new AppError('oidc_discovery_failed', {
+          message: `Single sign-on with connection ${c.id} cannot start: ${err.message} ${err.fix}`,
+          cause: err,
+        });
+      }
     }
     await deps.db
       .insertInto('sso_flows')

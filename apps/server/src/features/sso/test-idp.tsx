@@ -10,6 +10,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { buildSamlResponse, encryptAssertion } from '@portico/saml';
 import type { Context, Hono } from 'hono';
+import { serialized } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { selfSignedCertificate } from '../../platform/x509.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
@@ -81,15 +82,27 @@ export function testIdpUrls(publicUrl: string, connectionId: string) {
   };
 }
 
-/** Creates the Test Organization and its connection once; refreshes the IdP URLs on every start. */
-export async function ensureTestOrganization(deps: Deps, env: string) {
-  const { db, config } = deps;
-  const existing = await db
+/** The environment's Test IdP connection, if it has one. */
+function findTestIdp(q: Deps['db'], env: string) {
+  return q
     .selectFrom('connections')
     .selectAll()
     .where('environment_id', '=', env)
+    .where('protocol', '=', 'saml')
     .where('test_idp_key_sealed', 'is not', null)
+    .orderBy('created_at', 'asc')
     .executeTakeFirst();
+}
+
+/**
+ * `portico start` only: creates the Test Organization and its connection once (once across
+ * processes that start together), and points the IdP URLs at this server's public URL. Other
+ * commands never call it: a CLI run has its own (often default) public URL, and rewriting the
+ * URLs would send the running server's sign-ins to an address nobody listens on.
+ */
+export async function ensureTestOrganization(deps: Deps, env: string) {
+  const { db, config } = deps;
+  const existing = await findTestIdp(db, env);
   if (existing) {
     const urls = testIdpUrls(config.publicUrl, existing.id);
     if (existing.saml_idp_entity_id !== urls.entityId || existing.saml_idp_sso_url !== urls.ssoUrl) {
@@ -101,6 +114,7 @@ export async function ensureTestOrganization(deps: Deps, env: string) {
     }
     return existing.id;
   }
+  // Key and certificate first (slow): other processes then wait only for the inserts.
   const now = deps.clock.now();
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const cert = await selfSignedCertificate(privateKey, publicKey, {
@@ -113,7 +127,9 @@ export async function ensureTestOrganization(deps: Deps, env: string) {
   const connId = deps.ids.next('conn');
   const urls = testIdpUrls(config.publicUrl, connId);
   const iso = now.toISOString();
-  await db.transaction().execute(async (tx) => {
+  return serialized(deps, `bootstrap:test-idp:${env}`, async (tx) => {
+    const raced = await findTestIdp(tx, env);
+    if (raced) return raced.id;
     await insertTestOrganization(tx, deps, env, orgId, TEST_ORG_NAME, TEST_DOMAIN, iso);
     await tx
       .insertInto('connections')
@@ -146,8 +162,8 @@ export async function ensureTestOrganization(deps: Deps, env: string) {
         updated_at: iso,
       })
       .execute();
+    return connId;
   });
-  return connId;
 }
 
 const Layout = ({ title, children }: { title: string; children?: unknown }) => (

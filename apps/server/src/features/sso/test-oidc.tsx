@@ -11,6 +11,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } fr
 import type { Context, Hono } from 'hono';
 import { jwtVerify, SignJWT } from 'jose';
 import { constantTimeEqual } from '../../platform/crypto.ts';
+import { serialized } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { token } from '../../platform/random.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
@@ -34,16 +35,26 @@ export function testOidcIssuer(publicUrl: string, connectionId: string) {
   return `${publicUrl}/test-oidc/${connectionId}`;
 }
 
-/** Creates the Test OIDC Organization and its connection once; follows the public URL on every start. */
-export async function ensureTestOidc(deps: Deps, env: string) {
-  const { db, config } = deps;
-  const existing = await db
+/** The environment's OIDC Test Provider connection, if it has one. */
+function findTestOidc(q: Deps['db'], env: string) {
+  return q
     .selectFrom('connections')
     .selectAll()
     .where('environment_id', '=', env)
     .where('protocol', '=', 'oidc')
     .where('test_idp_key_sealed', 'is not', null)
+    .orderBy('created_at', 'asc')
     .executeTakeFirst();
+}
+
+/**
+ * `portico start` only: creates the Test OIDC Organization and its connection once (once across
+ * processes that start together), and points the discovery URL at this server's public URL. Other
+ * commands never call it (see `ensureTestOrganization`).
+ */
+export async function ensureTestOidc(deps: Deps, env: string) {
+  const { db, config } = deps;
+  const existing = await findTestOidc(db, env);
   if (existing) {
     const discovery = `${testOidcIssuer(config.publicUrl, existing.id)}/.well-known/openid-configuration`;
     if (existing.oidc_discovery_url !== discovery) {
@@ -64,7 +75,9 @@ export async function ensureTestOidc(deps: Deps, env: string) {
   const iso = deps.clock.now().toISOString();
   const orgId = deps.ids.next('org');
   const connId = deps.ids.next('conn');
-  await db.transaction().execute(async (tx) => {
+  return serialized(deps, `bootstrap:test-oidc:${env}`, async (tx) => {
+    const raced = await findTestOidc(tx, env);
+    if (raced) return raced.id;
     await insertTestOrganization(tx, deps, env, orgId, TEST_OIDC_ORG_NAME, TEST_OIDC_DOMAIN, iso);
     await tx
       .insertInto('connections')
@@ -92,8 +105,8 @@ export async function ensureTestOidc(deps: Deps, env: string) {
         updated_at: iso,
       })
       .execute();
+    return connId;
   });
-  return connId;
 }
 
 export function testOidcRoutes(app: Hono, deps: Deps) {

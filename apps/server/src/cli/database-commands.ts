@@ -1,0 +1,218 @@
+/**
+ * The CLI's database commands: api-keys, redirect-uris, admin, keys, connections, webhooks.
+ *
+ * Each opens the database, applies pending migrations, finds the environment `portico start`
+ * created, and does its one thing. None runs the server's boot path (app.ts `startPortico`): no
+ * environment, admin or test organization is created and no stored URL is rewritten, so a command
+ * is safe next to a running server whatever its own PORT or PORTICO_PUBLIC_URL. On a database
+ * that `portico start` has not set up they refuse and say so: the first environment's key and the
+ * first admin's password are printed by the process that creates them, and only `start` does.
+ */
+import { readFileSync } from 'node:fs';
+import type pino from 'pino';
+import { buildApp } from '../app.ts';
+import type { Config } from '../config.ts';
+import { CreateConnectionBody } from '../features/sso/wire.ts';
+import { type DatabaseHandle, migrate } from '../platform/db.ts';
+import { validate } from '../platform/http.ts';
+import { HELP } from './help.ts';
+
+export const DATABASE_COMMANDS = ['api-keys', 'redirect-uris', 'admin', 'keys', 'connections', 'webhooks'];
+
+export const NOT_STARTED =
+  'portico: this database has no environment yet. Run `portico start` (npm start) first: it creates the first environment and the first dashboard admin and prints their credentials once. To choose the API key and client id in advance, set PORTICO_API_KEY and PORTICO_CLIENT_ID for that first start.';
+
+export interface CommandContext {
+  config: Readonly<Config>;
+  database: DatabaseHandle;
+  log: pino.Logger;
+}
+
+/** Runs one database command; resolves to the exit code. */
+export async function runDatabaseCommand(
+  command: string,
+  sub: string | undefined,
+  rest: string[],
+  { config, database, log }: CommandContext,
+): Promise<number> {
+  const migrated = await migrate(database);
+  if (migrated.length) log.info({ migrations: migrated }, 'migrations applied');
+  // Wiring only: building the services writes nothing.
+  const portico = buildApp({ config, database, logger: log });
+  const { environments, webhooks, connections, admin, keys } = portico.services;
+  const first = await environments.first();
+  if (!first) {
+    console.error(NOT_STARTED);
+    return 1;
+  }
+  const env = first.id;
+  const usage = () => {
+    console.error(HELP);
+    return 2;
+  };
+
+  switch (command) {
+    case 'api-keys':
+      if (sub === 'create') {
+        const key = await environments.createApiKey(env, rest.join(' ') || 'CLI key');
+        console.log(`Created ${key.id}. This is the only time the key is shown:\n\n  ${key.value}\n`);
+        return 0;
+      }
+      if (sub === 'list') {
+        for (const k of await environments.listApiKeys(env)) {
+          console.log(`${k.id}  ${k.obfuscated_value}  ${k.name}${k.revoked_at ? '  (revoked)' : ''}`);
+        }
+        return 0;
+      }
+      if (sub === 'revoke' && rest[0]) {
+        const ok = await environments.revokeApiKey(env, rest[0]);
+        console.log(ok ? `Revoked ${rest[0]}.` : `No active API key ${rest[0]}.`);
+        return ok ? 0 : 1;
+      }
+      return usage();
+    case 'redirect-uris':
+      if (sub === 'add' && rest[0]) {
+        await environments.addRedirectUri(env, rest[0]);
+        console.log(`Allowed ${rest[0]}.`);
+        return 0;
+      }
+      if (sub === 'list') {
+        for (const u of await environments.listRedirectUris(env)) console.log(u);
+        return 0;
+      }
+      if (sub === 'remove' && rest[0]) {
+        const ok = await environments.removeRedirectUri(env, rest[0]);
+        console.log(ok ? `Removed ${rest[0]}.` : `${rest[0]} was not allowed.`);
+        return ok ? 0 : 1;
+      }
+      return usage();
+    case 'webhooks':
+      if (sub === 'create' && rest[0] && rest.length > 1) {
+        const ep = await webhooks.create(env, { endpoint_url: rest[0], events: rest.slice(1) });
+        console.log(`Created ${ep.id} → ${ep.endpoint_url}\nSigning secret (shown once): ${ep.secret}`);
+        return 0;
+      }
+      if (sub === 'list') {
+        const page = await webhooks.list(env, { limit: 100, order: 'asc' });
+        for (const e of page.data)
+          console.log(`${e.id}  ${e.status}  ${e.endpoint_url}  ${e.events.join(',')}`);
+        return 0;
+      }
+      return usage();
+    case 'connections': {
+      const flags = parseFlags(rest.slice(1));
+      const ctx = { actor: { id: null, source: 'dashboard' as const, name: 'portico CLI' } };
+      if (sub === 'list') {
+        const page = await connections.list(env, { limit: 100, order: 'asc' }, {});
+        for (const c of page.data)
+          console.log(
+            `${c.id}  ${c.state.padEnd(8)}  ${c.connection_type.padEnd(12)}  ${c.organization_id ?? '-'}  ${c.name}`,
+          );
+        return 0;
+      }
+      if (sub === 'create-saml' && rest[0]) {
+        const saml: Record<string, unknown> = {};
+        if (flags['metadata-url']) saml.idp_metadata_url = flags['metadata-url'];
+        if (flags['metadata-file']) saml.idp_metadata_xml = readFileSync(flags['metadata-file'], 'utf8');
+        if (flags['entity-id']) saml.idp_entity_id = flags['entity-id'];
+        if (flags['sso-url']) saml.idp_sso_url = flags['sso-url'];
+        if (flags['cert-file']) saml.idp_certificates = [readFileSync(flags['cert-file'], 'utf8')];
+        if (flags['allow-idp-initiated']) saml.allow_idp_initiated = true;
+        const c = await connections.create(
+          env,
+          validate(CreateConnectionBody, {
+            name: rest[0],
+            organization_id: flags.org,
+            connection_type: flags.type ?? 'GenericSAML',
+            saml,
+          }),
+          ctx,
+        );
+        printSetup(c);
+        return 0;
+      }
+      if (sub === 'create-oidc' && rest[0]) {
+        const c = await connections.create(
+          env,
+          validate(CreateConnectionBody, {
+            name: rest[0],
+            organization_id: flags.org,
+            connection_type: flags.type ?? 'GenericOIDC',
+            oidc: {
+              discovery_url: flags['discovery-url'],
+              client_id: flags['client-id'],
+              client_secret: flags['client-secret'],
+            },
+          }),
+          ctx,
+        );
+        printSetup(c);
+        return 0;
+      }
+      if ((sub === 'activate' || sub === 'deactivate') && rest[0]) {
+        const c = await connections.update(
+          env,
+          rest[0],
+          { state: sub === 'activate' ? 'active' : 'inactive' },
+          ctx,
+        );
+        console.log(`${c.id} is ${c.state}.`);
+        return 0;
+      }
+      if (sub === 'setup' && rest[0]) {
+        printSetup(await connections.details(await connections.row(env, rest[0])));
+        return 0;
+      }
+      return usage();
+    }
+    case 'admin':
+      if (sub === 'create') {
+        const email = parseFlags(rest).email;
+        if (!email || email === 'true') {
+          console.error('Usage: portico admin create --email <email>');
+          return 2;
+        }
+        const r = await admin.createOrReset(email);
+        console.log(
+          `${r.created ? 'Created dashboard admin' : 'Set a new password for'} ${email.trim().toLowerCase()}${r.created ? '' : ' (their sessions ended)'}.\nThis is the only time the password is shown:\n\n  ${r.password}\n\nSign in at ${config.publicUrl}/`,
+        );
+        return 0;
+      }
+      return usage();
+    case 'keys':
+      if (sub === 'rotate') {
+        const r = await keys.rotate(env);
+        console.log(`Published signing key ${r.kid}; it starts signing at ${r.signsFrom}.`);
+        return 0;
+      }
+      return usage();
+    default:
+      return usage();
+  }
+}
+
+function parseFlags(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) continue;
+    const next = args[i + 1];
+    if (next === undefined || next.startsWith('--')) out[a.slice(2)] = 'true';
+    else {
+      out[a.slice(2)] = next;
+      i++;
+    }
+  }
+  return out;
+}
+
+function printSetup(c: {
+  id: string;
+  state: string;
+  setup_problem?: string | null;
+  saml?: unknown;
+  oidc?: unknown;
+}) {
+  console.log(`${c.id} (${c.state})${c.setup_problem ? ` — not active yet: ${c.setup_problem}` : ''}`);
+  console.log(JSON.stringify(c.saml ?? c.oidc, null, 2));
+}
