@@ -215,7 +215,8 @@ describe('portal responses', () => {
   it('match WorkOS’s OpenAPI schemas', () => {
     const checked = p.recorded.map((r) => ({ r, v: checkAgainstSpec(r) })).filter((x) => x.v.checked);
     const links = checked.filter((x) => x.r.path === '/portal/generate_link' && x.r.status === 201);
-    expect(links.length).toBeGreaterThanOrEqual(12);
+    // Each major generates at least three links above (PORTICO_TEST_SDK_MAJORS may narrow the matrix).
+    expect(links.length).toBeGreaterThanOrEqual(3 * MAJORS.length);
     const failures = checked
       .filter((x) => x.v.errors.length)
       .map((x) => `${x.r.method} ${x.r.path} ${x.r.status}: ${x.v.errors.join('; ')}`);
