@@ -278,9 +278,21 @@ describe('the portal API', () => {
         connection_type: 'GenericSAML',
       }),
     );
-    const dirB = await json<{ id: string }>(
+    const dirB = await json<{ id: string; scim: { base_url: string; bearer_token: string } }>(
       await h.api('POST', '/directories', { organization_id: orgB, name: 'B dir' }),
     );
+    const rowB = () =>
+      h.portico.deps.db
+        .selectFrom('directories')
+        .select(['token_hash', 'token_hint', 'updated_at'])
+        .where('id', '=', dirB.id)
+        .executeTakeFirstOrThrow();
+    const bBefore = await rowB();
+    const scimB = () =>
+      h.portico.app.request(`${new URL(dirB.scim.base_url).pathname}/Users`, {
+        headers: { authorization: `Bearer ${dirB.scim.bearer_token}` },
+      });
+    expect((await scimB()).status).toBe(200);
     const sso = await session(orgA, 'sso');
     for (const [m, p, b] of [
       ['GET', `/portal/api/sso/connections/${connB.id}`],
@@ -302,13 +314,10 @@ describe('the portal API', () => {
     expect((await dsync.call('POST', `/portal/api/directories/${dirB.id}/token`, {})).status).toBe(404);
     expect((await dsync.call('GET', '/portal/api/sso/connections')).status).toBe(403);
     expect((await dsync.call('GET', '/portal/api/domains')).status).toBe(403);
-    // B's token is untouched.
-    const b = await h.portico.deps.db
-      .selectFrom('directories')
-      .select('updated_at')
-      .where('id', '=', dirB.id)
-      .executeTakeFirstOrThrow();
-    expect(b.updated_at).toBeDefined();
+    // B's token is untouched: the stored hash and hint are the ones from before, and B's IdP
+    // still authenticates with the token it was given.
+    expect(await rowB()).toEqual(bBefore);
+    expect((await scimB()).status).toBe(200);
   });
 
   it('shows a new directory’s SCIM token once, and rotates it on request', async () => {
