@@ -242,17 +242,44 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
       for (let i = 0; i < n; i++) acked.push(await api.createThing(tag, i));
     };
 
-    // Down: nothing listens on the port.
+    /** Waits until the worker has recorded, for every event committed so far, an attempt matching `seen`. */
+    const attemptedEach = async (
+      why: string,
+      seen: (a: { status: number | null; error: string | null }) => boolean,
+    ) => {
+      let db = await readDatabase(place.url, EVENTS);
+      const ok = await waitUntil(
+        async () => {
+          db = await readDatabase(place.url, EVENTS);
+          const hit = new Set(db.attempts.filter(seen).map((a) => a.event_id));
+          return db.events.every((e) => hit.has(e.id));
+        },
+        20_000,
+        100,
+      );
+      expect(ok, `every event so far was attempted and ${why}`).toBe(true);
+      return db;
+    };
+    /** Deliveries the worker treated as done (delivered or given up) although the receiver never said 2xx. */
+    const settled = (db: Awaited<ReturnType<typeof readDatabase>>) =>
+      db.deliveries.filter((d) => d.state === 'succeeded' || d.state === 'failed').map((d) => d.event_id);
+
+    // Down: nothing listens on the port. Each event is attempted, refused, and kept for a retry.
     await create('down', 20);
-    await sleep(1500);
-    expect(receiver.received).toHaveLength(0);
-    // Up but failing: 503 with Retry-After: 1.
+    const down = await attemptedEach(
+      'refused',
+      (a) => a.status === null && /ECONNREFUSED/.test(String(a.error)),
+    );
+    expect(down.events).toHaveLength(20);
+    expect(settled(down), 'deliveries settled while the receiver was down').toEqual([]);
+    // Up but failing: 503 with Retry-After: 1. Each event gets a 503, and is still kept for a retry.
     receiver.respond = () => ({ status: 503, headers: { 'retry-after': '1' } });
     await receiver.listen();
     await create('failing', 20);
-    await sleep(1500);
+    const failing = await attemptedEach('answered 503', (a) => a.status === 503);
+    expect(failing.events).toHaveLength(40);
+    expect(settled(failing), 'deliveries settled while the receiver answered 503').toEqual([]);
     expect(receiver.delivered()).toHaveLength(0);
-    expect(receiver.received.length).toBeGreaterThan(0);
     // Back: everything arrives.
     receiver.respond = () => ({ status: 200 });
     await create('back', 20);
@@ -285,6 +312,20 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
     for (const d of log.body.data) {
       expect(d.attempt_log.at(-1)?.status, `last attempt of ${d.event_id}`).toBe(200);
     }
+    // Retry-After: 1 was honoured: after a 503 the next attempt at that event started ≥ 1 s later
+    // (the schedule alone would have retried after 100–800 ms).
+    const byEvent = new Map<string, { attempt: number; status: number | null; started_at: string }[]>();
+    for (const a of snapshot.attempts) byEvent.set(a.event_id, [...(byEvent.get(a.event_id) ?? []), a]);
+    const early: string[] = [];
+    for (const [id, list] of byEvent) {
+      list.sort((x, y) => x.attempt - y.attempt);
+      for (let i = 1; i < list.length; i++) {
+        const gap = Date.parse(list[i]!.started_at) - Date.parse(list[i - 1]!.started_at);
+        if (list[i - 1]!.status === 503 && gap < 1000)
+          early.push(`${id} attempt ${list[i]!.attempt} after ${gap} ms`);
+      }
+    }
+    expect(early, 'retries sooner than Retry-After: 1 allowed').toEqual([]);
     expect(snapshot.endpoints.map((e) => e.status)).toEqual(['enabled']);
     console.log(
       `[${dialect}] outage: 60 events, ${receiver.received.length} requests reached the receiver ` +
