@@ -14,6 +14,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvent } from '../../src/features/events/outbox.ts';
 import { drain, WebhookWorker } from '../../src/jobs/webhook-worker.ts';
@@ -440,8 +441,24 @@ describe.skipIf(dialect !== 'postgres')('commit order on PostgreSQL', () => {
         .finally(() => {
           fastDone = true;
         });
-      await new Promise((r) => setTimeout(r, 300));
-      expect(fastDone).toBe(false);
+      // Wait for the positive signal that it got there: its backend waits for the outbox lock
+      // (pg_advisory_xact_lock, key 7232018) that the slow writer holds.
+      const waitingForLock = async () =>
+        Number(
+          (
+            await sql<{ n: number }>`select count(*)::int as n from pg_locks
+              where locktype = 'advisory' and objid = 7232018 and not granted
+                and database = (select oid from pg_database where datname = current_database())`.execute(
+              h.portico.deps.db,
+            )
+          ).rows[0]!.n,
+        );
+      expect(
+        await waitUntil(async () => (await waitingForLock()) === 1 || fastDone, 20_000, 20),
+        'the second writer reached the outbox',
+      ).toBe(true);
+      expect(fastDone, 'the second writer finished while the first held the outbox lock').toBe(false);
+      expect(await waitingForLock()).toBe(1);
       // The worker polls in between: nothing new is visible yet, so its cursor cannot skip anything.
       await worker.fanOut();
       release();
