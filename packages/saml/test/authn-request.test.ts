@@ -118,6 +118,6 @@ describe('buildAuthnRequestUrl', () => {
         query: Object.fromEntries(tampered.searchParams),
         octetString: query.split('&Signature=')[0]!.replace('flow_01', 'flow_02'),
       } as never),
-    ).rejects.toBeTruthy();
+    ).rejects.toThrow(new Error('ERR_FAILED_MESSAGE_SIGNATURE_VERIFICATION'));
   });
 });
