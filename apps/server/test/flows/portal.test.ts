@@ -6,6 +6,7 @@
  * injected DNS resolver, certificate renewal with an overlap, and the SCIM token shown once.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../../src/platform/x509.ts';
 import { createHarness, type Harness, json } from '../harness.ts';
@@ -413,7 +414,19 @@ describe('SSO set-up through the portal', () => {
     const t = await json<{ authorization_url: string; test_id: string }>(started);
     const idpUrl = new URL(t.authorization_url);
     expect(`${idpUrl.origin}${idpUrl.pathname}`).toBe('https://login.microsoftonline.example/alpha/saml2');
-    expect(idpUrl.searchParams.get('SAMLRequest')).toBeTruthy();
+    // The redirect carries this connection's AuthnRequest, and its ID keys the server-side flow.
+    const authnRequest = inflateRawSync(
+      Buffer.from(idpUrl.searchParams.get('SAMLRequest')!, 'base64'),
+    ).toString('utf8');
+    expect(authnRequest).toContain(`AssertionConsumerServiceURL="${conn.sp.acs_url}"`);
+    expect(authnRequest).toContain('Destination="https://login.microsoftonline.example/alpha/saml2"');
+    const requestId = /\sID="([^"]+)"/.exec(authnRequest)?.[1];
+    const flow = await h.portico.deps.db
+      .selectFrom('sso_flows')
+      .select('connection_id')
+      .where('saml_request_id', '=', requestId ?? '')
+      .executeTakeFirst();
+    expect(flow?.connection_id).toBe(conn.id);
     const pending = await json<{ outcome: string; connection_id: string }>(
       await s.call('GET', `/portal/api/sso/tests/${encodeURIComponent(t.test_id)}`),
     );
