@@ -459,6 +459,15 @@ describe('SSO set-up through the portal', () => {
     const text = await res.text();
     expect(text).not.toContain('very-secret-value-123');
     expect(JSON.parse(text)).toMatchObject({ state: 'active', oidc: { client_id: 'alpha-client' } });
+    // Stored: sealed with the master key, never in clear.
+    const row = await h.portico.deps.db
+      .selectFrom('connections')
+      .select(['oidc_client_id', 'oidc_client_secret_sealed'])
+      .where('id', '=', conn.id)
+      .executeTakeFirstOrThrow();
+    expect(row.oidc_client_id).toBe('alpha-client');
+    expect(row.oidc_client_secret_sealed).not.toContain('very-secret-value-123');
+    expect(h.portico.deps.secrets.open(row.oidc_client_secret_sealed!)).toBe('very-secret-value-123');
   });
 });
 
