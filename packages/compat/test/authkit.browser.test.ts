@@ -272,13 +272,25 @@ describe('AuthKit in Chromium (SDK 8)', () => {
 
     // The browser's own validation runs (no JavaScript needed): an empty form is not posted.
     expect(await page.locator('form').evaluate((f) => (f as HTMLFormElement).noValidate)).toBe(false);
+    // Wait for whichever comes first: the email field's `invalid` event (the browser ran
+    // constraint validation and cancelled the submission) or a POST leaving the page.
     let posted = 0;
     const countPosts = (r: Request) => {
       if (r.method() === 'POST') posted++;
     };
     page.on('request', countPosts);
+    const invalid = emailInput.evaluate(
+      (e) =>
+        new Promise<'invalid'>((resolve) =>
+          e.addEventListener('invalid', () => resolve('invalid'), { once: true }),
+        ),
+    );
+    const post = page
+      .waitForRequest((r) => r.method() === 'POST', { timeout: 10_000 })
+      .then(() => 'posted' as const);
+    post.catch(() => {});
     await page.click('button[type=submit]');
-    await page.waitForTimeout(150);
+    expect(await Promise.race([invalid, post])).toBe('invalid');
     page.off('request', countPosts);
     expect(posted).toBe(0);
     expect(await emailInput.evaluate((e) => (e as HTMLInputElement).validity.valueMissing)).toBe(true);
@@ -371,7 +383,17 @@ describe('AuthKit in Chromium (SDK 8)', () => {
     expect(css.headers()['content-type']).toMatch(/^text\/css/);
 
     const seen = await Promise.all(pending);
-    expect(seen.length).toBeGreaterThanOrEqual(5);
+    // Every hosted page this test opened, in order: each screen, its switch and the reload, then
+    // the error page.
+    expect(seen.map((x) => new URL(x.url).pathname)).toEqual([
+      '/authkit/sign-in',
+      '/authkit/sign-up',
+      '/authkit/sign-up',
+      '/authkit/sign-up',
+      '/authkit/sign-in',
+      '/authkit/sign-in',
+      '/authkit/sign-in',
+    ]);
     for (const s of seen) {
       expect(s.csp, s.url).not.toContain('unsafe-inline');
       expect(s.csp, s.url).toContain("default-src 'none'");

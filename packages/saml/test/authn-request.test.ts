@@ -82,7 +82,9 @@ describe('buildAuthnRequestUrl', () => {
   });
 
   it('refuses an ID that is not an xs:ID', () => {
-    expect(() => buildAuthnRequestUrl({ ...base, id: '1234' })).toThrow(TypeError);
+    const build = () => buildAuthnRequestUrl({ ...base, id: '1234' });
+    expect(build).toThrow(TypeError);
+    expect(build).toThrow('AuthnRequest ID "1234" is not an xs:ID (it must start with a letter or "_")');
   });
 
   it('samlify, as the IdP, parses and verifies the signed request', async () => {
@@ -118,6 +120,6 @@ describe('buildAuthnRequestUrl', () => {
         query: Object.fromEntries(tampered.searchParams),
         octetString: query.split('&Signature=')[0]!.replace('flow_01', 'flow_02'),
       } as never),
-    ).rejects.toBeTruthy();
+    ).rejects.toThrow(new Error('ERR_FAILED_MESSAGE_SIGNATURE_VERIFICATION'));
   });
 });

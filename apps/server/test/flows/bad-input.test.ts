@@ -13,6 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** Rate limits count per one-minute window: Retry-After is the whole seconds until it ends. */
+const secondsLeftInWindow = () =>
+  Math.max(1, Math.ceil((60_000 - (h.clock.now().getTime() % 60_000)) / 1000));
+
 const count = async (table: 'organizations' | 'users' | 'sessions' | 'events') =>
   Number(
     (
@@ -22,6 +26,41 @@ const count = async (table: 'organizations' | 'users' | 'sessions' | 'events') =
         .executeTakeFirstOrThrow()
     ).n,
   );
+
+/** The session id (`sid`) in an authenticate response's access token. */
+function sessionOf(body: Record<string, unknown>): string {
+  const payload = String(body.access_token).split('.')[1]!;
+  return String((JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sid: string }).sid);
+}
+
+/** A session's status, its unused refresh tokens, and the reasons of its session.revoked events. */
+async function sessionState(sessionId: string) {
+  const { db } = h.portico.deps;
+  const session = await db
+    .selectFrom('sessions')
+    .select('status')
+    .where('id', '=', sessionId)
+    .executeTakeFirstOrThrow();
+  const live = await db
+    .selectFrom('refresh_tokens')
+    .select('id')
+    .where('session_id', '=', sessionId)
+    .where('used_at', 'is', null)
+    .execute();
+  const revoked = await db
+    .selectFrom('events')
+    .select(['data', 'context'])
+    .where('event', '=', 'session.revoked')
+    .orderBy('seq')
+    .execute();
+  return {
+    status: session.status,
+    liveTokens: live.length,
+    revokedEvents: revoked
+      .filter((e) => (JSON.parse(e.data) as { id: string }).id === sessionId)
+      .map((e) => (JSON.parse(e.context) as { reason?: string }).reason),
+  };
+}
 
 async function authenticate(body: Record<string, unknown>) {
   return h.portico.app.request('/user_management/authenticate', {
@@ -166,33 +205,57 @@ describe('bad input and attacks', () => {
         password: 'reuse password 1',
       }),
     );
+    const sid = sessionOf(login);
     const rotated = await json(
       await authenticate({ grant_type: 'refresh_token', refresh_token: login.refresh_token }),
     );
+    expect(sessionOf(rotated)).toBe(sid);
+    expect(await sessionState(sid)).toEqual({ status: 'active', liveTokens: 1, revokedEvents: [] });
     const reuse = await authenticate({ grant_type: 'refresh_token', refresh_token: login.refresh_token });
     expect(reuse.status).toBe(400);
     expect(await json(reuse)).toMatchObject({ error: 'invalid_grant' });
+    // The whole session ends: revoked, no live refresh token, one session.revoked naming the reason.
+    expect(await sessionState(sid)).toEqual({
+      status: 'revoked',
+      liveTokens: 0,
+      revokedEvents: ['refresh_token_reuse'],
+    });
     const next = await authenticate({ grant_type: 'refresh_token', refresh_token: rotated.refresh_token });
     expect(next.status).toBe(400);
-    const revoked = await h.portico.deps.db
-      .selectFrom('events')
-      .select('event')
-      .where('event', '=', 'session.revoked')
-      .execute();
-    expect(revoked.length).toBeGreaterThan(0);
+    expect(await json(next)).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('concurrent refreshes with one token: exactly one wins', async () => {
+  it('concurrent refreshes with one token: exactly one wins, the others are reuse and end the session', async () => {
     await h.api('POST', '/user_management/users', { email: 'race@example.com', password: 'race password 1' });
     const login = await json(
       await authenticate({ grant_type: 'password', email: 'race@example.com', password: 'race password 1' }),
     );
+    const sid = sessionOf(login);
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
         authenticate({ grant_type: 'refresh_token', refresh_token: login.refresh_token }),
       ),
     );
-    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    const bodies = await Promise.all(results.map((r) => json(r)));
+    const winners = results.flatMap((r, i) => (r.status === 200 ? [bodies[i]!] : []));
+    expect(winners).toHaveLength(1);
+    expect(sessionOf(winners[0]!)).toBe(sid);
+    // Each loser presented a token already spent: 400 invalid_grant (docs/errors.md), which also
+    // revokes the session (a spent token presented again means it leaked), exactly once.
+    const losers = results.flatMap((r, i) => (r.status === 200 ? [] : [[r.status, bodies[i]!.error]]));
+    expect(losers).toEqual(Array.from({ length: 4 }, () => [400, 'invalid_grant']));
+    expect(await sessionState(sid)).toEqual({
+      status: 'revoked',
+      liveTokens: 0,
+      revokedEvents: ['refresh_token_reuse'],
+    });
+    // So the winner's new refresh token is dead too.
+    const after = await authenticate({
+      grant_type: 'refresh_token',
+      refresh_token: winners[0]!.refresh_token,
+    });
+    expect(after.status).toBe(400);
+    expect(await json(after)).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('malformed JSON: 400 invalid_json, nothing written', async () => {
@@ -241,20 +304,21 @@ describe('bad input and attacks', () => {
   });
 
   it('rate limit: 429 with Retry-After once the per-key budget is spent', async () => {
+    h.testClock!.advance(25_000); // mid-window, so Retry-After is not simply the window length
     let last: Response | undefined;
     for (let i = 0; i < 60; i++) {
       last = await h.api('GET', '/organizations?limit=1');
       if (last.status === 429) break;
     }
     expect(last!.status).toBe(429);
-    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(last!.headers.get('retry-after')).toBe(String(secondsLeftInWindow()));
     expect(await json(last!)).toMatchObject({ code: 'rate_limit_exceeded' });
     h.testClock!.advance(60_000);
     expect((await h.api('GET', '/organizations?limit=1')).status).toBe(200);
   });
 
   it('password attempts are rate limited per email with Retry-After', async () => {
-    h.testClock!.advance(60_000);
+    h.testClock!.advance(60_000 + 25_000);
     let last: Response | undefined;
     for (let i = 0; i < 12; i++) {
       last = await authenticate({
@@ -264,7 +328,7 @@ describe('bad input and attacks', () => {
       });
     }
     expect(last!.status).toBe(429);
-    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(last!.headers.get('retry-after')).toBe(String(secondsLeftInWindow()));
   });
 
   it('an idempotent replay returns the same object and creates nothing new', async () => {

@@ -197,7 +197,13 @@ describe('signing keys', () => {
     });
     expect(payload.permissions).toEqual(expect.arrayContaining(['members:manage']));
     expect(payload.exp! - payload.iat!).toBe(300);
-    expect(typeof payload.sid).toBe('string');
-    expect(typeof payload.jti).toBe('string');
+    // sid is the session this sign-in started (the user's only one), jti a fresh ULID body.
+    const sessions = await h.portico.deps.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('user_id', '=', String(user.id))
+      .execute();
+    expect(sessions.map((x) => x.id)).toEqual([payload.sid]);
+    expect(payload.jti).toMatch(/^[0-9A-Z]{26}$/);
   });
 });

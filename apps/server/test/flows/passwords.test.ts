@@ -70,7 +70,9 @@ describe('imported password hashes', () => {
         password_hash_type: type,
       });
       expect(created.status).toBe(201);
-      expect((await passwordGrant(email, `${password}x`)).status).toBe(400);
+      const wrong = await passwordGrant(email, `${password}x`);
+      expect(wrong.status).toBe(400);
+      expect(await json(wrong)).toMatchObject({ code: 'invalid_credentials' });
       const ok = await passwordGrant(email, password);
       expect(ok.status).toBe(200);
       expect((await json(ok)).authentication_method).toBe('Password');
@@ -94,7 +96,13 @@ describe('imported password hashes', () => {
     expect(res.status).toBe(400);
     const body = await json(res);
     expect(body).toMatchObject({ code: 'invalid_password_hash' });
-    expect(Array.isArray(body.errors)).toBe(true);
+    expect(body.errors).toEqual([
+      {
+        field: 'password_hash',
+        code: 'invalid_password_hash',
+        message: expect.stringContaining('$scrypt$ln='),
+      },
+    ]);
     expect((await h.api('GET', '/user_management/users?email=bad-hash@example.com').then(json)).data).toEqual(
       [],
     );
@@ -106,7 +114,11 @@ describe('imported password hashes', () => {
       password: 'password',
     });
     expect(res.status).toBe(400);
-    expect(await json(res)).toMatchObject({ code: 'password_strength_error' });
+    expect(await json(res)).toMatchObject({
+      code: 'password_strength_error',
+      errors: [{ field: 'password', code: 'password_too_weak' }],
+    });
+    expect((await h.api('GET', '/user_management/users?email=weak@example.com').then(json)).data).toEqual([]);
   });
 
   it('stores new passwords as argon2id, never in clear', async () => {

@@ -6,6 +6,7 @@
  * injected DNS resolver, certificate renewal with an overlap, and the SCIM token shown once.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCertificate } from '../../src/platform/x509.ts';
 import { createHarness, type Harness, json } from '../harness.ts';
@@ -437,9 +438,21 @@ describe('the portal API', () => {
         connection_type: 'GenericSAML',
       }),
     );
-    const dirB = await json<{ id: string }>(
+    const dirB = await json<{ id: string; scim: { base_url: string; bearer_token: string } }>(
       await h.api('POST', '/directories', { organization_id: orgB, name: 'B dir' }),
     );
+    const rowB = () =>
+      h.portico.deps.db
+        .selectFrom('directories')
+        .select(['token_hash', 'token_hint', 'updated_at'])
+        .where('id', '=', dirB.id)
+        .executeTakeFirstOrThrow();
+    const bBefore = await rowB();
+    const scimB = () =>
+      h.portico.app.request(`${new URL(dirB.scim.base_url).pathname}/Users`, {
+        headers: { authorization: `Bearer ${dirB.scim.bearer_token}` },
+      });
+    expect((await scimB()).status).toBe(200);
     const sso = await session(orgA, 'sso');
     for (const [m, p, b] of [
       ['GET', `/portal/api/sso/connections/${connB.id}`],
@@ -461,13 +474,10 @@ describe('the portal API', () => {
     expect((await dsync.call('POST', `/portal/api/directories/${dirB.id}/token`, {})).status).toBe(404);
     expect((await dsync.call('GET', '/portal/api/sso/connections')).status).toBe(403);
     expect((await dsync.call('GET', '/portal/api/domains')).status).toBe(403);
-    // B's token is untouched.
-    const b = await h.portico.deps.db
-      .selectFrom('directories')
-      .select('updated_at')
-      .where('id', '=', dirB.id)
-      .executeTakeFirstOrThrow();
-    expect(b.updated_at).toBeDefined();
+    // B's token is untouched: the stored hash and hint are the ones from before, and B's IdP
+    // still authenticates with the token it was given.
+    expect(await rowB()).toEqual(bBefore);
+    expect((await scimB()).status).toBe(200);
   });
 
   it('shows a new directory’s SCIM token once, and rotates it on request', async () => {
@@ -563,7 +573,19 @@ describe('SSO set-up through the portal', () => {
     const t = await json<{ authorization_url: string; test_id: string }>(started);
     const idpUrl = new URL(t.authorization_url);
     expect(`${idpUrl.origin}${idpUrl.pathname}`).toBe('https://login.microsoftonline.example/alpha/saml2');
-    expect(idpUrl.searchParams.get('SAMLRequest')).toBeTruthy();
+    // The redirect carries this connection's AuthnRequest, and its ID keys the server-side flow.
+    const authnRequest = inflateRawSync(
+      Buffer.from(idpUrl.searchParams.get('SAMLRequest')!, 'base64'),
+    ).toString('utf8');
+    expect(authnRequest).toContain(`AssertionConsumerServiceURL="${conn.sp.acs_url}"`);
+    expect(authnRequest).toContain('Destination="https://login.microsoftonline.example/alpha/saml2"');
+    const requestId = /\sID="([^"]+)"/.exec(authnRequest)?.[1];
+    const flow = await h.portico.deps.db
+      .selectFrom('sso_flows')
+      .select('connection_id')
+      .where('saml_request_id', '=', requestId ?? '')
+      .executeTakeFirst();
+    expect(flow?.connection_id).toBe(conn.id);
     const pending = await json<{ outcome: string; connection_id: string }>(
       await s.call('GET', `/portal/api/sso/tests/${encodeURIComponent(t.test_id)}`),
     );
@@ -596,6 +618,15 @@ describe('SSO set-up through the portal', () => {
     const text = await res.text();
     expect(text).not.toContain('very-secret-value-123');
     expect(JSON.parse(text)).toMatchObject({ state: 'active', oidc: { client_id: 'alpha-client' } });
+    // Stored: sealed with the master key, never in clear.
+    const row = await h.portico.deps.db
+      .selectFrom('connections')
+      .select(['oidc_client_id', 'oidc_client_secret_sealed'])
+      .where('id', '=', conn.id)
+      .executeTakeFirstOrThrow();
+    expect(row.oidc_client_id).toBe('alpha-client');
+    expect(row.oidc_client_secret_sealed).not.toContain('very-secret-value-123');
+    expect(h.portico.deps.secrets.open(row.oidc_client_secret_sealed!)).toBe('very-secret-value-123');
   });
 });
 

@@ -323,6 +323,7 @@ describe('read API, discovery and the request log', () => {
       await h.api('GET', `/directories?organization_id=${orgId}`),
     );
     expect(dirs.data.map((d) => d.id)).toContain(dirId);
+    expect((await scim('POST', '/Users', user('reader@foo-corp.com'))).status).toBe(201);
     const users = await json<{
       data: {
         email: string;
@@ -333,6 +334,14 @@ describe('read API, discovery and the request log', () => {
         custom_attributes: unknown;
       }[];
     }>(await h.api('GET', `/directory_users?directory=${dirId}&limit=100`));
+    const stored = await h.portico.deps.db
+      .selectFrom('directory_users')
+      .select('email')
+      .where('directory_id', '=', dirId)
+      .execute();
+    // Every provisioned user of the directory is listed, the one just provisioned among them.
+    expect(users.data.map((u) => u.email).sort()).toEqual(stored.map((u) => u.email).sort());
+    expect(users.data.map((u) => u.email)).toContain('reader@foo-corp.com');
     for (const u of users.data) {
       expect(Array.isArray(u.groups)).toBe(true);
       expect(Array.isArray(u.emails)).toBe(true);
@@ -340,13 +349,44 @@ describe('read API, discovery and the request log', () => {
     }
     const spc = await json<{ patch: { supported: boolean } }>(await scim('GET', '/ServiceProviderConfig'));
     expect(spc.patch.supported).toBe(true);
-    await scim('POST', '/Users', user('secret@foo-corp.com', { password: 'hunter2-hunter2' }));
-    const log = await json<{ data: { method: string; status: number; request_body: unknown }[] }>(
-      await h.api('GET', `/directories/${dirId}/scim_requests?limit=200`),
+
+    // The request log, on a directory of its own so every entry is known: one row per request,
+    // newest first, each with its method, path, status and user agent; passwords redacted.
+    const own = await json<{ id: string; scim: { bearer_token: string } }>(
+      await h.api('POST', '/directories', { organization_id: orgId, name: 'Logged', type: 'okta scim v2.0' }),
     );
-    expect(log.data.length).toBeGreaterThan(10);
+    const call = (method: string, path: string, body?: unknown) =>
+      scim(method, path, body, { dir: own.id, token: own.scim.bearer_token });
+    expect((await call('GET', '/ServiceProviderConfig')).status).toBe(200);
+    const secret = user('secret@foo-corp.com', { password: 'hunter2-hunter2' });
+    expect((await call('POST', '/Users', secret)).status).toBe(201);
+    expect((await call('POST', '/Users', secret)).status).toBe(409);
+    expect((await call('GET', '/Users/directory_user_01NOPE0000000000000000000')).status).toBe(404);
+    const log = await json<{
+      data: {
+        method: string;
+        path: string;
+        status: number;
+        request_body: unknown;
+        error: string | null;
+        user_agent: string;
+      }[];
+    }>(await h.api('GET', `/directories/${own.id}/scim_requests?limit=200`));
+    const base = `/scim/v2/${own.id}`;
+    expect(log.data.map((r) => [r.method, r.path, r.status])).toEqual([
+      ['GET', `${base}/Users/directory_user_01NOPE0000000000000000000`, 404],
+      ['POST', `${base}/Users`, 409],
+      ['POST', `${base}/Users`, 201],
+      ['GET', `${base}/ServiceProviderConfig`, 200],
+    ]);
+    expect(new Set(log.data.map((r) => r.user_agent))).toEqual(new Set(['Okta SCIM Client 1.0.0']));
+    const logged = { ...secret, password: '[redacted]' };
+    expect(log.data[1]!.request_body).toEqual(logged);
+    expect(log.data[2]!.request_body).toEqual(logged);
+    expect(log.data[3]!.request_body).toBeNull();
+    expect(log.data[1]!.error).toMatch(/userName/);
+    expect(log.data[2]!.error).toBeNull();
     expect(JSON.stringify(log.data)).not.toContain('hunter2');
-    expect(log.data.some((r) => r.status === 409)).toBe(true);
   });
 });
 

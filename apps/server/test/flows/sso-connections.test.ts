@@ -2,7 +2,7 @@
  * SAML connections from an IdP metadata URL (fetched through the SSRF-safe client and refreshed
  * on schedule, so a rotated certificate is picked up), and the management API's refusals.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,16 +69,21 @@ describe('SAML connections from a metadata URL', () => {
     expect(created.state).toBe('active');
     expect(created.saml.idp_entity_id).toBe('https://idp.example.com/entity');
     expect(created.saml.idp_sso_url).toBe('https://idp.example.com/sso/saml');
-    const before = created.saml.certificates.map((c) => c.fingerprint_sha256);
+    // Fingerprints compared as plain hex, whatever the separators: SHA-256 of the DER the IdP serves.
+    const fingerprints = (certs: { fingerprint_sha256: string }[]) =>
+      certs.map((c) => c.fingerprint_sha256.replace(/:/g, '').toLowerCase());
+    const sha256Of = (x5c: string) => createHash('sha256').update(Buffer.from(x5c, 'base64')).digest('hex');
+    expect(fingerprints(created.saml.certificates)).toEqual([sha256Of(first)]);
 
-    served = metadata('https://idp.example.com/entity', await cert('IdP cert 2'));
+    const second = await cert('IdP cert 2');
+    served = metadata('https://idp.example.com/entity', second);
     expect(await h.portico.services.connections.refreshDueMetadata(12 * 3_600_000)).toBe(0); // not due yet
     h.testClock!.advance(13 * 3_600_000);
     expect(await h.portico.services.connections.refreshDueMetadata(12 * 3_600_000)).toBe(1);
     const after = await json<{ saml: { certificates: { fingerprint_sha256: string }[] } }>(
       await h.api('GET', `/connections/${created.id}/setup`),
     );
-    expect(after.saml.certificates.map((c) => c.fingerprint_sha256)).not.toEqual(before);
+    expect(fingerprints(after.saml.certificates)).toEqual([sha256Of(second)]);
 
     // A broken refresh keeps the last good metadata.
     served = 'not xml';

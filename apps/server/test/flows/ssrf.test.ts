@@ -71,9 +71,9 @@ describe('endpoint URLs', () => {
 describe('connect-time check', () => {
   let port: number;
   let hits = 0;
-  const server = createServer((_req, res) => {
+  const server = createServer((req, res) => {
     hits += 1;
-    res.end('ok');
+    res.end(req.url === '/big' ? 'x'.repeat(1_000_000) : 'ok');
   });
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -104,6 +104,18 @@ describe('connect-time check', () => {
     expect(r.status).toBe(200);
     expect(r.snippet).toBe('ok');
     expect(hits).toBe(1);
+    // A 1 MB answer is read up to the cap (4096 bytes by default, or maxBodyBytes), no further.
+    const policy = { allowLoopback: true, allowPrivate: false };
+    const big = await safePost(`http://localhost:${port}/big`, '{}', {}, { timeoutMs: 2000, policy });
+    expect([big.status, big.error, big.snippet]).toEqual([200, null, 'x'.repeat(4096)]);
+    const capped = await safePost(
+      `http://localhost:${port}/big`,
+      '{}',
+      {},
+      { timeoutMs: 2000, maxBodyBytes: 10, policy },
+    );
+    expect(capped.snippet).toBe('x'.repeat(10));
+    expect(hits).toBe(3);
   });
 
   it('times out a receiver that never answers', async () => {

@@ -14,6 +14,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendEvent } from '../../src/features/events/outbox.ts';
 import { drain, WebhookWorker } from '../../src/jobs/webhook-worker.ts';
@@ -113,41 +114,54 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
     const receiver = await receiverOn();
     await receiver.listen();
     const port = await freePort();
+    // A held delivery times out (2 s) and is retried (held again) on this schedule: it cannot run
+    // out of attempts in under ~25 s, far longer than the rest of the burst before the kill takes.
     const env = baseEnv(place.url, {
       PORTICO_WEBHOOK_POLL: '20ms',
-      PORTICO_WEBHOOK_SCHEDULE: '200ms,500ms,1s,2s',
+      PORTICO_WEBHOOK_SCHEDULE: '200ms,500ms,1s,2s,2s,2s,2s,2s,2s',
       PORTICO_WEBHOOK_TIMEOUT: '2s',
     });
     let server = track(await startServer(place.dir, port, env));
     const api = apiClient(port);
     const ep = await api.createEndpoint(receiver.url, EVENTS);
 
-    // The burst: N creates from 16 concurrent clients; SIGKILL once KILL_AFTER were acknowledged.
-    const N = 300;
+    // The burst: creates from 16 concurrent clients. Once HOLD_AFTER are acknowledged, the next
+    // event to reach the receiver is held there, never answered; SIGKILL comes once KILL_AFTER are
+    // acknowledged *and* that event is held, so the crash provably leaves its delivery unfinished
+    // however fast the machine is. Clients create until the kill, then stop at their first failure.
+    const HOLD_AFTER = 50;
     const KILL_AFTER = 100;
+    const CAP = 5000;
     const acked: string[] = [];
+    let heldId: string | null = null;
+    receiver.hold = (id) => {
+      if (heldId === null && acked.length >= HOLD_AFTER) heldId = id;
+      return id === heldId;
+    };
     const failures: string[] = [];
     let next = 0;
     let killed: Promise<void> | null = null;
     let deliveredAtKill = 0;
     const client = async () => {
-      while (next < N) {
+      while (next < CAP) {
         const i = next++;
         try {
           acked.push(await api.createThing('crash', i));
-          if (acked.length >= KILL_AFTER && !killed) {
+          if (!killed && acked.length >= KILL_AFTER && receiver.unanswered.length > 0) {
             deliveredAtKill = receiver.delivered().length;
             killed = server.kill9();
           }
         } catch (err) {
           failures.push(String((err as Error).cause ?? err));
+          if (killed) break;
         }
       }
     };
     await Promise.all(Array.from({ length: 16 }, client));
     await killed;
-    expect(killed, 'the server was killed during the burst').not.toBeNull();
-    expect(failures.length, 'requests after the kill fail').toBeGreaterThan(0);
+    receiver.hold = null;
+    expect(killed, 'the server was killed during the burst, with one delivery held').not.toBeNull();
+    expect(failures.length, 'requests after the kill fail').toBeGreaterThanOrEqual(16);
 
     // What the crash left behind: events not yet fanned out, deliveries due, deliveries leased.
     const atKill = await readDatabase(place.url, EVENTS);
@@ -157,10 +171,13 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
       pending: atKill.deliveries.filter((d) => d.state === 'pending').length,
       leased: atKill.deliveries.filter((d) => d.state === 'delivering').length,
     };
-    const unfinished = leftBehind.notFannedOut + leftBehind.pending + leftBehind.leased;
-    expect(unfinished, 'the kill left webhook work unfinished (else the test proves little)').toBeGreaterThan(
-      0,
-    );
+    // The held event was never acknowledged, so its delivery is still leased (attempt in flight)
+    // or pending (timed out, retry scheduled): the kill left it unfinished.
+    expect(receiver.deliveredIds().has(heldId!), 'the held event was never acknowledged').toBe(false);
+    expect(
+      atKill.deliveries.find((d) => d.event_id === heldId)?.state,
+      'the held delivery at the kill',
+    ).toMatch(/^(delivering|pending)$/);
 
     // Restart on the same database; a few more creates after the restart must flow too.
     server = track(await startServer(place.dir, port, env));
@@ -226,17 +243,44 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
       for (let i = 0; i < n; i++) acked.push(await api.createThing(tag, i));
     };
 
-    // Down: nothing listens on the port.
+    /** Waits until the worker has recorded, for every event committed so far, an attempt matching `seen`. */
+    const attemptedEach = async (
+      why: string,
+      seen: (a: { status: number | null; error: string | null }) => boolean,
+    ) => {
+      let db = await readDatabase(place.url, EVENTS);
+      const ok = await waitUntil(
+        async () => {
+          db = await readDatabase(place.url, EVENTS);
+          const hit = new Set(db.attempts.filter(seen).map((a) => a.event_id));
+          return db.events.every((e) => hit.has(e.id));
+        },
+        20_000,
+        100,
+      );
+      expect(ok, `every event so far was attempted and ${why}`).toBe(true);
+      return db;
+    };
+    /** Deliveries the worker treated as done (delivered or given up) although the receiver never said 2xx. */
+    const settled = (db: Awaited<ReturnType<typeof readDatabase>>) =>
+      db.deliveries.filter((d) => d.state === 'succeeded' || d.state === 'failed').map((d) => d.event_id);
+
+    // Down: nothing listens on the port. Each event is attempted, refused, and kept for a retry.
     await create('down', 20);
-    await sleep(1500);
-    expect(receiver.received).toHaveLength(0);
-    // Up but failing: 503 with Retry-After: 1.
+    const down = await attemptedEach(
+      'refused',
+      (a) => a.status === null && /ECONNREFUSED/.test(String(a.error)),
+    );
+    expect(down.events).toHaveLength(20);
+    expect(settled(down), 'deliveries settled while the receiver was down').toEqual([]);
+    // Up but failing: 503 with Retry-After: 1. Each event gets a 503, and is still kept for a retry.
     receiver.respond = () => ({ status: 503, headers: { 'retry-after': '1' } });
     await receiver.listen();
     await create('failing', 20);
-    await sleep(1500);
+    const failing = await attemptedEach('answered 503', (a) => a.status === 503);
+    expect(failing.events).toHaveLength(40);
+    expect(settled(failing), 'deliveries settled while the receiver answered 503').toEqual([]);
     expect(receiver.delivered()).toHaveLength(0);
-    expect(receiver.received.length).toBeGreaterThan(0);
     // Back: everything arrives.
     receiver.respond = () => ({ status: 200 });
     await create('back', 20);
@@ -269,6 +313,20 @@ describe(`webhook durability on ${dialect} (real processes)`, () => {
     for (const d of log.body.data) {
       expect(d.attempt_log.at(-1)?.status, `last attempt of ${d.event_id}`).toBe(200);
     }
+    // Retry-After: 1 was honoured: after a 503 the next attempt at that event started ≥ 1 s later
+    // (the schedule alone would have retried after 100–800 ms).
+    const byEvent = new Map<string, { attempt: number; status: number | null; started_at: string }[]>();
+    for (const a of snapshot.attempts) byEvent.set(a.event_id, [...(byEvent.get(a.event_id) ?? []), a]);
+    const early: string[] = [];
+    for (const [id, list] of byEvent) {
+      list.sort((x, y) => x.attempt - y.attempt);
+      for (let i = 1; i < list.length; i++) {
+        const gap = Date.parse(list[i]!.started_at) - Date.parse(list[i - 1]!.started_at);
+        if (list[i - 1]!.status === 503 && gap < 1000)
+          early.push(`${id} attempt ${list[i]!.attempt} after ${gap} ms`);
+      }
+    }
+    expect(early, 'retries sooner than Retry-After: 1 allowed').toEqual([]);
     expect(snapshot.endpoints.map((e) => e.status)).toEqual(['enabled']);
     console.log(
       `[${dialect}] outage: 60 events, ${receiver.received.length} requests reached the receiver ` +
@@ -383,8 +441,24 @@ describe.skipIf(dialect !== 'postgres')('commit order on PostgreSQL', () => {
         .finally(() => {
           fastDone = true;
         });
-      await new Promise((r) => setTimeout(r, 300));
-      expect(fastDone).toBe(false);
+      // Wait for the positive signal that it got there: its backend waits for the outbox lock
+      // (pg_advisory_xact_lock, key 7232018) that the slow writer holds.
+      const waitingForLock = async () =>
+        Number(
+          (
+            await sql<{ n: number }>`select count(*)::int as n from pg_locks
+              where locktype = 'advisory' and objid = 7232018 and not granted
+                and database = (select oid from pg_database where datname = current_database())`.execute(
+              h.portico.deps.db,
+            )
+          ).rows[0]!.n,
+        );
+      expect(
+        await waitUntil(async () => (await waitingForLock()) === 1 || fastDone, 20_000, 20),
+        'the second writer reached the outbox',
+      ).toBe(true);
+      expect(fastDone, 'the second writer finished while the first held the outbox lock').toBe(false);
+      expect(await waitingForLock()).toBe(1);
       // The worker polls in between: nothing new is visible yet, so its cursor cannot skip anything.
       await worker.fanOut();
       release();

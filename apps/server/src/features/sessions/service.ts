@@ -305,14 +305,27 @@ export class SessionService {
     });
   }
 
-  /** Ends one active session inside the caller's transaction: revoked, tokens dropped, event written. */
+  /**
+   * Ends one active session inside the caller's transaction: revoked, tokens dropped, event written.
+   * The change of status is one conditional UPDATE, so of concurrent callers (two replays of a spent
+   * refresh token) exactly one ends the session and writes `session.revoked`; the others see it ended.
+   */
   async endSession(tx: Queryable, s: SessionTable, reason?: string) {
     const now = this.deps.clock.now().toISOString();
-    await tx
+    const ended = await tx
       .updateTable('sessions')
       .set({ status: 'revoked', ended_at: now, updated_at: now })
       .where('id', '=', s.id)
-      .execute();
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    if (Number(ended.numUpdatedRows) === 0) {
+      const current = await tx
+        .selectFrom('sessions')
+        .selectAll()
+        .where('id', '=', s.id)
+        .executeTakeFirstOrThrow();
+      return sessionToWire(current);
+    }
     await tx
       .deleteFrom('refresh_tokens')
       .where('session_id', '=', s.id)

@@ -182,8 +182,9 @@ export interface Received {
 export type ReceiverMode = { status: number; headers?: Record<string, string> };
 
 /**
- * A webhook receiver on 127.0.0.1. `respond` decides the answer; `holdMs` delays it. It tracks
- * requests in flight per event id (the `portico-event-id` header) and records any overlap.
+ * A webhook receiver on 127.0.0.1. `respond` decides the answer; `holdMs` delays it; `hold` keeps
+ * chosen requests unanswered until the sender gives up or dies. It tracks requests in flight per
+ * event id (the `portico-event-id` header) and records any overlap.
  */
 export class Receiver {
   server: Server | null = null;
@@ -194,6 +195,13 @@ export class Receiver {
   private open = 0;
   respond: () => ReceiverMode = () => ({ status: 200 });
   holdMs = 0;
+  /**
+   * Requests for which this returns true are never answered: the sender's attempt can only end by
+   * its own timeout or its death, so that delivery is provably not acknowledged. They are listed
+   * in `unanswered`, not in `received`.
+   */
+  hold: ((eventId: string) => boolean) | null = null;
+  unanswered: { eventId: string; at: number }[] = [];
 
   constructor(readonly port: number) {}
 
@@ -212,6 +220,14 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (this.hold?.(eventId)) {
+          this.unanswered.push({ eventId, at: Date.now() });
+          res.once('close', () => {
+            this.inFlight.set(eventId, (this.inFlight.get(eventId) ?? 1) - 1);
+            this.open--;
+          });
+          return;
+        }
         const mode = this.respond();
         const finish = () => {
           this.inFlight.set(eventId, (this.inFlight.get(eventId) ?? 1) - 1);
