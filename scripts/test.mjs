@@ -50,7 +50,9 @@ function vitest(node, cwd, vitestArgs, extraEnv = {}) {
 }
 
 const first = vitest(process.execPath, ROOT, args);
-console.log(`\n::: Node ${process.versions.node}: ${first.passed} passed, ${first.failed} failed, ${first.skipped} skipped`);
+console.log(
+  `\n::: Node ${process.versions.node}: ${first.passed} passed, ${first.failed} failed, ${first.skipped} skipped`,
+);
 
 const major = Number(process.versions.node.split('.')[0]);
 const wanted = process.env.PORTICO_TEST_NODE22 ?? (args.length ? '0' : '1');
@@ -64,12 +66,17 @@ if (major >= 22) {
     const binding = sqliteBindingFor(ROOT, n22);
     const dir = mkdtempSync(join(tmpdir(), 'portico-node22-'));
     const copy = cleanCopy(ROOT, join(dir, 'portico'), { sqliteBinding: binding });
-    console.log(`\n::: Node ${n22.version}: the SDK 12 compatibility suite and the as-shipped suite, in ${copy}`);
+    console.log(
+      `\n::: Node ${n22.version}: the SDK 12 compatibility suite and the as-shipped suite, in ${copy}`,
+    );
     const second = vitest(
       n22.node,
       copy,
       [
-        ...['sqlite', 'postgres', 'as-shipped-sqlite', 'as-shipped-postgres'].flatMap((p) => ['--project', p]),
+        ...['sqlite', 'postgres', 'as-shipped-sqlite', 'as-shipped-postgres'].flatMap((p) => [
+          '--project',
+          p,
+        ]),
         'packages/compat/test',
         'apps/server/test/as-shipped',
       ],
@@ -79,7 +86,9 @@ if (major >= 22) {
         PORTICO_TEST_SQLITE_BINDING: binding,
       },
     );
-    console.log(`\n::: Node ${n22.version}: ${second.passed} passed, ${second.failed} failed, ${second.skipped} skipped`);
+    console.log(
+      `\n::: Node ${n22.version}: ${second.passed} passed, ${second.failed} failed, ${second.skipped} skipped`,
+    );
     if (existsSync(join(copy, 'test-artifacts'))) {
       cpSync(join(copy, 'test-artifacts'), join(ROOT, 'test-artifacts/node22'), { recursive: true });
     }
