@@ -159,6 +159,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const connections = new ConnectionService(deps);
   const sso = new SsoService(deps, roles);
   const directories = new DirectoryService(deps, sessions);
+  organizations.onDelete((tx, env, id, ctx) => directories.deleteForOrganization(tx, env, id, ctx));
 
   const admin = new AdminService(deps, limiter);
   // The dashboard calls the WorkOS API with its session cookie + CSRF header instead of a key.

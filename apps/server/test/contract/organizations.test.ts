@@ -132,3 +132,46 @@ describe('organizations', () => {
     expect((await h.api('GET', `/organization_domains/${d.id}`)).status).toBe(404);
   });
 });
+
+describe('deleting an organization with a directory', () => {
+  it('deletes its directories (users and groups with them) and writes dsync.deleted beside organization.deleted', async () => {
+    const org = await json<{ id: string }>(await h.api('POST', '/organizations', { name: 'Leaving Co' }));
+    const dir = await json<{ id: string; scim: { bearer_token: string } }>(
+      await h.api('POST', '/directories', { organization_id: org.id, name: 'Okta', type: 'okta scim v2.0' }),
+    );
+    const scim = await h.portico.app.request(`/scim/v2/${dir.id}/Users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${dir.scim.bearer_token}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'leaver@leaving.example',
+        name: { givenName: 'Lee', familyName: 'Ver' },
+        emails: [{ value: 'leaver@leaving.example', primary: true, type: 'work' }],
+        active: true,
+      }),
+    });
+    expect(scim.status).toBe(201);
+
+    const deleted = await h.api('DELETE', `/organizations/${org.id}`);
+    expect(deleted.status).toBe(202);
+    expect((await h.api('GET', `/directories/${dir.id}`)).status).toBe(404);
+    expect(
+      await h.portico.deps.db
+        .selectFrom('directory_users')
+        .select('id')
+        .where('directory_id', '=', dir.id)
+        .execute(),
+    ).toEqual([]);
+    // The SCIM token of the deleted directory no longer opens anything.
+    const after = await h.portico.app.request(`/scim/v2/${dir.id}/Users`, {
+      headers: { authorization: `Bearer ${dir.scim.bearer_token}` },
+    });
+    expect(after.status).toBe(401);
+    const events = await json<{ data: { event: string; data: { id: string } }[] }>(
+      await h.api('GET', '/events?events=dsync.deleted,organization.deleted&order=asc&limit=100'),
+    );
+    expect(
+      events.data.filter((e) => e.data.id === dir.id || e.data.id === org.id).map((e) => e.event),
+    ).toEqual(['dsync.deleted', 'organization.deleted']);
+  });
+});

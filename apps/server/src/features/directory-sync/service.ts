@@ -231,17 +231,34 @@ export class DirectoryService {
 
   async delete(env: string, id: string, ctx?: EventContext) {
     const d = await this.get(env, id);
+    await this.deps.db.transaction().execute((tx) => this.remove(tx, d, ctx));
+  }
+
+  /** One directory gone (its users and groups by cascade), with its dsync.deleted beside it. */
+  private async remove(tx: Tx, d: DirectoryTable, ctx?: EventContext) {
     const { environment_id: _e, ...rest } = directoryToWire(d) as Record<string, unknown>;
-    await this.deps.db.transaction().execute(async (tx) => {
-      await tx.deleteFrom('directories').where('id', '=', d.id).execute();
-      await appendEvent(tx, this.deps, {
-        environmentId: env,
-        event: 'dsync.deleted',
-        data: { ...rest, state: 'inactive' },
-        organizationId: d.organization_id,
-        context: ctx,
-      });
+    await tx.deleteFrom('directories').where('id', '=', d.id).execute();
+    await appendEvent(tx, this.deps, {
+      environmentId: d.environment_id,
+      event: 'dsync.deleted',
+      data: { ...rest, state: 'inactive' },
+      organizationId: d.organization_id,
+      context: ctx,
     });
+  }
+
+  /**
+   * Deletes every directory of an organization that is being deleted, in its transaction: their
+   * users and groups go by cascade, and each directory's dsync.deleted is written beside it.
+   */
+  async deleteForOrganization(tx: Tx, env: string, organizationId: string, ctx?: EventContext) {
+    const dirs = await tx
+      .selectFrom('directories')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('organization_id', '=', organizationId)
+      .execute();
+    for (const d of dirs) await this.remove(tx, d, ctx);
   }
 
   /** The directory a SCIM bearer token belongs to (compared by hash). */

@@ -3,6 +3,7 @@
  * one transaction. `domains[]` (SDK 7) and `domain_data[]` (SDK 8+) are both accepted.
  */
 import type { z } from 'zod';
+import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
@@ -40,8 +41,25 @@ function cleanMetadata(m: Record<string, string | null> | undefined, base: Recor
   return out;
 }
 
+/**
+ * What another feature removes when an organization is deleted, inside the deleting transaction
+ * (each feature writes only its own tables; app.ts registers them).
+ */
+export type OrganizationDeleteHook = (
+  tx: Tx,
+  env: string,
+  organizationId: string,
+  ctx: EventContext,
+) => Promise<void>;
+
 export class OrganizationService {
+  private deleteHooks: OrganizationDeleteHook[] = [];
   constructor(private deps: Deps) {}
+
+  /** Registers what must go with a deleted organization (its directories, for one). */
+  onDelete(hook: OrganizationDeleteHook) {
+    this.deleteHooks.push(hook);
+  }
 
   async get(env: string, id: string) {
     const org = await repo.get(this.deps.db, env, id);
@@ -218,6 +236,7 @@ export class OrganizationService {
       const org = await repo.get(tx, env, id);
       if (!org) throw notFound('Organization', id);
       const wire = organizationToWire(org, (await repo.domainsFor(tx, env, [id])).get(id) ?? []);
+      for (const hook of this.deleteHooks) await hook(tx, env, id, ctx);
       await tx
         .deleteFrom('organization_memberships')
         .where('environment_id', '=', env)
