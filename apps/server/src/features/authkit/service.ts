@@ -57,10 +57,10 @@ export class AuthKitService {
     return env;
   }
 
-  async allowedRedirectUris(envId: string): Promise<Set<string>> {
+  async allowedRedirectUris(envId: string, fresh = false): Promise<Set<string>> {
     const now = this.deps.clock.now().getTime();
     const hit = this.redirectCache.get(envId);
-    if (hit && now - hit.at < 5_000) return hit.uris;
+    if (hit && !fresh && now - hit.at < 5_000) return hit.uris;
     const rows = await this.deps.db
       .selectFrom('redirect_uris')
       .select('uri')
@@ -71,9 +71,14 @@ export class AuthKitService {
     return uris;
   }
 
-  /** Redirect URIs match exactly, as OAuth 2.1 requires. */
+  /**
+   * Redirect URIs match exactly, as OAuth 2.1 requires. A URI missing from the cached list is
+   * looked up again before it is refused, so one just added (by the CLI, another process or the
+   * dashboard) works at once; a removed one stops working within the cache's 5 seconds.
+   */
   async isRedirectAllowed(envId: string, uri: string): Promise<boolean> {
-    return (await this.allowedRedirectUris(envId)).has(uri);
+    if ((await this.allowedRedirectUris(envId)).has(uri)) return true;
+    return (await this.allowedRedirectUris(envId, true)).has(uri);
   }
 
   /** A logout `return_to` may be an allowed redirect URI or any URL on the same origin as one. */
