@@ -237,6 +237,43 @@ export const catalog = {
       'This portal session was opened for another task. Ask the application that sent you here for a link with the right intent.',
   },
 
+  // ── hosted pages (shown on the page a person is looking at) ───────────────
+  redirect_uri_not_allowed: {
+    status: 400,
+    message:
+      'The redirect_uri is not on this environment’s allow-list, so Portico will not send a sign-in result there. Add it exactly as sent with `npm run portico -- redirect-uris add <uri>` or PORTICO_REDIRECT_URIS.',
+  },
+  return_to_not_allowed: {
+    status: 400,
+    message:
+      'return_to is not on the origin of an allowed redirect URI. Add a redirect URI on that origin (`npm run portico -- redirect-uris add <uri>`).',
+  },
+  sign_in_link_invalid: {
+    status: 400,
+    message:
+      'This sign-in page was opened without a valid request. Go back to the application and start signing in again.',
+  },
+  sign_in_link_expired: {
+    status: 400,
+    message:
+      'This sign-in link has expired (after 30 minutes) or was already used. Go back to the application and start signing in again.',
+  },
+  form_expired: {
+    status: 403,
+    message:
+      'The form’s security token did not match this browser (the page was open too long, cookies are blocked, or the form came from elsewhere). Submit the form again.',
+  },
+  saml_response_missing: {
+    status: 400,
+    message:
+      'The IdP posted no SAMLResponse to the ACS URL. Configure the IdP to use the HTTP-POST binding for this ACS URL.',
+  },
+  test_sign_in_invalid: {
+    status: 400,
+    message:
+      'This test sign-in link is incomplete or was changed. Start the test again from the dashboard or the Admin Portal.',
+  },
+
   // ── authenticate (OAuth-style) ────────────────────────────────────────────
   invalid_client: {
     status: 401,

@@ -23,6 +23,7 @@ import type { ApiSurface } from '../../surfaces/api.ts';
 import type { RateLimiter } from '../../surfaces/common.ts';
 import { pageHeaders, secureCookies } from '../../surfaces/hosted.ts';
 import { serveSpa } from '../../surfaces/spa.ts';
+import { pageErrors } from '../authkit/pages.tsx';
 import { LINK_TTL_MS, SESSION_COOKIE, SESSION_TTL_MS } from './links.ts';
 import { type PortalServices, portalApiRoutes, TEST_CALLBACK_PATH } from './portal-api.ts';
 import { GenerateLinkBody, GenerateLinkResponse, RevokeLinkBody, RevokeLinkResponse } from './wire.ts';
@@ -104,7 +105,7 @@ export function adminPortalRoutes(
     handler: ({ env, body }) => svc.links.revoke(env.environmentId, body),
   });
 
-  app.get('/portal/launch', async (c) => {
+  app.get('/portal/launch', pageErrors, async (c) => {
     try {
       const { cookie } = await svc.links.launch(c.req.query('token'));
       setCookie(c, SESSION_COOKIE, cookie, {
@@ -124,7 +125,7 @@ export function adminPortalRoutes(
     }
   });
 
-  app.get(TEST_CALLBACK_PATH, async (c) => {
+  app.get(TEST_CALLBACK_PATH, pageErrors, async (c) => {
     const state = c.req.query('state') ?? '';
     const flow = state
       ? await deps.db

@@ -5,23 +5,14 @@ import type { Context } from 'hono';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, catalog } from '../../platform/errors.ts';
 import { readQuery } from '../../platform/http.ts';
+import { errorPage } from './pages.tsx';
 import type { AuthKitService } from './service.ts';
-
-export type Problem = (
-  c: Context,
-  status: number,
-  title: string,
-  message: string,
-  hint?: string,
-  /** A stable error code shown on the page (with the request id). */
-  code?: string,
-) => Response | Promise<Response>;
 
 /**
  * The common start of `/user_management/authorize` and `/sso/authorize`: the client id must name an
  * environment and the redirect URI must be on its allow-list — otherwise an HTML page explains the
- * fix, and nothing is ever sent to an unverified address. After that, errors go back to the
- * redirect URI as `error`, `error_description` and `state` (`back`), as WorkOS and RFC 6749
+ * fix with its code, and nothing is ever sent to an unverified address. After that, errors go back
+ * to the redirect URI as `error`, `error_description` and `state` (`back`), as WorkOS and RFC 6749
  * §4.1.2.1 do; `fail` does it for whatever a handler throws, so an authorize URL never ends on a
  * 500: an `AppError` keeps its catalog code and message, anything else is logged with the request
  * id and sent as `server_error`. When even the redirect cannot be built, an HTML page shows the code.
@@ -30,7 +21,6 @@ export async function openAuthorizeRequest(
   c: Context,
   deps: Pick<Deps, 'log'>,
   authkit: AuthKitService,
-  problem: Problem,
   clientIdHint: string,
 ) {
   const q = readQuery(c);
@@ -41,34 +31,36 @@ export async function openAuthorizeRequest(
   const clientId = one('client_id');
   const redirectUri = one('redirect_uri');
   if (!clientId)
-    return problem(c, 400, 'Sign-in link is incomplete', 'The client_id parameter is missing.', clientIdHint);
+    return errorPage(c, 400, {
+      title: 'Sign-in link is incomplete',
+      code: 'invalid_request',
+      message: 'The client_id parameter is missing.',
+      hint: clientIdHint,
+    });
   const env = await authkit.environmentByClientId(clientId);
   if (!env) {
-    return problem(
-      c,
-      400,
-      'Unknown application',
-      `No Portico environment has the client id '${clientId}'.`,
-      'Use the client id printed when Portico first started (PORTICO_CLIENT_ID).',
-    );
+    return errorPage(c, 400, {
+      title: 'Unknown application',
+      code: 'invalid_client',
+      message: `No Portico environment has the client id '${clientId}'.`,
+      hint: 'Use the client id printed when Portico first started (PORTICO_CLIENT_ID).',
+    });
   }
   if (!redirectUri) {
-    return problem(
-      c,
-      400,
-      'Sign-in link is incomplete',
-      'The redirect_uri parameter is missing.',
-      'Pass redirectUri to getAuthorizationUrl.',
-    );
+    return errorPage(c, 400, {
+      title: 'Sign-in link is incomplete',
+      code: 'invalid_request',
+      message: 'The redirect_uri parameter is missing.',
+      hint: 'Pass redirectUri to getAuthorizationUrl.',
+    });
   }
   if (!(await authkit.isRedirectAllowed(env.id, redirectUri))) {
-    return problem(
-      c,
-      400,
-      'Redirect URI not allowed',
-      `The redirect_uri '${redirectUri}' is not on this environment’s allow-list, so Portico will not send a sign-in result there.`,
-      `Add it exactly as sent (scheme, host, port and path): run \`portico redirect-uris add ${redirectUri}\` or list it in PORTICO_REDIRECT_URIS.`,
-    );
+    return errorPage(c, 400, {
+      title: 'Redirect URI not allowed',
+      code: 'redirect_uri_not_allowed',
+      message: `The redirect_uri '${redirectUri}' is not on this environment’s allow-list, so Portico will not send a sign-in result there.`,
+      hint: `Add it exactly as sent (scheme, host, port and path): run \`portico redirect-uris add ${redirectUri}\` or list it in PORTICO_REDIRECT_URIS.`,
+    });
   }
   const state = one('state') ?? null;
   const back = (error: string, description: string) => {
@@ -76,7 +68,7 @@ export async function openAuthorizeRequest(
     try {
       url = new URL(redirectUri);
     } catch {
-      return problem(c, 400, 'Sign-in failed', description, undefined, error);
+      return errorPage(c, 400, { title: 'Sign-in failed', code: error, message: description });
     }
     url.searchParams.set('error', error);
     url.searchParams.set('error_description', description);

@@ -4,7 +4,10 @@
  * (the CSP forbids both; the stylesheet is served from /authkit/styles.css). hono/jsx escapes
  * every interpolated value, so names with markup or quotes render as text.
  */
+import type { Context, MiddlewareHandler } from 'hono';
 import type { FC } from 'hono/jsx';
+import type { ErrorCode } from '../../platform/errors.ts';
+import { pageHeaders } from '../../surfaces/hosted.ts';
 
 const Layout: FC<{ title: string; children?: unknown }> = ({ title, children }) => (
   <html lang="en">
@@ -20,20 +23,42 @@ const Layout: FC<{ title: string; children?: unknown }> = ({ title, children }) 
   </html>
 );
 
+/** An error on a hosted page: what happened (with how to fix it) and its stable code. */
+export interface PageError {
+  code: ErrorCode | (string & {});
+  message: string;
+}
+
 export interface FormProps {
   requestId: string;
   csrf: string;
   email?: string;
-  error?: string;
+  error?: PageError;
   firstName?: string;
   lastName?: string;
 }
 
-const ErrorBox: FC<{ error?: string }> = ({ error }) =>
+/** The code (and the request id, when known) that support and docs/errors.md look up. */
+const ErrorCodeLine: FC<{ code: string; requestId?: string }> = ({ code, requestId }) => (
+  <p class="hint code" data-code={code}>
+    Error code: <code>{code}</code>
+    {requestId ? (
+      <>
+        {' '}
+        · request <code>{requestId}</code>
+      </>
+    ) : null}
+  </p>
+);
+
+const ErrorBox: FC<{ error?: PageError }> = ({ error }) =>
   error ? (
-    <p class="error" role="alert" id="form-error">
-      {error}
-    </p>
+    <>
+      <p class="error" role="alert" id="form-error">
+        {error.message}
+      </p>
+      <ErrorCodeLine code={error.code} />
+    </>
   ) : null;
 
 export const SignInPage: FC<FormProps> = (p) => (
@@ -124,33 +149,55 @@ export const SignUpPage: FC<FormProps> = (p) => (
   </Layout>
 );
 
-/** A page that explains a problem; `code` (a stable error code) and the request id when known. */
-export const MessagePage: FC<{
+/** A page that tells the person something went as asked ("Signed out"). */
+export const MessagePage: FC<{ title: string; message: string; id?: string }> = (p) => (
+  <Layout title={p.title}>
+    <h1>{p.title}</h1>
+    <p id={p.id}>{p.message}</p>
+  </Layout>
+);
+
+export interface ErrorPageProps extends PageError {
   title: string;
-  message: string;
+  /** How to fix it, when the message does not already say. */
   hint?: string;
-  code?: string;
   requestId?: string;
-}> = (p) => (
+}
+
+/** A hosted page that refuses or explains a failure: always with its stable code. */
+export const ErrorPage: FC<ErrorPageProps> = (p) => (
   <Layout title={p.title}>
     <h1>{p.title}</h1>
     <p class="error" role="alert">
       {p.message}
     </p>
     {p.hint ? <p class="hint">{p.hint}</p> : null}
-    {p.code ? (
-      <p class="hint">
-        Error code: <code>{p.code}</code>
-        {p.requestId ? (
-          <>
-            {' '}
-            · request <code>{p.requestId}</code>
-          </>
-        ) : null}
-      </p>
-    ) : null}
+    <ErrorCodeLine code={p.code} requestId={p.requestId} />
   </Layout>
 );
+
+/** Answers with an ErrorPage under the hosted pages' headers (strict CSP, no caching). */
+export function errorPage(c: Context, status: number, props: Omit<ErrorPageProps, 'requestId'>) {
+  pageHeaders(c);
+  const requestId = String(c.get('requestId' as never) ?? '') || undefined;
+  return c.html(String(<ErrorPage {...props} requestId={requestId} />), status as 400);
+}
+
+/**
+ * Mounted before a page's handler: an unexpected failure in it becomes an HTML page with the
+ * `internal_error` code and the request id, not the API surfaces' JSON, because a person is
+ * looking at it. (The app's error handler has already logged the cause.)
+ */
+export const pageErrors: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (!c.error) return;
+  c.res = errorPage(c, 500, {
+    title: 'Something went wrong',
+    code: 'internal_error',
+    message: 'Portico hit an internal error while preparing this page.',
+    hint: 'Try again. If it keeps happening, give the request id below to whoever runs this Portico server: it locates the cause in the server log.',
+  });
+};
 
 /**
  * Sends the browser on to the customer's identity provider after a form post. A 302 would be a
@@ -189,7 +236,7 @@ input:focus,button:focus,a:focus{outline:3px solid #2563eb;outline-offset:2px}
 button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;font-size:1rem;font-weight:600;cursor:pointer}
 input[type=radio]{width:auto}fieldset{border:0;padding:0;margin:0}fieldset label{font-weight:400}.row{display:flex;gap:12px}.row>span{flex:1}
 .error{background:#fee2e2;color:#7f1d1d;padding:.6rem .8rem;border-radius:6px}
-.hint{color:#444}small{color:#555}
+.hint{color:#444}small{color:#555}.code{font-size:.85rem}
 .switch{margin-top:1.2rem;text-align:center}
 @media (prefers-color-scheme:dark){body{background:#111;color:#eee}.card{background:#1c1c1f}input{background:#111;color:#eee}.hint,small{color:#bbb}}
 `;

@@ -23,7 +23,16 @@ import { resolveConnection } from '../sso/routes.tsx';
 import type { SsoService } from '../sso/service.ts';
 import { UserWire } from '../users/wire.ts';
 import { openAuthorizeRequest } from './authorize-request.ts';
-import { ContinuePage, MessagePage, SignInPage, SignUpPage, STYLES } from './pages.tsx';
+import {
+  ContinuePage,
+  errorPage,
+  MessagePage,
+  type PageError,
+  pageErrors,
+  SignInPage,
+  SignUpPage,
+  STYLES,
+} from './pages.tsx';
 import type { AuthKitService } from './service.ts';
 
 const AuthenticateResponse = z.object({
@@ -89,25 +98,6 @@ export function authkitRoutes(
     pageHeaders(c, formTargets);
     return c.html(String(node), status as 200);
   };
-  const problem = (
-    c: Context,
-    status: number,
-    title: string,
-    message: string,
-    hint?: string,
-    code?: string,
-  ) =>
-    page(
-      c,
-      status,
-      <MessagePage
-        title={title}
-        message={message}
-        hint={hint}
-        code={code}
-        requestId={c.get('requestId' as never)}
-      />,
-    );
 
   app.get('/authkit/styles.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600');
@@ -116,12 +106,11 @@ export function authkitRoutes(
   });
 
   // ── authorize ────────────────────────────────────────────────────────────
-  app.get('/user_management/authorize', async (c) => {
+  app.get('/user_management/authorize', pageErrors, async (c) => {
     const opened = await openAuthorizeRequest(
       c,
       deps,
       authkit,
-      problem,
       'Pass clientId to getAuthorizationUrl, or set it in the WorkOS constructor.',
     );
     if (opened instanceof Response) return opened;
@@ -195,23 +184,21 @@ export function authkitRoutes(
     const req = id ? await authkit.getRequest(id) : null;
     if (!id || !req)
       return {
-        error: problem(
-          c,
-          400,
-          'Sign-in link not recognised',
-          'This sign-in page was opened without a valid request.',
-          'Go back to the application and start signing in again.',
-        ),
+        error: errorPage(c, 400, {
+          title: 'Sign-in link not recognised',
+          code: 'sign_in_link_invalid',
+          message: 'This sign-in page was opened without a valid request.',
+          hint: 'Go back to the application and start signing in again.',
+        }),
       };
     if (!req.usable)
       return {
-        error: problem(
-          c,
-          400,
-          'Sign-in link expired',
-          'This sign-in link has expired or was already used.',
-          'Go back to the application and start signing in again.',
-        ),
+        error: errorPage(c, 400, {
+          title: 'Sign-in link expired',
+          code: 'sign_in_link_expired',
+          message: 'This sign-in link has expired or was already used.',
+          hint: 'Go back to the application and start signing in again.',
+        }),
       };
     return { req };
   };
@@ -225,7 +212,7 @@ export function authkitRoutes(
 
   for (const screen of ['sign-in', 'sign-up'] as const) {
     const Page = screen === 'sign-in' ? SignInPage : SignUpPage;
-    app.get(`/authkit/${screen}`, async (c) => {
+    app.get(`/authkit/${screen}`, pageErrors, async (c) => {
       const { req, error } = await loadRequest(c);
       if (error) return error;
       const csrf = issueCsrf(c, deps, req.id);
@@ -236,7 +223,7 @@ export function authkitRoutes(
         redirectOrigin(req.redirect_uri),
       );
     });
-    app.post(`/authkit/${screen}`, async (c) => {
+    app.post(`/authkit/${screen}`, pageErrors, async (c) => {
       const { req, error } = await loadRequest(c);
       if (error) return error;
       let form: Record<string, unknown>;
@@ -247,7 +234,7 @@ export function authkitRoutes(
       }
       const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
       const email = str('email').trim();
-      const again = (status: number, message: string) =>
+      const again = (status: number, code: PageError['code'], message: string) =>
         page(
           c,
           status,
@@ -257,12 +244,12 @@ export function authkitRoutes(
             email={email}
             firstName={str('first_name')}
             lastName={str('last_name')}
-            error={message}
+            error={{ code, message }}
           />,
           redirectOrigin(req.redirect_uri),
         );
       if (!checkCsrf(c, deps, req.id, form.csrf)) {
-        return again(403, 'Your session on this page expired. Please submit the form again.');
+        return again(403, 'form_expired', 'Your session on this page expired. Please submit the form again.');
       }
       if (email.includes('@') && screen === 'sign-in') {
         // An email whose domain belongs to an organization with SSO goes straight to its IdP.
@@ -281,7 +268,7 @@ export function authkitRoutes(
           } catch (err) {
             // An IdP whose discovery fails (or an inactive connection): say so on the form.
             if (!(err instanceof AppError)) throw err;
-            return again(err.status, `${err.message} (error code ${err.code})`);
+            return again(err.status, err.code, err.message);
           }
           return page(
             c,
@@ -294,9 +281,13 @@ export function authkitRoutes(
           );
         }
       }
-      if (!email || !str('password')) return again(400, 'Enter your email and password.');
+      if (!email || !str('password')) return again(400, 'invalid_request', 'Enter your email and password.');
       if (!z.string().email().safeParse(email).success)
-        return again(400, 'Enter a valid email address, such as ada@example.com.');
+        return again(
+          400,
+          'invalid_request_parameters',
+          'Enter a valid email address, such as ada@example.com.',
+        );
       try {
         const target =
           screen === 'sign-in'
@@ -316,15 +307,19 @@ export function authkitRoutes(
         if (!(err instanceof AppError)) throw err;
         if (err.code === 'rate_limit_exceeded') {
           c.header('Retry-After', String(err.extra?.retry_after ?? 60));
-          return again(429, `Too many attempts. Wait ${err.extra?.retry_after ?? 60} seconds and try again.`);
+          return again(
+            429,
+            err.code,
+            `Too many attempts. Wait ${err.extra?.retry_after ?? 60} seconds and try again.`,
+          );
         }
         if (err.code === 'invalid_credentials')
-          return again(401, 'That email and password do not match. Check them and try again.');
+          return again(401, err.code, 'That email and password do not match. Check them and try again.');
         if (err.code === 'user_creation_error')
-          return again(409, 'An account with this email already exists. Sign in instead.');
+          return again(409, err.code, 'An account with this email already exists. Sign in instead.');
         if (err.code === 'password_strength_error' || err.code === 'invalid_request_parameters')
-          return again(400, err.message);
-        return again(err.status, err.message);
+          return again(400, err.code, err.message);
+        return again(err.status, err.code, err.message);
       }
     });
   }
@@ -375,34 +370,31 @@ export function authkitRoutes(
   });
 
   // ── logout ───────────────────────────────────────────────────────────────
-  app.get('/user_management/sessions/logout', async (c) => {
+  app.get('/user_management/sessions/logout', pageErrors, async (c) => {
     const sessionId = c.req.query('session_id');
     const returnTo = c.req.query('return_to');
     if (!sessionId)
-      return problem(
-        c,
-        400,
-        'Sign-out link is incomplete',
-        'The session_id parameter is missing.',
-        'Build the link with getLogoutUrl({ sessionId }) using the sid claim of the access token.',
-      );
+      return errorPage(c, 400, {
+        title: 'Sign-out link is incomplete',
+        code: 'invalid_request',
+        message: 'The session_id parameter is missing.',
+        hint: 'Build the link with getLogoutUrl({ sessionId }) using the sid claim of the access token.',
+      });
     const found = await sessions.findEnvironmentOfSession(sessionId);
     if (!found)
-      return problem(
-        c,
-        400,
-        'Unknown session',
-        `No session '${sessionId}' exists.`,
-        'The sid claim of the access token names the session to end.',
-      );
+      return errorPage(c, 400, {
+        title: 'Unknown session',
+        code: 'entity_not_found',
+        message: `No session '${sessionId}' exists.`,
+        hint: 'The sid claim of the access token names the session to end.',
+      });
     if (returnTo && !(await authkit.isReturnToAllowed(found.environment_id, returnTo))) {
-      return problem(
-        c,
-        400,
-        'Return address not allowed',
-        `return_to '${returnTo}' is not on an allowed redirect URI’s origin.`,
-        'Add a redirect URI on that origin (portico redirect-uris add …).',
-      );
+      return errorPage(c, 400, {
+        title: 'Return address not allowed',
+        code: 'return_to_not_allowed',
+        message: `return_to '${returnTo}' is not on an allowed redirect URI’s origin.`,
+        hint: 'Add a redirect URI on that origin (portico redirect-uris add …).',
+      });
     }
     await sessions.revoke(found.environment_id, sessionId, { reason: 'logout' });
     if (returnTo) return c.redirect(returnTo, 302);

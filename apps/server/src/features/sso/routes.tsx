@@ -12,11 +12,10 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
-import { pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import type { TokenSurface } from '../../surfaces/token.ts';
 import { openAuthorizeRequest } from '../authkit/authorize-request.ts';
-import { MessagePage } from '../authkit/pages.tsx';
+import { errorPage, pageErrors } from '../authkit/pages.tsx';
 import type { AuthKitService } from '../authkit/service.ts';
 import { type ConnectionService, spValues } from './connections.ts';
 import { SsoFailure, type SsoService } from './service.ts';
@@ -122,21 +121,6 @@ export function ssoBrowserRoutes(
   sso: SsoService,
   authkit: AuthKitService,
 ) {
-  const page = (c: Context, status: number, title: string, message: string, hint?: string, code?: string) => {
-    pageHeaders(c);
-    return c.html(
-      String(
-        <MessagePage
-          title={title}
-          message={message}
-          hint={hint}
-          code={code}
-          requestId={c.get('requestId' as never)}
-        />,
-      ),
-      status as 400,
-    );
-  };
   const meta = (c: Context) => ({ ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null });
 
   /** Sends an SSO failure back to the app when the flow is known, else explains it on a page. */
@@ -149,7 +133,12 @@ export function ssoBrowserRoutes(
       if (err.flow.app_state !== null) url.searchParams.set('state', err.flow.app_state);
       return c.redirect(url.toString(), 302);
     }
-    return page(c, 400, 'Single sign-on failed', err.message, err.fix);
+    return errorPage(c, 400, {
+      title: 'Single sign-on failed',
+      code: err.code,
+      message: err.message,
+      hint: err.fix,
+    });
   };
 
   app.get('/sso/saml/:id/metadata', async (c) => {
@@ -177,15 +166,14 @@ export function ssoBrowserRoutes(
   const acsLimit = bodyLimit({
     maxSize: 2 * 1024 * 1024,
     onError: (c) =>
-      page(
-        c,
-        413,
-        'Single sign-on failed',
-        'The SAML response posted to the ACS is larger than 2 MiB.',
-        'Reduce the attributes (for example group lists) the IdP sends.',
-      ),
+      errorPage(c, 413, {
+        title: 'Single sign-on failed',
+        code: 'payload_too_large',
+        message: 'The SAML response posted to the ACS is larger than 2 MiB.',
+        hint: 'Reduce the attributes (for example group lists) the IdP sends.',
+      }),
   });
-  app.post('/sso/saml/:id/acs', acsLimit, async (c) => {
+  app.post('/sso/saml/:id/acs', pageErrors, acsLimit, async (c) => {
     let form: Record<string, unknown>;
     try {
       form = await c.req.parseBody();
@@ -194,13 +182,12 @@ export function ssoBrowserRoutes(
     }
     const samlResponse = typeof form.SAMLResponse === 'string' ? form.SAMLResponse : '';
     if (!samlResponse)
-      return page(
-        c,
-        400,
-        'Single sign-on failed',
-        'The IdP posted no SAMLResponse to the ACS URL.',
-        'Configure the IdP to use the HTTP-POST binding for this ACS URL.',
-      );
+      return errorPage(c, 400, {
+        title: 'Single sign-on failed',
+        code: 'saml_response_missing',
+        message: 'The IdP posted no SAMLResponse to the ACS URL.',
+        hint: 'Configure the IdP to use the HTTP-POST binding for this ACS URL.',
+      });
     try {
       const target = await sso.acs(
         c.req.param('id'),
@@ -214,7 +201,7 @@ export function ssoBrowserRoutes(
     }
   });
 
-  app.get('/sso/oidc/:id/callback', async (c) => {
+  app.get('/sso/oidc/:id/callback', pageErrors, async (c) => {
     try {
       const target = await sso.oidcCallback(c.req.param('id'), new URL(c.req.url), meta(c));
       return c.redirect(target, 302);
@@ -224,12 +211,11 @@ export function ssoBrowserRoutes(
   });
 
   // ── the SSO API ──────────────────────────────────────────────────────────
-  app.get('/sso/authorize', async (c) => {
+  app.get('/sso/authorize', pageErrors, async (c) => {
     const opened = await openAuthorizeRequest(
       c,
       deps,
       authkit,
-      page,
       'sso.getAuthorizationUrl does not fill clientId from the constructor: pass clientId explicitly.',
     );
     if (opened instanceof Response) return opened;

@@ -14,7 +14,7 @@ import { serialized } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { selfSignedCertificate } from '../../platform/x509.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
-import { MessagePage } from '../authkit/pages.tsx';
+import { errorPage, pageErrors } from '../authkit/pages.tsx';
 import { spValues } from './connections.ts';
 import { readAuthnRequest } from './service.ts';
 import type { SpKeyStore } from './sp-keys.ts';
@@ -190,14 +190,17 @@ export function testIdpRoutes(app: Hono, deps: Deps, spKeys: SpKeyStore) {
       .executeTakeFirst();
     return conn ?? null;
   };
+  const unknown = (c: Context) =>
+    errorPage(c, 404, {
+      title: 'Unknown Test IdP',
+      code: 'entity_not_found',
+      message: 'This Test IdP connection does not exist.',
+      hint: 'Use the Test IdP URL of a connection listed by `npm run portico -- connections list` (or the dashboard’s Connections page).',
+    });
   const chooser = async (c: Context) => {
     const conn = await load(c);
+    if (!conn) return unknown(c);
     pageHeaders(c);
-    if (!conn)
-      return c.html(
-        String(<MessagePage title="Unknown Test IdP" message="This Test IdP connection does not exist." />),
-        404,
-      );
     const samlRequest = c.req.query('SAMLRequest') ?? '';
     const relayState = c.req.query('RelayState') ?? '';
     const csrf = issueCsrf(c, deps, conn.id);
@@ -238,24 +241,20 @@ export function testIdpRoutes(app: Hono, deps: Deps, spKeys: SpKeyStore) {
       200,
     );
   };
-  app.get('/test-idp/:id/sso', chooser);
-  app.get('/test-idp/:id/start', chooser);
+  app.get('/test-idp/:id/sso', pageErrors, chooser);
+  app.get('/test-idp/:id/start', pageErrors, chooser);
 
-  app.post('/test-idp/:id/sso', async (c) => {
+  app.post('/test-idp/:id/sso', pageErrors, async (c) => {
     const conn = await load(c);
-    pageHeaders(c);
-    if (!conn)
-      return c.html(
-        String(<MessagePage title="Unknown Test IdP" message="This Test IdP connection does not exist." />),
-        404,
-      );
+    if (!conn) return unknown(c);
     const form = await c.req.parseBody();
     const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
     if (!checkCsrf(c, deps, conn.id, form.csrf)) {
-      return c.html(
-        String(<MessagePage title="Form expired" message="Reload the Test IdP page and try again." />),
-        403,
-      );
+      return errorPage(c, 403, {
+        title: 'Form expired',
+        code: 'form_expired',
+        message: 'Reload the Test IdP page and try again.',
+      });
     }
     const scenario = (str('scenario') || 'ok') as keyof typeof SCENARIOS;
     let email = (str('other_email') || str('email') || USERS[0]!.email).toLowerCase();

@@ -15,7 +15,7 @@ import { serialized } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { token } from '../../platform/random.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
-import { MessagePage } from '../authkit/pages.tsx';
+import { errorPage, pageErrors } from '../authkit/pages.tsx';
 import { insertTestOrganization } from './test-idp.tsx';
 
 export const TEST_OIDC_ORG_NAME = 'Test OIDC Organization';
@@ -125,6 +125,13 @@ export function testOidcRoutes(app: Hono, deps: Deps) {
   };
   const oauthError = (c: Context, status: number, error: string, description: string) =>
     c.json({ error, error_description: description }, status as 400);
+  const unknown = (c: Context) =>
+    errorPage(c, 404, {
+      title: 'Unknown test provider',
+      code: 'entity_not_found',
+      message: 'This OIDC test provider does not exist.',
+      hint: 'Use the Test OIDC Provider connection listed by `npm run portico -- connections list` (or the dashboard’s Connections page).',
+    });
 
   app.get('/test-oidc/:id/.well-known/openid-configuration', async (c) => {
     const p = await load(c);
@@ -155,28 +162,19 @@ export function testOidcRoutes(app: Hono, deps: Deps) {
     });
   });
 
-  app.get('/test-oidc/:id/authorize', async (c) => {
+  app.get('/test-oidc/:id/authorize', pageErrors, async (c) => {
     const p = await load(c);
-    pageHeaders(c);
-    if (!p)
-      return c.html(
-        String(
-          <MessagePage title="Unknown test provider" message="This OIDC test provider does not exist." />,
-        ),
-        404,
-      );
+    if (!p) return unknown(c);
     const q = c.req.query();
     if (q.client_id !== p.conn.oidc_client_id || q.response_type !== 'code' || !q.redirect_uri) {
-      return c.html(
-        String(
-          <MessagePage
-            title="Bad authorization request"
-            message="client_id, response_type=code and redirect_uri are required."
-          />,
-        ),
-        400,
-      );
+      return errorPage(c, 400, {
+        title: 'Bad authorization request',
+        code: 'invalid_request',
+        message: `client_id (${p.conn.oidc_client_id}), response_type=code and redirect_uri are required.`,
+        hint: 'Start the sign-in from the application (getAuthorizationUrl), which sends all three.',
+      });
     }
+    pageHeaders(c);
     const csrf = issueCsrf(c, deps, p.conn.id);
     return c.html(
       String(
@@ -214,12 +212,18 @@ export function testOidcRoutes(app: Hono, deps: Deps) {
     );
   });
 
-  app.post('/test-oidc/:id/authorize', async (c) => {
+  app.post('/test-oidc/:id/authorize', pageErrors, async (c) => {
     const p = await load(c);
-    if (!p) return c.text('not found', 404);
+    if (!p) return unknown(c);
     const f = await c.req.parseBody();
     const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : '');
-    if (!checkCsrf(c, deps, p.conn.id, f.csrf)) return c.text('form expired', 403);
+    if (!checkCsrf(c, deps, p.conn.id, f.csrf)) {
+      return errorPage(c, 403, {
+        title: 'Form expired',
+        code: 'form_expired',
+        message: 'Reload the OIDC Test Provider page and try again.',
+      });
+    }
     const user = USERS.find((u) => u.sub === s('sub')) ?? USERS[0]!;
     const now = Math.floor(deps.clock.now().getTime() / 1000);
     const code = await new SignJWT({

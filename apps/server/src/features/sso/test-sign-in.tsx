@@ -12,8 +12,7 @@ import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { ConnectionTable } from '../../platform/schema.ts';
-import { pageHeaders } from '../../surfaces/hosted.ts';
-import { MessagePage } from '../authkit/pages.tsx';
+import { errorPage, pageErrors } from '../authkit/pages.tsx';
 import type { SsoService } from './service.ts';
 
 export const TEST_CALLBACK_PATH = '/sso/test/callback';
@@ -51,22 +50,17 @@ export function withOutcome(returnTo: string, outcome: 'succeeded' | 'failed') {
 }
 
 export function testSignInRoutes(app: Hono, deps: Deps, sso: SsoService) {
-  app.get(TEST_CALLBACK_PATH, async (c) => {
+  app.get(TEST_CALLBACK_PATH, pageErrors, async (c) => {
     let state: TestState;
     try {
       state = JSON.parse(deps.secrets.open(c.req.query('state') ?? '')) as TestState;
     } catch {
-      pageHeaders(c);
-      return c.html(
-        String(
-          <MessagePage
-            title="This test sign-in cannot be finished"
-            message="The link is incomplete or was changed."
-            hint="Start the test again from the dashboard or the Admin Portal."
-          />,
-        ),
-        400,
-      );
+      return errorPage(c, 400, {
+        title: 'This test sign-in cannot be finished',
+        code: 'test_sign_in_invalid',
+        message: 'The link is incomplete or was changed.',
+        hint: 'Start the test again from the dashboard or the Admin Portal.',
+      });
     }
     const code = c.req.query('code');
     let outcome: 'succeeded' | 'failed' = 'failed';
