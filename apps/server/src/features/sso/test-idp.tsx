@@ -75,6 +75,27 @@ export async function insertTestOrganization(
     .execute();
 }
 
+/**
+ * The origins of an environment's redirect URIs. A test provider's form post ends, after a
+ * redirect or two through Portico, on one of them, and CSP form-action governs every redirect of
+ * a form submission, so the page that holds the form must allow them.
+ */
+export async function redirectOrigins(deps: Deps, environmentId: string) {
+  const rows = await deps.db
+    .selectFrom('redirect_uris')
+    .select('uri')
+    .where('environment_id', '=', environmentId)
+    .execute();
+  const origins = rows.flatMap((r) => {
+    try {
+      return [new URL(r.uri).origin];
+    } catch {
+      return [];
+    }
+  });
+  return [...new Set(origins)];
+}
+
 export function testIdpUrls(publicUrl: string, connectionId: string) {
   return {
     entityId: `${publicUrl}/test-idp/${connectionId}`,
@@ -274,20 +295,7 @@ export function testIdpRoutes(app: Hono, deps: Deps, spKeys: SpKeyStore) {
     const now = deps.clock.now();
     // The ACS answers this form post with a redirect to one of the environment's redirect URIs,
     // and CSP form-action also governs that redirect: allow their origins.
-    const redirectOrigins = (
-      await deps.db
-        .selectFrom('redirect_uris')
-        .select('uri')
-        .where('environment_id', '=', conn.environment_id)
-        .execute()
-    ).flatMap((r) => {
-      try {
-        return [new URL(r.uri).origin];
-      } catch {
-        return [];
-      }
-    });
-    pageHeaders(c, [new URL(sp.acs_url).origin, ...new Set(redirectOrigins)]);
+    pageHeaders(c, [new URL(sp.acs_url).origin, ...(await redirectOrigins(deps, conn.environment_id))]);
     const xml = buildSamlResponse({
       idpEntityId: conn.saml_idp_entity_id!,
       spEntityId: sp.sp_entity_id,

@@ -16,7 +16,8 @@ import type { Deps } from '../../platform/deps.ts';
 import { token } from '../../platform/random.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { errorPage, pageErrors } from '../authkit/pages.tsx';
-import { insertTestOrganization } from './test-idp.tsx';
+import { spValues } from './connections.ts';
+import { insertTestOrganization, redirectOrigins } from './test-idp.tsx';
 
 export const TEST_OIDC_ORG_NAME = 'Test OIDC Organization';
 export const TEST_OIDC_DOMAIN = 'example.org';
@@ -132,6 +133,14 @@ export function testOidcRoutes(app: Hono, deps: Deps) {
       message: 'This OIDC test provider does not exist.',
       hint: 'Use the Test OIDC Provider connection listed by `npm run portico -- connections list` (or the dashboard’s Connections page).',
     });
+  /** Like a real OpenID Provider, it answers only the client's registered redirect URI: the connection's callback. */
+  const badRedirect = (c: Context, callback: string) =>
+    errorPage(c, 400, {
+      title: 'Bad authorization request',
+      code: 'invalid_request',
+      message: 'redirect_uri is not the redirect URI registered for this client.',
+      hint: `The OIDC Test Provider sends codes only to Portico's callback for this connection, ${callback}. Start the sign-in from the application (getAuthorizationUrl), not from a hand-made URL.`,
+    });
 
   app.get('/test-oidc/:id/.well-known/openid-configuration', async (c) => {
     const p = await load(c);
@@ -174,7 +183,11 @@ export function testOidcRoutes(app: Hono, deps: Deps) {
         hint: 'Start the sign-in from the application (getAuthorizationUrl), which sends all three.',
       });
     }
-    pageHeaders(c);
+    const callback = spValues(deps.config.publicUrl, p.conn).oidc_redirect_uri;
+    if (q.redirect_uri !== callback) return badRedirect(c, callback);
+    // The form posts here; the answer redirects to Portico's callback, which redirects to the
+    // application's redirect URI: CSP form-action governs that whole chain.
+    pageHeaders(c, await redirectOrigins(deps, p.conn.environment_id));
     const csrf = issueCsrf(c, deps, p.conn.id);
     return c.html(
       String(
@@ -224,6 +237,8 @@ export function testOidcRoutes(app: Hono, deps: Deps) {
         message: 'Reload the OIDC Test Provider page and try again.',
       });
     }
+    const callback = spValues(deps.config.publicUrl, p.conn).oidc_redirect_uri;
+    if (s('redirect_uri') !== callback) return badRedirect(c, callback);
     const user = USERS.find((u) => u.sub === s('sub')) ?? USERS[0]!;
     const now = Math.floor(deps.clock.now().getTime() / 1000);
     const code = await new SignJWT({
