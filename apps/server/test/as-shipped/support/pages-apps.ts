@@ -107,7 +107,8 @@ export const portalLaunch: PageRow = {
       inChromium(async (v) => {
         const link = await portalLink(t.known.testOrg);
         await v.go(link);
-        await v.page.getByRole('heading', { name: 'Set up single sign-on' }).waitFor();
+        // Until the portal has loaded its connections, leaving would abort its request.
+        await v.page.getByText('Test IdP (SAML)').waitFor();
         await v.go(link);
         await expectPage(v, {
           status: 410,
