@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../../packages/compat/test/support/browser.ts';
 import * as apps from './support/pages-apps.ts';
 import * as authkit from './support/pages-authkit.ts';
-import { api, authorizeUrl, type PageRow, t } from './support/pages-flows.ts';
+import { api, type PageRow, t } from './support/pages-flows.ts';
 import {
   hits,
   mountedNonContractRoutes,
@@ -116,13 +116,6 @@ beforeAll(async () => {
     method: 'POST',
     body: JSON.stringify({ email: known.user.email, password: known.user.password, first_name: 'Ada' }),
   });
-  // The server caches redirect URIs for a few seconds per process: wait until it allows the callback.
-  for (let i = 0; ; i++) {
-    const r = await fetch(authorizeUrl({ provider: 'authkit' }), { redirect: 'manual' });
-    if (r.status === 302) break;
-    if (i > 100) throw new Error('the server never allowed the redirect URI the CLI added');
-    await new Promise((res) => setTimeout(res, 200));
-  }
   t.browser = await launchChromium();
 });
 
