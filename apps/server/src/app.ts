@@ -10,6 +10,7 @@ import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
 import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
+import { errorPage } from './features/authkit/pages.tsx';
 import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
 import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
@@ -213,14 +214,23 @@ export function buildApp(opts: BuildOptions): Portico {
   });
   adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
 
-  app.notFound((c) =>
-    renderJsonError(
+  app.notFound((c) => {
+    // A person's browser (a mistyped link to a hosted page) gets a page; the SDK and curl get JSON.
+    if ((c.req.header('accept') ?? '').includes('text/html')) {
+      return errorPage(c, 404, {
+        title: 'Page not found',
+        code: 'route_not_found',
+        message: `Portico has no page at ${c.req.path}.`,
+        hint: 'Check the link you followed. Sign-in pages are reached through your application, not typed in.',
+      });
+    }
+    return renderJsonError(
       c,
       new AppError('route_not_found', {
         message: `No endpoint ${c.req.method} ${c.req.path}. Check the path against the WorkOS API reference.`,
       }),
-    ),
-  );
+    );
+  });
   app.onError((err, c) => renderJsonError(c, toAppError(err, deps, c)));
 
   return {

@@ -23,8 +23,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../../packages/compat/test/support/browser.ts';
 import * as apps from './support/pages-apps.ts';
 import * as authkit from './support/pages-authkit.ts';
-import { api, type PageRow, t } from './support/pages-flows.ts';
+import { api, inChromium, type PageRow, t } from './support/pages-flows.ts';
 import {
+  expectPage,
   hits,
   mountedNonContractRoutes,
   type RouteKey,
@@ -162,6 +163,26 @@ for (const [route, row] of Object.entries(PAGES)) {
     for (const c of row.cases) it(`${c.kind === 'ok' ? 'success' : 'error'}: ${c.name}`, () => c.run());
   });
 }
+
+describe('a path Portico does not serve', () => {
+  it('is a page with route_not_found for a browser, JSON for the SDK', async () => {
+    await inChromium(async (v) => {
+      await v.go(`${t.p.url}/authkit/sign-inn`);
+      await expectPage(v, {
+        status: 404,
+        heading: 'Page not found',
+        code: 'route_not_found',
+        fix: 'Check the link you followed.',
+        styles: 'hosted',
+      });
+    });
+    const sdk = await fetch(`${t.p.url}/organisations`, {
+      headers: { accept: 'application/json, text/plain, */*', authorization: `Bearer ${t.p.apiKey}` },
+    });
+    expect(sdk.status).toBe(404);
+    expect(((await sdk.json()) as { code: string }).code).toBe('route_not_found');
+  });
+});
 
 describe('coverage', () => {
   it('requested every page in Chromium', () => {
