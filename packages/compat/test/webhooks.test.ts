@@ -14,48 +14,15 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
-import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookWorker } from '../../../apps/server/src/jobs/webhook-worker.ts';
+import { guideApp, users } from './support/guide-webhook.ts';
 import { checkAgainstSpec } from './support/openapi.ts';
 import { type Running, startPortico } from './support/portico.ts';
 import { type AnyWorkOS, MAJORS, type Major, modern, sdkFor } from './support/sdks.ts';
-
-// ── the integration guide's app, as written ────────────────────────────────
-const users = sqliteTable('users', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  email: text('email').notNull(),
-  name: text('name').notNull(),
-  orgId: text('org_id').notNull(),
-});
-
-/** The guide's handler over one app database (the body of POST is verbatim from the guide). */
-function guideApp(db: BetterSQLite3Database) {
-  // Webhook for directory events (verbatim from the guide)
-  return async function POST(req: Request) {
-    const payload = await req.json();
-    switch (payload.event) {
-      case 'dsync.user.created':
-        await db.insert(users).values({
-          email: payload.data.emails[0].value,
-          name: `${payload.data.first_name} ${payload.data.last_name}`,
-          orgId: payload.data.directory_id,
-        });
-        break;
-      case 'dsync.user.deleted':
-        await db.delete(users).where(eq(users.email, payload.data.emails[0].value));
-        break;
-      case 'dsync.group.created':
-        // Handle team/group provisioning
-        break;
-    }
-    return new Response('OK');
-  };
-}
-// ─────────────────────────────────────────────────────────────────────────────
 
 interface Delivery {
   body: string;
@@ -108,12 +75,9 @@ describe.each(MAJORS)('webhooks through the official SDK %s', (major) => {
     worker = new WebhookWorker(p.h.portico.deps, { id: `compat-${major}` });
     worker.start();
     workos = await sdkFor(major, p);
-    sqlite = new Database(':memory:');
-    sqlite.exec(
-      'create table users (id integer primary key autoincrement, email text not null, name text not null, org_id text not null)',
-    );
-    db = drizzle(sqlite);
-    const POST = guideApp(db);
+    const guide = guideApp();
+    ({ sqlite, db } = guide);
+    const POST = guide.POST;
     // The app verifies every delivery with this major's SDK before handing it to the guide's handler.
     app = createServer((req, res) => {
       let body = '';

@@ -12,11 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guideApp, users } from '../../../../packages/compat/test/support/guide-webhook.ts';
 import {
   deprovision,
   runScimSim,
@@ -32,40 +30,8 @@ import { createHarness, freeDatabaseUrlForCli, type Harness, json, listen } from
 const run = promisify(execFile);
 const MAIN = join(resolve(import.meta.dirname, '../../../..'), 'apps/server/bin/portico.mjs');
 
-// ── the integration guide's app, as written ────────────────────────────────
-const users = sqliteTable('users', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  email: text('email').notNull(),
-  name: text('name').notNull(),
-  orgId: text('org_id').notNull(),
-});
-const sqlite = new Database(':memory:');
-sqlite.exec(
-  'create table users (id integer primary key autoincrement, email text not null, name text not null, org_id text not null)',
-);
-const db = drizzle(sqlite);
-
-// Webhook for directory events (verbatim from the guide)
-async function POST(req: Request) {
-  const payload = await req.json();
-  switch (payload.event) {
-    case 'dsync.user.created':
-      await db.insert(users).values({
-        email: payload.data.emails[0].value,
-        name: `${payload.data.first_name} ${payload.data.last_name}`,
-        orgId: payload.data.directory_id,
-      });
-      break;
-    case 'dsync.user.deleted':
-      await db.delete(users).where(eq(users.email, payload.data.emails[0].value));
-      break;
-    case 'dsync.group.created':
-      // Handle team/group provisioning
-      break;
-  }
-  return new Response('OK');
-}
-// ─────────────────────────────────────────────────────────────────────────────
+// The integration guide's app, as written (its webhook handler over its users table).
+const { db, sqlite, POST } = guideApp();
 
 let h: Harness;
 let worker: WebhookWorker;
