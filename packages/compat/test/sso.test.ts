@@ -167,6 +167,41 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
     ).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('IdP-initiated sign-in’s code also redeems through the SSO API (getProfileAndToken), once across both', async () => {
+    const { acs } = await throughTestIdp(`${p.url}/test-idp/${testConnId}/start`, {
+      email: `erin-${major}@example.com`,
+    });
+    const code = new URL(acs.location!).searchParams.get('code')!;
+    // An application on the standalone SSO API, as WorkOS's SSO quick start writes it.
+    const { profile, accessToken } = await workos.sso.getProfileAndToken({ code, clientId: p.h.clientId });
+    expect(profile).toMatchObject({
+      email: `erin-${major}@example.com`,
+      connectionId: testConnId,
+      organizationId: testOrgId,
+      connectionType: 'GenericSAML',
+    });
+    expect(await workos.sso.getProfile({ accessToken })).toMatchObject({
+      email: `erin-${major}@example.com`,
+    });
+    // The same code is spent for AuthKit too, and for a second SSO API exchange.
+    await expect(
+      workos.userManagement.authenticateWithCode({ code, clientId: p.h.clientId }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(workos.sso.getProfileAndToken({ code, clientId: p.h.clientId })).rejects.toThrow(
+      /invalid_grant/,
+    );
+
+    // And the other way round: redeemed by AuthKit first, refused by the SSO API.
+    const second = await throughTestIdp(`${p.url}/test-idp/${testConnId}/start`, {
+      email: `erin-${major}@example.com`,
+    });
+    const code2 = new URL(second.acs.location!).searchParams.get('code')!;
+    await workos.userManagement.authenticateWithCode({ code: code2, clientId: p.h.clientId });
+    await expect(workos.sso.getProfileAndToken({ code: code2, clientId: p.h.clientId })).rejects.toThrow(
+      /invalid_grant/,
+    );
+  });
+
   it.each([
     ['expired', 'saml_assertion_expired'],
     ['wrong_audience', 'saml_audience_mismatch'],

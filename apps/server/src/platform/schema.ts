@@ -122,6 +122,11 @@ export interface AuthorizationCodeTable {
   user_agent: string | null;
   /** The session this code was exchanged for; a replayed code revokes it. */
   session_id: string | null;
+  /**
+   * IdP-initiated SSO: the profile the sign-in produced, so the standalone SSO API (/sso/token) can
+   * redeem this same code instead of AuthKit (either one, once).
+   */
+  sso_profile_id: string | null;
   created_at: string;
   expires_at: string;
   used_at: string | null;

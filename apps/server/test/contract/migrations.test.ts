@@ -201,6 +201,7 @@ const SAMPLES: [table: string, row: Row][] = [
       ip_address: '203.0.113.7',
       user_agent: 'Mozilla/5.0',
       session_id: SESSION,
+      sso_profile_id: null,
       created_at: T0,
       expires_at: LATER,
       used_at: null,

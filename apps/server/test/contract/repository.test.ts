@@ -50,6 +50,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0008_directory_attribute_map',
       '0009_session_auth_time',
       '0010_portal_link_revocation',
+      '0011_idp_initiated_profile',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);

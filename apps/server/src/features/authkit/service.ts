@@ -334,6 +334,7 @@ export class AuthKitService {
           ip_address: meta.ip,
           user_agent: meta.userAgent,
           session_id: null,
+          sso_profile_id: null,
           created_at: now.toISOString(),
           expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
           used_at: null,

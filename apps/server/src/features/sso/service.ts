@@ -542,6 +542,7 @@ export class SsoService {
     steps.push({ step: 'domain_policy', ok: true });
     // IdP-initiated sign-ins go to an allowed redirect URI: RelayState if it is one, else the first one.
     let target = flow;
+    const idpInitiated = !flow;
     if (!target) {
       const uris = (
         await deps.db
@@ -588,7 +589,9 @@ export class SsoService {
     };
     let userId: string | null = null;
     await deps.db.transaction().execute(async (tx) => {
-      if (target.kind === 'sso_api') {
+      // The profile is kept for the SSO API; an IdP-initiated sign-in keeps it too, because nothing
+      // says which kind of application will redeem its code (see exchange()).
+      if (target.kind === 'sso_api' || idpInitiated) {
         await tx
           .insertInto('sso_profiles')
           .values({
@@ -600,6 +603,8 @@ export class SsoService {
             created_at: now.toISOString(),
           })
           .execute();
+      }
+      if (target.kind === 'sso_api') {
         await tx
           .insertInto('sso_codes')
           .values({
@@ -631,6 +636,7 @@ export class SsoService {
             ip_address: meta.ip,
             user_agent: meta.userAgent,
             session_id: null,
+            sso_profile_id: idpInitiated ? profileId : null,
             created_at: now.toISOString(),
             expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
             used_at: null,
@@ -730,18 +736,34 @@ export class SsoService {
   }
 
   /** `POST /sso/token`: a single-use code for the profile and a 10-minute profile token. */
+  /**
+   * POST /sso/token: redeems a code once. Codes of SP-initiated SSO API sign-ins are in sso_codes;
+   * an IdP-initiated sign-in's code is an AuthKit authorization code that names its profile, so an
+   * application on the standalone SSO API can redeem it too — consuming the same row AuthKit would,
+   * so the code still works exactly once, at whichever endpoint comes first.
+   */
   async exchange(env: string, code: string, verifier: string | undefined, confidential: boolean) {
     const { deps } = this;
     const now = deps.clock.now().toISOString();
-    const row = await deps.db
-      .updateTable('sso_codes')
-      .set({ used_at: now })
-      .where('environment_id', '=', env)
-      .where('code_hash', '=', sha256(code))
-      .where('used_at', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    if (!row || row.expires_at <= now)
+    const row =
+      (await deps.db
+        .updateTable('sso_codes')
+        .set({ used_at: now })
+        .where('environment_id', '=', env)
+        .where('code_hash', '=', sha256(code))
+        .where('used_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst()) ??
+      (await deps.db
+        .updateTable('authorization_codes')
+        .set({ used_at: now })
+        .where('environment_id', '=', env)
+        .where('code_hash', '=', sha256(code))
+        .where('used_at', 'is', null)
+        .where('sso_profile_id', 'is not', null)
+        .returning(['expires_at', 'code_challenge', 'sso_profile_id as profile_id'])
+        .executeTakeFirst());
+    if (!row?.profile_id || row.expires_at <= now)
       throw new AppError('invalid_grant', { message: 'The code is invalid, expired or already used.' });
     if (row.code_challenge) {
       const { createHash } = await import('node:crypto');
