@@ -264,8 +264,12 @@ export interface ConnectionTable {
   state: string;
   saml_idp_entity_id: string | null;
   saml_idp_sso_url: string | null;
-  /** JSON array of base64 DER certificates (several during rotation). */
+  /** JSON array of base64 DER certificates the ACS trusts (several during rotation). */
   saml_idp_certificates: string;
+  /** The ones an admin added one at a time: kept when the IdP's metadata is refreshed. */
+  saml_added_certificates: string;
+  /** The renewal reminder last written (see features/sso/certificates.ts). */
+  saml_certificate_notice: string | null;
   saml_idp_metadata_url: string | null;
   saml_metadata_refreshed_at: string | null;
   saml_allow_idp_initiated: number;

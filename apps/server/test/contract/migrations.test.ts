@@ -354,6 +354,8 @@ const SAMPLES: [table: string, row: Row][] = [
       oidc_client_secret_sealed: null,
       attribute_map: '{"email":"mail"}',
       test_idp_key_sealed: null,
+      saml_added_certificates: '["MIID…"]',
+      saml_certificate_notice: 'd30',
       created_at: T0,
       updated_at: T1,
     },

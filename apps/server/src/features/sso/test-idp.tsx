@@ -167,6 +167,8 @@ export async function ensureTestOrganization(deps: Deps, env: string) {
         saml_idp_certificates: JSON.stringify([cert.x5c]),
         saml_idp_metadata_url: null,
         saml_metadata_refreshed_at: null,
+        saml_added_certificates: '[]',
+        saml_certificate_notice: null,
         saml_allow_idp_initiated: 1,
         saml_sign_requests: 0,
         oidc_discovery_url: null,

@@ -95,6 +95,8 @@ export async function ensureTestOidc(deps: Deps, env: string) {
         saml_idp_certificates: '[]',
         saml_idp_metadata_url: null,
         saml_metadata_refreshed_at: null,
+        saml_added_certificates: '[]',
+        saml_certificate_notice: null,
         saml_allow_idp_initiated: 0,
         saml_sign_requests: 0,
         oidc_discovery_url: `${testOidcIssuer(config.publicUrl, connId)}/.well-known/openid-configuration`,
