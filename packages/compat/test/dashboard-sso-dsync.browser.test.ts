@@ -92,7 +92,7 @@ async function throughTestIdp(page: Page, scenario: string) {
   await page.getByLabel(/^\s*Alice Example </).check();
   await page.locator('select[name="scenario"]').selectOption(scenario);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => h1(page)).toBe('Signed in as alice@example.com');
+  await expect.poll(() => h1(page)).toBe('Signed in as alice@saml.portico.test');
   await page.getByRole('button', { name: /continue/i }).click();
 }
 
@@ -133,7 +133,7 @@ describe('dashboard: connections and directories in Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('The test sign-in worked');
     const first = page.locator('.trace').first();
     await expect.poll(() => first.textContent()).toContain('succeeded');
-    expect(await first.textContent()).toContain('alice@example.com');
+    expect(await first.textContent()).toContain('alice@saml.portico.test');
     await shoot(page, 'connection-test-succeeded');
 
     // An expired assertion: the page says what went wrong and how to fix it.
@@ -152,11 +152,18 @@ describe('dashboard: connections and directories in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows each signing certificate’s expiry and source, and adds and removes the IdP’s next one', async () => {
+  it('explains the test organizations; shows each signing certificate’s expiry and source, and adds and removes the IdP’s next one', async () => {
     const w = await openPage(browser);
     opened.push(w);
     const { page, problems } = w;
     await signIn(page);
+    // The seeded test organizations say what they are.
+    await go(page, '/organizations', 'Organizations');
+    await expect.poll(() => page.locator('td .badge', { hasText: 'development test' }).count()).toBe(2);
+    await go(page, `/organizations/${testOrgId}`, 'Test Organization');
+    await page.getByText('A development test organization.').waitFor();
+    expect(await page.locator('.notice-info').first().textContent()).toContain('SAML Test IdP');
+
     await go(page, `/connections/${testConnId}`, /Test/);
     const certs = page.getByRole('region', { name: 'Signing certificates' });
     await expect.poll(() => certs.locator('li').count()).toBe(1);
