@@ -51,11 +51,21 @@ export function scimErrorBody(e: ScimError): ScimErrorBody {
   return body;
 }
 
-/** Quote a received value for an error detail, cut short so a huge payload cannot flood a log. */
+/** Keys whose values an error detail never quotes (details reach the wire and the request log). */
+const SECRET_KEY = /password|secret|token/i;
+const redactSecrets = (key: string, v: unknown) => (key !== '' && SECRET_KEY.test(key) ? '[redacted]' : v);
+
+/**
+ * Quote a received value for an error detail, cut short so a huge payload cannot flood a log;
+ * the values of password-, secret- and token-named keys are shown as "[redacted]".
+ */
 export function show(value: unknown, max = 80): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    text =
+      typeof value === 'string'
+        ? JSON.stringify(value)
+        : (JSON.stringify(value, redactSecrets) ?? String(value));
   } catch {
     text = String(value);
   }

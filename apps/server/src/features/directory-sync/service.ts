@@ -13,6 +13,7 @@
  */
 import {
   applyPatch,
+  assertFilterable,
   checkReadPath,
   matchesFilter,
   normalisePatch,
@@ -23,6 +24,7 @@ import {
   type ScimResource,
   type ScimType,
   simpleEqualityLookup,
+  withoutPasswords,
 } from '@portico/scim';
 import type { z } from 'zod';
 import { sha256 } from '../../platform/crypto.ts';
@@ -442,7 +444,8 @@ export class DirectoryService {
       first_name: n.first,
       last_name: n.last,
       state: isActive(r) ? 'active' : 'inactive',
-      resource: JSON.stringify(stored),
+      // @portico/scim already drops every password; this keeps the row free of one regardless.
+      resource: JSON.stringify(withoutPasswords(stored)),
       created_at: created,
       updated_at: now,
     };
@@ -493,6 +496,7 @@ export class DirectoryService {
     let ast: ReturnType<typeof parseFilter> | null = null;
     if (filter) {
       ast = parseFilter(filter);
+      assertFilterable(ast, 'User');
       const simple = simpleEqualityLookup(ast);
       if (simple) {
         const column =
@@ -772,7 +776,7 @@ export class DirectoryService {
     return {
       display_name: r.displayName,
       external_id: typeof r.externalId === 'string' ? r.externalId : null,
-      resource: JSON.stringify(stored),
+      resource: JSON.stringify(withoutPasswords(stored)),
       organization_id: d.organization_id,
     };
   }
@@ -829,6 +833,7 @@ export class DirectoryService {
 
   async listGroupResources(d: DirectoryTable, filter: string | undefined, startIndex: number, count: number) {
     const ast = filter ? parseFilter(filter) : null;
+    if (ast) assertFilterable(ast, 'Group');
     const rows = await this.deps.db
       .selectFrom('directory_groups')
       .selectAll()
@@ -975,24 +980,45 @@ export class DirectoryService {
   }
 }
 
+const SECRET_KEY = /password|secret|token/i;
+
+/**
+ * A parsed JSON value with the values of password-, secret- and token-named keys redacted, and
+ * the `value` of a PATCH operation whose `path` names one (`{"path":"password","value":"…"}`).
+ */
+export function redactSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(redactSecrets);
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v);
+    const path = entries.find(([k]) => k.toLowerCase() === 'path')?.[1];
+    const secretPath = typeof path === 'string' && SECRET_KEY.test(path);
+    return Object.fromEntries(
+      entries.map(([k, x]) => [
+        k,
+        SECRET_KEY.test(k) || (secretPath && k.toLowerCase() === 'value') ? '[redacted]' : redactSecrets(x),
+      ]),
+    );
+  }
+  return v;
+}
+
 /** Redacts secrets from a logged SCIM body (passwords, tokens) and caps its size. */
 export function redactScimBody(text: string): string | null {
   if (!text) return null;
+  let parsed: unknown;
   try {
-    const redact = (v: unknown): unknown => {
-      if (Array.isArray(v)) return v.map(redact);
-      if (v && typeof v === 'object') {
-        return Object.fromEntries(
-          Object.entries(v).map(([k, x]) => [k, /password|secret|token/i.test(k) ? '[redacted]' : redact(x)]),
-        );
-      }
-      return v;
-    };
-    const out = JSON.stringify(redact(JSON.parse(text)));
-    return out.length > 8192 ? JSON.stringify({ truncated: true, bytes: text.length }) : out;
+    parsed = JSON.parse(text);
   } catch {
-    return JSON.stringify({ unparsed: text.slice(0, 200) });
+    // Text that is not JSON cannot be redacted by key: kept only when it names no secret.
+    return SECRET_KEY.test(text)
+      ? JSON.stringify({
+          unparsed: '[redacted: the body names a password, secret or token]',
+          bytes: text.length,
+        })
+      : JSON.stringify({ unparsed: text.slice(0, 200) });
   }
+  const out = JSON.stringify(redactSecrets(parsed));
+  return out.length > 8192 ? JSON.stringify({ truncated: true, bytes: text.length }) : out;
 }
 
 export { ENTERPRISE };
