@@ -1,5 +1,6 @@
 /**
- * 0013 — SCIM trust and conformance (issue 11, items 1 and 2).
+ * 0013 — SCIM trust and conformance (issue 11, items 1 and 2): no stored synced password, and
+ * userName unique ignoring case.
  *
  * Synced passwords: before this, a password an IdP sent in some forms (a PATCH `path: "password"`,
  * a path-less PATCH value, `urn:…:core:2.0:User:password`) was kept in clear in the stored SCIM
@@ -12,6 +13,17 @@
  * text that mentions one; and webhook attempts' response snippets that mention one (a receiver
  * may echo what it was sent). Webhook deliveries hold no payload of their own (the body is
  * rendered from the event when sent).
+ *
+ * userName is unique per directory ignoring case (RFC 7643 §4.1.1: caseExact false): the new
+ * column `directory_users.user_name_lower` holds the userName lower-cased (JavaScript's
+ * toLowerCase, computed here, not by SQL lower(), which on SQLite folds ASCII only), with a unique
+ * index per directory. Users written before this may already differ only in case ("Jane@x.test"
+ * and "jane@x.test"): the oldest of each such set (created_at, then id) gets the key, and the
+ * others keep NULL there — they stay readable, listable and filterable (filters on userName
+ * compare ignoring case in memory), keep their ids and can be updated and deleted as before. A
+ * NULL does not take part in a unique index (both dialects), so the index builds whatever is
+ * stored; the server refuses any new case-duplicate, including one of a NULL-keyed user, and a
+ * NULL-keyed user that is renamed gets the key of its new name (a rename onto a taken name is 409).
  *
  * The helpers are copied here, not imported, so this migration keeps doing what it did when
  * released. Immutable once released.
@@ -122,6 +134,32 @@ async function scrubPasswords(db: AnyDb): Promise<void> {
   );
 }
 
+async function caseInsensitiveUserNames(db: AnyDb): Promise<void> {
+  await db.schema.alterTable('directory_users').addColumn('user_name_lower', 'text').execute();
+  const rows = (await db
+    .selectFrom('directory_users')
+    .select(['id', 'directory_id', 'user_name'])
+    .orderBy('directory_id')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()) as { id: string; directory_id: string; user_name: string }[];
+  const taken = new Set<string>();
+  for (const r of rows) {
+    const key = r.user_name.toLowerCase();
+    const claim = `${r.directory_id}\n${key}`;
+    if (taken.has(claim)) continue; // a case-duplicate of an older user: keeps NULL
+    taken.add(claim);
+    await db.updateTable('directory_users').set({ user_name_lower: key }).where('id', '=', r.id).execute();
+  }
+  await db.schema
+    .createIndex('directory_users_dir_username_lower')
+    .on('directory_users')
+    .columns(['directory_id', 'user_name_lower'])
+    .unique()
+    .execute();
+}
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   await scrubPasswords(db as AnyDb);
+  await caseInsensitiveUserNames(db as AnyDb);
 }

@@ -3,8 +3,9 @@
  * plaintext synced passwords in directory users' and groups' resources, `dsync.*` event payloads
  * (what webhooks are rendered from), the SCIM request log (a PATCH value by path, a body that
  * was not JSON, an error text) and a webhook receiver's echoed response are scrubbed, and
- * everything else in those rows is kept, and the upgraded users (a case-duplicate pair among
- * them) read through the API.
+ * everything else in those rows is kept; userName's case-insensitive key is backfilled, a
+ * case-duplicate pair that already exists stays readable, filterable and updatable, and new
+ * case-duplicates are refused.
  */
 import { join } from 'node:path';
 import { type Kysely, type Migration, Migrator, sql } from 'kysely';
@@ -334,5 +335,59 @@ describe(`migration 0013 on ${dialect}`, () => {
       expect(res.status, id).toBe(200);
       expect(await res.text()).not.toContain(PW);
     }
+
+    // userName's case-insensitive key: the older of the case-duplicates holds it, the younger none.
+    const keys = await db
+      .selectFrom('directory_users')
+      .select(['id', 'user_name_lower'])
+      .orderBy('id')
+      .execute();
+    expect(keys).toEqual([
+      { id: 'directory_user_A', user_name_lower: 'ada@old.test' },
+      { id: 'directory_user_B', user_name_lower: 'jane@old.test' },
+      { id: 'directory_user_C', user_name_lower: null },
+    ]);
+    const scim = (method: string, path: string, body?: unknown) =>
+      portico.app.request(`/scim/v2/${DIR}${path}`, {
+        method,
+        headers: { authorization: 'Bearer scim_old', 'content-type': 'application/scim+json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const named = async (filter: string) =>
+      (
+        (await (await scim('GET', `/Users?filter=${encodeURIComponent(filter)}`)).json()) as {
+          Resources: { id: string }[];
+        }
+      ).Resources.map((r) => r.id);
+    // Both stay readable and filterable, ignoring case.
+    expect(await named('userName eq "JANE@OLD.TEST"')).toEqual(['directory_user_B', 'directory_user_C']);
+    expect(await named('userName sw "jane@"')).toEqual(['directory_user_B', 'directory_user_C']);
+    // A new case-duplicate is refused; the unkeyed one can still be updated.
+    const refused = await scim('POST', '/Users', { schemas: [CORE], userName: 'JANE@old.test' });
+    expect(refused.status).toBe(409);
+    const patch = (id: string, ops: unknown[]) =>
+      scim('PATCH', `/Users/${id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: ops,
+      });
+    expect((await patch('directory_user_C', [{ op: 'replace', path: 'active', value: false }])).status).toBe(
+      200,
+    );
+    // With its keyed twin gone, the unkeyed one still holds the name against newcomers…
+    expect((await scim('DELETE', '/Users/directory_user_B')).status).toBe(204);
+    expect((await scim('POST', '/Users', { schemas: [CORE], userName: 'jane@OLD.test' })).status).toBe(409);
+    // …until it is renamed, which gives it the key of its new name.
+    expect(
+      (await patch('directory_user_C', [{ op: 'replace', path: 'userName', value: 'Jane2@old.test' }]))
+        .status,
+    ).toBe(200);
+    expect(
+      await db
+        .selectFrom('directory_users')
+        .select('user_name_lower')
+        .where('id', '=', 'directory_user_C')
+        .executeTakeFirst(),
+    ).toEqual({ user_name_lower: 'jane2@old.test' });
+    expect((await scim('POST', '/Users', { schemas: [CORE], userName: 'jane@OLD.test' })).status).toBe(201);
   });
 });

@@ -400,22 +400,47 @@ export class DirectoryService {
     return u;
   }
 
-  private async assertUserUnique(q: Tx, d: DirectoryTable, r: ScimResource, exceptId?: string) {
+  /**
+   * 409 uniqueness when another user of the directory has this userName ignoring case
+   * (caseExact false), or this externalId exactly (caseExact true, uniqueness server: the WorkOS
+   * idp_id). `keepsLegacyName`: the user is a case-duplicate migrated by 0013 and keeps its
+   * userName, which its older twin also has — allowed, so such a user can still be updated.
+   */
+  private async assertUserUnique(
+    q: Tx,
+    d: DirectoryTable,
+    r: ScimResource,
+    exceptId?: string,
+    keepsLegacyName = false,
+  ) {
     const userName = String(r.userName);
-    let qb = q
+    const lower = userName.toLowerCase();
+    const externalId = typeof r.externalId === 'string' ? r.externalId : undefined;
+    if (keepsLegacyName && externalId === undefined) return;
+    const rows = await q
       .selectFrom('directory_users')
       .select(['id', 'user_name', 'external_id'])
-      .where('directory_id', '=', d.id);
-    qb = qb.where((eb) =>
-      eb.or([
-        eb('user_name', '=', userName),
-        ...(typeof r.externalId === 'string' ? [eb('external_id', '=', r.externalId)] : []),
-      ]),
+      .where('directory_id', '=', d.id)
+      .where((eb) =>
+        eb.or([
+          ...(keepsLegacyName ? [] : [eb('user_name_lower', '=', lower), eb('user_name_lower', 'is', null)]),
+          ...(externalId !== undefined ? [eb('external_id', '=', externalId)] : []),
+        ]),
+      )
+      .execute();
+    const clash = rows.find(
+      (x) =>
+        x.id !== exceptId &&
+        ((!keepsLegacyName && x.user_name.toLowerCase() === lower) ||
+          (externalId !== undefined && x.external_id === externalId)),
     );
-    const clash = (await qb.execute()).find((x) => x.id !== exceptId);
     if (clash) {
       const field =
-        clash.user_name === userName ? `userName '${userName}'` : `externalId '${String(r.externalId)}'`;
+        !keepsLegacyName && clash.user_name.toLowerCase() === lower
+          ? clash.user_name === userName
+            ? `userName '${userName}'`
+            : `userName '${clash.user_name}' (userName is unique ignoring case, so '${userName}' is taken)`
+          : `externalId '${externalId}'`;
       throw scimError(
         409,
         `A user with ${field} already exists in this directory (id ${clash.id}).`,
@@ -430,6 +455,7 @@ export class DirectoryService {
     id: string,
     created: string,
     now: string,
+    userNameLower: string | null = String(r.userName).toLowerCase(),
   ): DirectoryUserTable {
     const { id: _id, meta: _meta, ...stored } = r as ScimResource & { meta?: unknown };
     const n = names(r);
@@ -439,6 +465,7 @@ export class DirectoryService {
       directory_id: d.id,
       organization_id: d.organization_id,
       user_name: String(r.userName),
+      user_name_lower: userNameLower,
       external_id: typeof r.externalId === 'string' ? r.externalId : null,
       email: primaryEmail(r),
       first_name: n.first,
@@ -458,8 +485,8 @@ export class DirectoryService {
     try {
       return await this.insertUser(d, r, now);
     } catch (err) {
-      // The unique constraints (directory, userName) and (directory, externalId) decide; the
-      // clashing row is looked up only to say which one, after the transaction rolled back.
+      // A concurrent POST won the unique index (directory, lower-cased userName) or (directory,
+      // externalId); the clashing row is looked up to say which one, after the rollback.
       if (!isUniqueViolation(err)) throw err;
       await this.assertUserUnique(deps.db, d, r);
       throw scimError(
@@ -473,6 +500,9 @@ export class DirectoryService {
   private insertUser(d: DirectoryTable, r: ScimResource, now: string) {
     const { deps } = this;
     return deps.db.transaction().execute(async (tx) => {
+      // The unique indexes refuse a clash with a keyed user (and decide between concurrent
+      // POSTs); this also refuses one with a case-duplicate migrated by 0013 (NULL key).
+      await this.assertUserUnique(tx, d, r);
       const row = this.toRow(d, r, deps.ids.next('directory_user'), now, now);
       await tx.insertInto('directory_users').values(row).execute();
       const { groups: _g, ...data } = userToWire(row, undefined, attributeMapOf(d));
@@ -507,11 +537,15 @@ export class DirectoryService {
               : simple.attribute === 'id'
                 ? 'id'
                 : null;
-        if (column) {
-          qb =
-            column === 'user_name'
-              ? qb.where((eb) => eb(eb.fn('lower', ['user_name']), '=', simple.value.toLowerCase()))
-              : qb.where(column, '=', simple.value);
+        if (column === 'user_name') {
+          // Indexed, ignoring case; the unkeyed case-duplicates migrated by 0013 are fetched too
+          // and the filter itself, evaluated below, decides (it compares userName ignoring case).
+          const lower = simple.value.toLowerCase();
+          qb = qb.where((eb) =>
+            eb.or([eb('user_name_lower', '=', lower), eb('user_name_lower', 'is', null)]),
+          );
+        } else if (column) {
+          qb = qb.where(column, '=', simple.value);
           ast = null;
         }
       }
@@ -528,8 +562,18 @@ export class DirectoryService {
       const u = await this.userRow(tx, d, id);
       const current = this.userResource(d, u);
       const r = next(current);
-      await this.assertUserUnique(tx, d, r, u.id);
-      const row = this.toRow(d, r, u.id, u.created_at, deps.clock.now().toISOString());
+      // A case-duplicate migrated by 0013 (no key) that keeps its name stays unkeyed.
+      const keepsLegacyName =
+        u.user_name_lower === null && String(r.userName).toLowerCase() === u.user_name.toLowerCase();
+      await this.assertUserUnique(tx, d, r, u.id, keepsLegacyName);
+      const row = this.toRow(
+        d,
+        r,
+        u.id,
+        u.created_at,
+        deps.clock.now().toISOString(),
+        keepsLegacyName ? null : String(r.userName).toLowerCase(),
+      );
       await tx.updateTable('directory_users').set(row).where('id', '=', u.id).execute();
       const before = userToWire(u, undefined, attributeMapOf(d));
       const { groups: _g, ...after } = userToWire(row, undefined, attributeMapOf(d));
