@@ -22,8 +22,9 @@
  * others keep NULL there — they stay readable, listable and filterable (filters on userName
  * compare ignoring case in memory), keep their ids and can be updated and deleted as before. A
  * NULL does not take part in a unique index (both dialects), so the index builds whatever is
- * stored; the server refuses any new case-duplicate, including one of a NULL-keyed user, and a
- * NULL-keyed user that is renamed gets the key of its new name (a rename onto a taken name is 409).
+ * stored. The server refuses any new case-duplicate: when the key holder is deleted or renamed,
+ * its oldest NULL-keyed twin takes the key over, and a NULL-keyed user that is renamed gets the
+ * key of its new name (a rename onto a taken name is 409).
  *
  * The helpers are copied here, not imported, so this migration keeps doing what it did when
  * released. Immutable once released.

@@ -155,6 +155,20 @@ describe(`migration 0013 on ${dialect}`, () => {
         userName: 'jane@old.test',
       }),
     );
+    await insert(
+      'directory_users',
+      du('directory_user_D', 'Max@Old.test', '2025-06-01T10:00:03.000Z', {
+        schemas: [CORE],
+        userName: 'Max@Old.test',
+      }),
+    );
+    await insert(
+      'directory_users',
+      du('directory_user_E', 'MAX@OLD.TEST', '2025-06-01T10:00:04.000Z', {
+        schemas: [CORE],
+        userName: 'MAX@OLD.TEST',
+      }),
+    );
     await insert('directory_groups', {
       id: 'directory_group_A',
       environment_id: ENV,
@@ -346,6 +360,8 @@ describe(`migration 0013 on ${dialect}`, () => {
       { id: 'directory_user_A', user_name_lower: 'ada@old.test' },
       { id: 'directory_user_B', user_name_lower: 'jane@old.test' },
       { id: 'directory_user_C', user_name_lower: null },
+      { id: 'directory_user_D', user_name_lower: 'max@old.test' },
+      { id: 'directory_user_E', user_name_lower: null },
     ]);
     const scim = (method: string, path: string, body?: unknown) =>
       portico.app.request(`/scim/v2/${DIR}${path}`, {
@@ -373,8 +389,15 @@ describe(`migration 0013 on ${dialect}`, () => {
     expect((await patch('directory_user_C', [{ op: 'replace', path: 'active', value: false }])).status).toBe(
       200,
     );
-    // With its keyed twin gone, the unkeyed one still holds the name against newcomers…
+    // With its keyed twin gone, the unkeyed one takes the key over and holds the name…
     expect((await scim('DELETE', '/Users/directory_user_B')).status).toBe(204);
+    expect(
+      await db
+        .selectFrom('directory_users')
+        .select('user_name_lower')
+        .where('id', '=', 'directory_user_C')
+        .executeTakeFirst(),
+    ).toEqual({ user_name_lower: 'jane@old.test' });
     expect((await scim('POST', '/Users', { schemas: [CORE], userName: 'jane@OLD.test' })).status).toBe(409);
     // …until it is renamed, which gives it the key of its new name.
     expect(
@@ -389,5 +412,17 @@ describe(`migration 0013 on ${dialect}`, () => {
         .executeTakeFirst(),
     ).toEqual({ user_name_lower: 'jane2@old.test' });
     expect((await scim('POST', '/Users', { schemas: [CORE], userName: 'jane@OLD.test' })).status).toBe(201);
+    // A keyed twin that is renamed hands its old key over too.
+    expect(
+      (await patch('directory_user_D', [{ op: 'replace', path: 'userName', value: 'max2@old.test' }])).status,
+    ).toBe(200);
+    expect(
+      await db
+        .selectFrom('directory_users')
+        .select('user_name_lower')
+        .where('id', '=', 'directory_user_E')
+        .executeTakeFirst(),
+    ).toEqual({ user_name_lower: 'max@old.test' });
+    expect((await scim('POST', '/Users', { schemas: [CORE], userName: 'Max@old.test' })).status).toBe(409);
   });
 });

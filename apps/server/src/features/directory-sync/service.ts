@@ -449,6 +449,29 @@ export class DirectoryService {
     }
   }
 
+  /**
+   * The user holding userName key `key` was deleted or renamed: the oldest case-duplicate of that
+   * name migrated by 0013 without a key (if any is left) takes it over, so the unique index keeps
+   * refusing newcomers with that name. Reads only the directory's unkeyed users (usually none).
+   */
+  private async handOverKey(tx: Tx, d: DirectoryTable, key: string) {
+    const twins = await tx
+      .selectFrom('directory_users')
+      .select(['id', 'user_name'])
+      .where('directory_id', '=', d.id)
+      .where('user_name_lower', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    const heir = twins.find((t) => t.user_name.toLowerCase() === key);
+    if (heir)
+      await tx
+        .updateTable('directory_users')
+        .set({ user_name_lower: key })
+        .where('id', '=', heir.id)
+        .execute();
+  }
+
   private toRow(
     d: DirectoryTable,
     r: ScimResource,
@@ -500,9 +523,9 @@ export class DirectoryService {
   private insertUser(d: DirectoryTable, r: ScimResource, now: string) {
     const { deps } = this;
     return deps.db.transaction().execute(async (tx) => {
-      // The unique indexes refuse a clash with a keyed user (and decide between concurrent
-      // POSTs); this also refuses one with a case-duplicate migrated by 0013 (NULL key).
-      await this.assertUserUnique(tx, d, r);
+      // The unique indexes (directory, lower-cased userName) and (directory, externalId) decide,
+      // also between concurrent POSTs: whenever users with a name exist, one of them holds its
+      // key (handOverKey), so a case-duplicate migrated by 0013 needs no extra query here.
       const row = this.toRow(d, r, deps.ids.next('directory_user'), now, now);
       await tx.insertInto('directory_users').values(row).execute();
       const { groups: _g, ...data } = userToWire(row, undefined, attributeMapOf(d));
@@ -575,6 +598,8 @@ export class DirectoryService {
         keepsLegacyName ? null : String(r.userName).toLowerCase(),
       );
       await tx.updateTable('directory_users').set(row).where('id', '=', u.id).execute();
+      if (u.user_name_lower !== null && u.user_name_lower !== row.user_name_lower)
+        await this.handOverKey(tx, d, u.user_name_lower);
       const before = userToWire(u, undefined, attributeMapOf(d));
       const { groups: _g, ...after } = userToWire(row, undefined, attributeMapOf(d));
       const previous: Record<string, unknown> = {};
@@ -625,6 +650,7 @@ export class DirectoryService {
       for (const { group_id } of groups)
         await this.memberEvent(tx, d, 'dsync.group.user_removed', group_id, u);
       await tx.deleteFrom('directory_users').where('id', '=', u.id).execute();
+      if (u.user_name_lower !== null) await this.handOverKey(tx, d, u.user_name_lower);
       const { groups: _g, ...data } = userToWire(u, undefined, attributeMapOf(d));
       await appendEvent(tx, deps, {
         environmentId: d.environment_id,
