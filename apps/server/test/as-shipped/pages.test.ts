@@ -98,6 +98,7 @@ const NOT_A_PAGE: Record<RouteKey, string> = {
   ),
   'ALL /scim/v2/:dir': 'SCIM 2.0: the RFC 7644 error (JSON) for an unknown path under the SCIM base',
   'ALL /scim/v2/:dir/*': 'SCIM 2.0: the RFC 7644 error (JSON) for an unknown path under the SCIM base',
+  'ALL /scim/v2': 'SCIM 2.0: the RFC 7644 error (JSON) for a SCIM base URL without its directory id',
 };
 
 // ── the suite ──────────────────────────────────────────────────────────────

@@ -194,9 +194,10 @@ describe(`SCIM conformance on ${dialect}`, () => {
       const body = await expectScimError(await scim(method, path, method === 'GET' ? undefined : {}), status);
       expect(body).not.toHaveProperty('code');
     }
-    // Without the token, still a SCIM error (401).
-    const res = await h.portico.app.request(`/scim/v2/${dirId}/Nope`);
-    await expectScimError(res, 401);
+    // Without the token, still a SCIM error (401); the base without a directory id, a SCIM 404.
+    await expectScimError(await h.portico.app.request(`/scim/v2/${dirId}/Nope`), 401);
+    const bare = await expectScimError(await h.portico.app.request('/scim/v2', { method: 'POST' }), 404);
+    expect(bare.detail).toMatch(/directory id/);
   });
 
   it('201 Created carries Location equal to meta.location, for Users and Groups', async () => {

@@ -412,4 +412,17 @@ export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
   });
   app.all(base, unknown);
   app.all(`${base}/*`, unknown);
+  // The SCIM base without a directory id: an IdP configured with the wrong base URL.
+  app.all('/scim/v2', (c) =>
+    scimJson(
+      c,
+      404,
+      scimErrorBody(
+        scimError(
+          404,
+          'The SCIM base URL names a directory: /scim/v2/<directory id>. Copy the SCIM base URL of the directory (scim_base_url in GET /directories/{id}/settings).',
+        ),
+      ),
+    ),
+  );
 }
