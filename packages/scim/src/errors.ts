@@ -53,11 +53,21 @@ export function scimErrorBody(e: ScimError): ScimErrorBody {
 
 /** Keys whose values an error detail never quotes (details reach the wire and the request log). */
 const SECRET_KEY = /password|secret|token/i;
-const redactSecrets = (key: string, v: unknown) => (key !== '' && SECRET_KEY.test(key) ? '[redacted]' : v);
+function redactSecrets(this: unknown, key: string, v: unknown): unknown {
+  if (key === '') return v;
+  if (SECRET_KEY.test(key)) return '[redacted]';
+  // The value of a PATCH operation whose path names a secret: {"path": "password", "value": "…"}.
+  if (key.toLowerCase() === 'value' && typeof this === 'object' && this !== null) {
+    const path = Object.entries(this).find(([k]) => k.toLowerCase() === 'path')?.[1];
+    if (typeof path === 'string' && SECRET_KEY.test(path)) return '[redacted]';
+  }
+  return v;
+}
 
 /**
  * Quote a received value for an error detail, cut short so a huge payload cannot flood a log;
- * the values of password-, secret- and token-named keys are shown as "[redacted]".
+ * the values of password-, secret- and token-named keys, and the `value` beside a `path` naming
+ * one, are shown as "[redacted]".
  */
 export function show(value: unknown, max = 80): string {
   let text: string;

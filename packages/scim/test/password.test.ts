@@ -10,6 +10,7 @@ import {
   applyPatch,
   assertFilterable,
   ENTERPRISE_USER_SCHEMA,
+  normalisePatch,
   normaliseResource,
   type PatchOperation,
   parseFilter,
@@ -66,6 +67,22 @@ describe('password', () => {
   it('is never quoted in an error detail', () => {
     expect(show({ userName: 12, password: SECRET })).not.toContain(SECRET);
     expect(show({ a: { clientSecret: SECRET, token: SECRET } })).not.toContain(SECRET);
+    expect(show({ op: 'replace', Path: `${USER_SCHEMA}:password`, value: SECRET })).not.toContain(SECRET);
+    expect(show({ op: 'replace', path: 'title', value: 'T' })).toContain('"T"');
+    // An Operations object instead of an array: the detail quotes it, without the password.
+    try {
+      normalisePatch(
+        {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: { op: 'replace', path: 'password', value: SECRET },
+        },
+        'generic',
+      );
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toMatch(/Operations/);
+      expect((err as Error).message).not.toContain(SECRET);
+    }
     try {
       normaliseResource({ schemas: [USER_SCHEMA], userName: { password: SECRET } }, 'User', 'generic');
       expect.unreachable();
