@@ -379,6 +379,11 @@ export interface DirectoryUserTable {
   directory_id: string;
   organization_id: string;
   user_name: string;
+  /**
+   * userName lower-cased, unique per directory (userName is caseExact false). NULL only for a user
+   * migrated by 0013 as the case-duplicate of an older one, until it is renamed.
+   */
+  user_name_lower: string | null;
   external_id: string | null;
   email: string | null;
   first_name: string | null;

@@ -467,7 +467,8 @@ const SAMPLES: [table: string, row: Row][] = [
       environment_id: ENV,
       directory_id: DIR,
       organization_id: ORG,
-      user_name: 'ada@upgrade.example.com',
+      user_name: 'Ada@Upgrade.example.com',
+      user_name_lower: 'ada@upgrade.example.com',
       external_id: 'okta-ada',
       email: 'ada@upgrade.example.com',
       first_name: 'Ada',
@@ -567,9 +568,12 @@ const SAMPLES: [table: string, row: Row][] = [
 
 /**
  * Columns a migration fills from older data rather than from their default: `table.column` → the
- * value expected after upgrading the sample row. None so far.
+ * value expected after upgrading the sample row.
  */
-const BACKFILLED: Record<string, (oldRow: Row) => unknown> = {};
+const BACKFILLED: Record<string, (oldRow: Row) => unknown> = {
+  // 0013: userName lower-cased (the sample has no case-duplicate; migration-0013.test.ts has one).
+  'directory_users.user_name_lower': (row) => String(row.user_name).toLowerCase(),
+};
 
 const sampleOf = (table: string) => SAMPLES.find(([t]) => t === table)?.[1];
 const isGenerated = (column: string) => / (identity|autoincrement)$/.test(column);
