@@ -43,6 +43,7 @@ import { AppError } from './platform/errors.ts';
 import { createIds } from './platform/ids.ts';
 import { cryptoRandom, type Random, token } from './platform/random.ts';
 import { ApiKeyResolver, createApiSurface } from './surfaces/api.ts';
+import { browserWriteGuard, checkBrowserWrite } from './surfaces/browser-writes.ts';
 import { RateLimiter, renderJsonError, toAppError } from './surfaces/common.ts';
 import { serveSpa, spaAssetRoutes } from './surfaces/spa.ts';
 import { createTokenSurface } from './surfaces/token.ts';
@@ -147,6 +148,11 @@ export function buildApp(opts: BuildOptions): Portico {
     );
   };
 
+  // State-changing requests of the dashboard and the Admin Portal come from their own pages, as JSON
+  // (login CSRF, cross-site forms): checked before any route reads a body or authenticates.
+  app.use('/_admin/*', browserWriteGuard(deps));
+  app.use('/portal/api/*', browserWriteGuard(deps));
+
   const roles = new RoleService(deps);
   const keys = new KeyStore(deps);
   const environments = new EnvironmentService(deps);
@@ -166,6 +172,8 @@ export function buildApp(opts: BuildOptions): Portico {
   // The dashboard calls the WorkOS API with its session cookie + CSRF header instead of a key.
   const api = createApiSurface(app, deps, registry, limiter, apiKeys, async (c) => {
     const s = await dashboardSession(c, admin);
+    // The dashboard's own writes through the WorkOS API get the same origin/JSON check.
+    if (s) checkBrowserWrite(c, deps);
     return s
       ? {
           environmentId: s.environmentId,
