@@ -198,7 +198,7 @@ export function buildApp(opts: BuildOptions): Portico {
   spaAssetRoutes(app);
   app.get('/', (c) => serveSpa(c, 'index.html'));
 
-  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso });
+  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso }, environments);
   ssoApiRoutes(api, deps, connections, sso);
   testSignInRoutes(app, deps, sso);
   directoryApiRoutes(api, directories);
