@@ -51,6 +51,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0009_session_auth_time',
       '0010_portal_link_revocation',
       '0011_idp_initiated_profile',
+      '0016_refresh_reuse_grace',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);
