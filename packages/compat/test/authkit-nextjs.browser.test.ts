@@ -4,7 +4,7 @@
  * hosted password sign-in, open a second tab on the same cookie, let the access token expire, and
  * reload both tabs at once. Both middlewares refresh with the same refresh token; with the reuse
  * grace (PORTICO_REFRESH_REUSE_GRACE, docs/user-management.md) both get the same successor and
- * neither tab is signed out. With PORTICO_REFRESH_REUSE_GRACE=0 in the environment this test
+ * neither tab is signed out; then sign-out ends the session. With PORTICO_REFRESH_REUSE_GRACE=0 in the environment this test
  * fails: the second refresh is reuse and the session is revoked.
  *
  * The example is installed (npm ci, its own lockfile) and built when missing or changed
@@ -175,5 +175,15 @@ describe('@workos-inc/authkit-nextjs 3.0.1 on Next.js 15 against Portico', () =>
     expect(await shown(one)).toEqual(signedIn);
     expect(refreshes).toHaveLength(3);
     expect(await sessionRow(sid)).toEqual({ status: 'active' });
+
+    // Sign-out (signOut() in a server action) clears the cookie and ends the session at Portico's
+    // logout URL; the other tab, on the same cookie jar, is signed out with it.
+    await one.getByRole('button', { name: 'Sign out' }).click();
+    await one
+      .waitForURL((u) => u.origin === portico!.url && u.pathname === '/user_management/sessions/logout')
+      .catch(explain(one));
+    expect(await sessionRow(sid)).toEqual({ status: 'revoked' });
+    await two.reload();
+    await two.waitForURL((u) => u.pathname === '/authkit/sign-in').catch(explain(two));
   });
 });
