@@ -174,9 +174,17 @@ export class SessionService {
     const result = await deps.db.transaction().execute(async (tx) => {
       const nowMs = deps.clock.now().getTime();
       const now = new Date(nowMs).toISOString();
+      // The successor is chosen before the token is consumed, so the one conditional UPDATE that
+      // consumes it also keeps the successor (sealed) for the grace: no extra statement per refresh.
+      const successor = token(deps.random, 32);
       const consumed = await tx
         .updateTable('refresh_tokens')
-        .set({ used_at: now, used_client_id: clientId, used_organization_id: requestedOrg })
+        .set({
+          used_at: now,
+          used_client_id: clientId,
+          used_organization_id: requestedOrg,
+          successor_sealed: graceMs > 0 ? deps.secrets.seal(successor) : null,
+        })
         .where('token_hash', '=', hash)
         .where('environment_id', '=', env)
         .where('used_at', 'is', null)
@@ -199,9 +207,9 @@ export class SessionService {
           spent.used_organization_id === requestedOrg;
         if (!spent || !retry) return { reuse: true as const };
         const session = await this.activeSession(tx, env, spent.session_id, now);
-        const successor = deps.secrets.open(spent.successor_sealed!);
+        const same = deps.secrets.open(spent.successor_sealed!);
         deps.log.debug({ sessionId: session.id }, 'refresh token presented again within the reuse grace');
-        return { reuse: false as const, issued: await this.issue(tx, session, successor) };
+        return { reuse: false as const, issued: await this.issue(tx, session, same) };
       }
       const session = await this.activeSession(tx, env, consumed.session_id, now);
       let org = session.organization_id;
@@ -227,24 +235,7 @@ export class SessionService {
           .execute();
       }
       const next = { ...session, organization_id: org };
-      const refresh = await this.newRefreshToken(tx, next);
-      if (graceMs > 0) {
-        // Kept for the grace only: a retry of this request gets this successor back. Older rows of
-        // the session whose grace has passed lose theirs now (and the sweeper clears the rest).
-        await tx
-          .updateTable('refresh_tokens')
-          .set({ successor_sealed: deps.secrets.seal(refresh) })
-          .where('id', '=', consumed.id)
-          .execute();
-        await tx
-          .updateTable('refresh_tokens')
-          .set({ successor_sealed: null })
-          .where('environment_id', '=', env)
-          .where('session_id', '=', session.id)
-          .where('successor_sealed', 'is not', null)
-          .where('used_at', '<', new Date(nowMs - graceMs).toISOString())
-          .execute();
-      }
+      const refresh = await this.newRefreshToken(tx, next, successor);
       return { reuse: false as const, issued: await this.issue(tx, next, refresh) };
     });
     if (result.reuse) {
@@ -315,8 +306,11 @@ export class SessionService {
     }
   }
 
-  private async newRefreshToken(tx: Queryable, session: SessionTable): Promise<string> {
-    const value = token(this.deps.random, 32);
+  private async newRefreshToken(
+    tx: Queryable,
+    session: SessionTable,
+    value = token(this.deps.random, 32),
+  ): Promise<string> {
     await tx
       .insertInto('refresh_tokens')
       .values({
