@@ -21,7 +21,7 @@ import {
   startExample,
 } from './support/nextjs-example.ts';
 
-const ACCESS_TOKEN_TTL = 2; // seconds
+const ACCESS_TOKEN_TTL = 3; // seconds
 const PASSWORD = 'next tabs password 1';
 /** Each refresh is held this long in Portico, so the two tabs' refreshes surely overlap. */
 const REFRESH_LATENCY_MS = 300;
@@ -145,7 +145,8 @@ describe('@workos-inc/authkit-nextjs 3.0.1 on Next.js 15 against Portico', () =>
     const two = await context.newPage();
     await two.goto(`${app!.url}/`);
     expect(await shown(two)).toEqual(signedIn);
-    expect(refreshes).toHaveLength(0);
+    // (On a slow machine the token may already have expired here and been refreshed once: count on.)
+    const before = refreshes.length;
 
     // Let the access token expire, then reload both tabs at once.
     await new Promise((r) => setTimeout(r, ACCESS_TOKEN_TTL * 1000 + 1_500));
@@ -154,8 +155,9 @@ describe('@workos-inc/authkit-nextjs 3.0.1 on Next.js 15 against Portico', () =>
     const afterTwo = await shown(two);
     // Both middlewares refreshed, with the same refresh token: the second tab's request left with
     // the cookie from before the first refresh (so without the grace it would be reuse).
-    expect(refreshes.length, app!.output()).toBe(2);
-    expect(refreshes[0]!.token).toBe(refreshes[1]!.token);
+    const concurrent = refreshes.slice(before);
+    expect(concurrent.length, app!.output()).toBe(2);
+    expect(concurrent[0]!.token).toBe(concurrent[1]!.token);
     expect(afterOne, 'first tab after the concurrent refresh').toEqual(signedIn);
     expect(afterTwo, 'second tab after the concurrent refresh').toEqual(signedIn);
     expect(await sessionRow(sid)).toEqual({ status: 'active' });
@@ -173,7 +175,7 @@ describe('@workos-inc/authkit-nextjs 3.0.1 on Next.js 15 against Portico', () =>
     await new Promise((r) => setTimeout(r, ACCESS_TOKEN_TTL * 1000 + 1_500));
     await one.reload();
     expect(await shown(one)).toEqual(signedIn);
-    expect(refreshes).toHaveLength(3);
+    expect(refreshes).toHaveLength(before + 3);
     expect(await sessionRow(sid)).toEqual({ status: 'active' });
 
     // Sign-out (signOut() in a server action) clears the cookie and ends the session at Portico's
