@@ -61,6 +61,11 @@ const EnvSchema = z.object({
   PORTICO_RATE_LIMIT_CREDENTIALS: z.coerce.number().int().positive().default(10),
   PORTICO_ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(300),
   PORTICO_SESSION_TTL_DAYS: z.coerce.number().int().positive().default(30),
+  /**
+   * Seconds during which a refresh token already used may be presented again by the same client
+   * (concurrent refreshes from one cookie) and gets the same successor; 0 turns the grace off.
+   */
+  PORTICO_REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).max(300).default(10),
   PORTICO_VALIDATE_RESPONSES: z.enum(['0', '1', 'true', 'false']).optional(),
   PORTICO_EVENT_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   /** Delays between webhook attempts; the first attempt is immediate. */
@@ -97,6 +102,8 @@ export interface Config {
   rateLimitCredentials: number;
   accessTokenTtlSeconds: number;
   sessionTtlDays: number;
+  /** PORTICO_REFRESH_REUSE_GRACE: the refresh-token reuse grace in seconds (0: none). */
+  refreshReuseGraceSeconds: number;
   /** Check every JSON response against its route contract (tests turn this on). */
   validateResponses: boolean;
   eventRetentionDays: number;
@@ -184,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     rateLimitCredentials: e.PORTICO_RATE_LIMIT_CREDENTIALS,
     accessTokenTtlSeconds: e.PORTICO_ACCESS_TOKEN_TTL,
     sessionTtlDays: e.PORTICO_SESSION_TTL_DAYS,
+    refreshReuseGraceSeconds: e.PORTICO_REFRESH_REUSE_GRACE,
     validateResponses: flag(e.PORTICO_VALIDATE_RESPONSES, false),
     eventRetentionDays: e.PORTICO_EVENT_RETENTION_DAYS,
     webhooks: {

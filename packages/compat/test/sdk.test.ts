@@ -222,7 +222,9 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
     expect(sessions.data).toHaveLength(1);
     expect(sessions.data[0].status).toBe('active');
 
-    // Reusing the spent token fails and ends the session, so the newest token dies too.
+    // Reusing the spent token fails and ends the session, so the newest token dies too. This is
+    // within the reuse grace, but the retry names no organization where the first refresh named b:
+    // another request, so reuse, not a retry (docs/user-management.md).
     await expect(
       workos.userManagement.authenticateWithRefreshToken({
         refreshToken: first.refreshToken,

@@ -1,11 +1,12 @@
 /**
  * Periodic clean-up of short-lived rows: expired idempotency keys, old rate-limit windows,
  * finished or expired authorization requests and codes, spent refresh tokens of ended sessions,
+ * the sealed successors that used refresh tokens keep for the reuse grace once it has passed,
  * dashboard sessions an hour after they end, and Admin Portal links a day after they expire (with
  * the portal sessions they opened; a refused link's page is still told apart by the token's MAC).
  * It also refreshes IdP metadata that is due and, hourly, writes the SAML certificate renewal
  * reminders that are due. Safe to run on every node at once: each statement is an idempotent
- * DELETE, and each reminder is claimed by a conditional UPDATE.
+ * DELETE (or UPDATE to NULL), and each reminder is claimed by a conditional UPDATE.
  */
 import type { EventService } from '../features/events/service.ts';
 import type { ConnectionService } from '../features/sso/connections.ts';
@@ -22,6 +23,16 @@ export async function sweepOnce(deps: Deps, events?: EventService, connections?:
     .execute();
   await deps.db.deleteFrom('authorization_requests').where('expires_at', '<=', hourAgo).execute();
   await deps.db.deleteFrom('authorization_codes').where('expires_at', '<=', hourAgo).execute();
+  await deps.db
+    .updateTable('refresh_tokens')
+    .set({ successor_sealed: null })
+    .where('successor_sealed', 'is not', null)
+    .where(
+      'used_at',
+      '<',
+      new Date(now.getTime() - deps.config.refreshReuseGraceSeconds * 1000).toISOString(),
+    )
+    .execute();
   await deps.db.deleteFrom('saml_seen_assertions').where('expires_at', '<', iso).execute();
   await deps.db
     .deleteFrom('admin_sessions')

@@ -40,6 +40,7 @@ import * as m0012 from '../../migrations/0012_saml_certificate_renewal.ts';
 import * as m0013 from '../../migrations/0013_scim_conformance.ts';
 import * as m0014 from '../../migrations/0014_default_logout_uri.ts';
 import * as m0015 from '../../migrations/0015_test_organization_domains.ts';
+import * as m0016 from '../../migrations/0016_refresh_reuse_grace.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -122,6 +123,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0013_scim_conformance': m0013,
   '0014_default_logout_uri': m0014,
   '0015_test_organization_domains': m0015,
+  '0016_refresh_reuse_grace': m0016,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

@@ -162,6 +162,16 @@ export interface RefreshTokenTable {
   token_hash: string;
   created_at: string;
   used_at: string | null;
+  /**
+   * Once used: the successor refresh token, sealed with the master key (SecretBox), kept only for
+   * the reuse grace (PORTICO_REFRESH_REUSE_GRACE) so a retry of the same request gets the same
+   * successor; NULL outside the grace, when the grace is 0, and for rows used before 0016.
+   */
+  successor_sealed: string | null;
+  /** Once used: the client_id of the request that used it. */
+  used_client_id: string | null;
+  /** Once used: the organization_id that request named (NULL when it named none). */
+  used_organization_id: string | null;
 }
 
 export interface SigningKeyTable {

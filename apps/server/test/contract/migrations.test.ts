@@ -241,6 +241,9 @@ const SAMPLES: [table: string, row: Row][] = [
       token_hash: sha256('refresh-upgrade'),
       created_at: T0,
       used_at: null,
+      successor_sealed: null,
+      used_client_id: null,
+      used_organization_id: null,
     },
   ],
   [

@@ -55,6 +55,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0013_scim_conformance',
       '0014_default_logout_uri',
       '0015_test_organization_domains',
+      '0016_refresh_reuse_grace',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);

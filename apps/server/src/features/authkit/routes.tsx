@@ -366,7 +366,7 @@ export function authkitRoutes(
           }
           return authkit.passwordGrant(env, b.email, b.password, meta(c, b));
         case 'refresh_token':
-          return sessions.refresh(env.id, b.refresh_token, b.organization_id);
+          return sessions.refresh(env.id, env.clientId, b.refresh_token, b.organization_id);
       }
     },
   });

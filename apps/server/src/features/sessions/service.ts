@@ -5,8 +5,11 @@
  * - A refresh token is consumed by one atomic `UPDATE … WHERE used_at IS NULL RETURNING`; the
  *   whole refresh (consume, org check, new token) is one transaction, so a rejected refresh
  *   leaves the old token usable and a successful one leaves exactly one live token.
- * - Presenting a spent refresh token revokes its whole session (theft detection).
- * - Tokens are stored as SHA-256 hashes only.
+ * - Presenting a spent refresh token revokes its whole session (theft detection), except within
+ *   the reuse grace (PORTICO_REFRESH_REUSE_GRACE): the same client presenting it again, with the
+ *   same organization_id, shortly after it was used, gets the same successor (see `refresh`).
+ * - Tokens are stored as SHA-256 hashes; the one exception is a used token's successor, kept
+ *   sealed with the master key for the grace only, so that a retry can be answered with it.
  * - Every user access token carries `sid` and a numeric `auth_time` together (SDK 12's
  *   `verifyAccessToken` and sealed-session helpers refuse a token without both). `auth_time` is
  *   when the user last actively authenticated — the sign-in that started the session — so it
@@ -145,36 +148,70 @@ export class SessionService {
     };
   }
 
-  /** Exchanges a refresh token for new tokens, optionally switching organization. */
+  /**
+   * Exchanges a refresh token for new tokens, optionally switching organization.
+   *
+   * Reuse grace (PORTICO_REFRESH_REUSE_GRACE, docs/user-management.md "Refresh-token rotation"):
+   * a token already used is answered again, with the same successor refresh token, when it comes
+   * back within the grace from the same client with the same `organization_id` (or none, as
+   * before): that is one request sent twice, as two tabs or an app's concurrent requests on one
+   * session cookie do. Anything else is reuse and ends the session. The decision is taken inside
+   * the transaction that tried to consume the token: on PostgreSQL its conditional UPDATE waits
+   * for the transaction that holds the row and then finds it used, and the read after it sees
+   * that transaction's whole write (used_at, the sealed successor, who used it); SQLite runs one
+   * transaction at a time. So of N concurrent refreshes one rotates and N−1 get its successor.
+   */
   async refresh(
     env: string,
+    clientId: string,
     presented: string,
     organizationId: string | undefined,
   ): Promise<AuthenticateResponse> {
     const { deps } = this;
     const hash = sha256(presented);
+    const graceMs = deps.config.refreshReuseGraceSeconds * 1000;
+    const requestedOrg = organizationId ?? null;
     const result = await deps.db.transaction().execute(async (tx) => {
-      const now = deps.clock.now().toISOString();
+      const nowMs = deps.clock.now().getTime();
+      const now = new Date(nowMs).toISOString();
+      // The successor is chosen before the token is consumed, so the one conditional UPDATE that
+      // consumes it also keeps the successor (sealed) for the grace: no extra statement per refresh.
+      const successor = token(deps.random, 32);
       const consumed = await tx
         .updateTable('refresh_tokens')
-        .set({ used_at: now })
+        .set({
+          used_at: now,
+          used_client_id: clientId,
+          used_organization_id: requestedOrg,
+          successor_sealed: graceMs > 0 ? deps.secrets.seal(successor) : null,
+        })
         .where('token_hash', '=', hash)
         .where('environment_id', '=', env)
         .where('used_at', 'is', null)
-        .returning(['session_id'])
+        .returning(['id', 'session_id'])
         .executeTakeFirst();
-      if (!consumed) return { reuse: true as const };
-      const session = await tx
-        .selectFrom('sessions')
-        .selectAll()
-        .where('environment_id', '=', env)
-        .where('id', '=', consumed.session_id)
-        .executeTakeFirst();
-      if (session?.status !== 'active' || session.expires_at <= now) {
-        throw new AppError('invalid_grant', {
-          message: 'The session of this refresh token has ended. Sign the user in again.',
-        });
+      if (!consumed) {
+        const spent = await tx
+          .selectFrom('refresh_tokens')
+          .select(['session_id', 'used_at', 'successor_sealed', 'used_client_id', 'used_organization_id'])
+          .where('token_hash', '=', hash)
+          .where('environment_id', '=', env)
+          .executeTakeFirst();
+        const age = spent?.used_at ? nowMs - Date.parse(spent.used_at) : Number.POSITIVE_INFINITY;
+        const retry =
+          spent?.successor_sealed &&
+          graceMs > 0 &&
+          age >= 0 &&
+          age <= graceMs &&
+          spent.used_client_id === clientId &&
+          spent.used_organization_id === requestedOrg;
+        if (!spent || !retry) return { reuse: true as const };
+        const session = await this.activeSession(tx, env, spent.session_id, now);
+        const same = deps.secrets.open(spent.successor_sealed!);
+        deps.log.debug({ sessionId: session.id }, 'refresh token presented again within the reuse grace');
+        return { reuse: false as const, issued: await this.issue(tx, session, same) };
       }
+      const session = await this.activeSession(tx, env, consumed.session_id, now);
       let org = session.organization_id;
       if (organizationId !== undefined && organizationId !== org) {
         const m = await tx
@@ -198,25 +235,8 @@ export class SessionService {
           .execute();
       }
       const next = { ...session, organization_id: org };
-      const user = await tx
-        .selectFrom('users')
-        .selectAll()
-        .where('environment_id', '=', env)
-        .where('id', '=', session.user_id)
-        .executeTakeFirstOrThrow();
-      const refresh = await this.newRefreshToken(tx, next);
-      const issued: Issued = {
-        sessionId: session.id,
-        environmentId: env,
-        claims: await this.accessClaims(tx, next, user.id),
-        response: {
-          user: userToWire(user),
-          ...(org ? { organization_id: org } : {}),
-          refresh_token: refresh,
-          authentication_method: session.authentication_method,
-        },
-      };
-      return { reuse: false as const, issued };
+      const refresh = await this.newRefreshToken(tx, next, successor);
+      return { reuse: false as const, issued: await this.issue(tx, next, refresh) };
     });
     if (result.reuse) {
       await this.handleSpentToken(env, hash);
@@ -227,22 +247,70 @@ export class SessionService {
     return this.complete(result.issued);
   }
 
-  /** A spent token presented again means it leaked: end the whole session. */
-  private async handleSpentToken(env: string, hash: string) {
-    const row = await this.deps.db
-      .selectFrom('refresh_tokens')
-      .select(['session_id', 'used_at'])
-      .where('token_hash', '=', hash)
+  /** The session a refresh token belongs to, if it may still be refreshed. */
+  private async activeSession(tx: Queryable, env: string, sessionId: string, now: string) {
+    const session = await tx
+      .selectFrom('sessions')
+      .selectAll()
       .where('environment_id', '=', env)
+      .where('id', '=', sessionId)
       .executeTakeFirst();
+    if (session?.status !== 'active' || session.expires_at <= now) {
+      throw new AppError('invalid_grant', {
+        message: 'The session of this refresh token has ended. Sign the user in again.',
+      });
+    }
+    return session;
+  }
+
+  /** What a refresh answers: the session's user and claims now, with `refresh` as the new token. */
+  private async issue(tx: Queryable, session: SessionTable, refresh: string): Promise<Issued> {
+    const user = await tx
+      .selectFrom('users')
+      .selectAll()
+      .where('environment_id', '=', session.environment_id)
+      .where('id', '=', session.user_id)
+      .executeTakeFirstOrThrow();
+    return {
+      sessionId: session.id,
+      environmentId: session.environment_id,
+      claims: await this.accessClaims(tx, session, user.id),
+      response: {
+        user: userToWire(user),
+        ...(session.organization_id ? { organization_id: session.organization_id } : {}),
+        refresh_token: refresh,
+        authentication_method: session.authentication_method,
+      },
+    };
+  }
+
+  /**
+   * A spent token presented again (after the grace, or by another client, or naming another
+   * organization) means it leaked: end the whole session. A token of another environment presented
+   * with this client_id is looked up by its hash alone — deliberately across environments, since the
+   * hash is the credential — and ends its session too when it was already used: that is reuse by a
+   * different client.
+   */
+  private async handleSpentToken(env: string, hash: string) {
+    const rows = await this.deps.db
+      .selectFrom('refresh_tokens')
+      .select(['environment_id', 'session_id', 'used_at'])
+      .where('token_hash', '=', hash)
+      .execute();
+    const row = rows.find((r) => r.environment_id === env) ?? rows[0];
     if (row?.used_at) {
       this.deps.log.warn({ sessionId: row.session_id }, 'refresh token reuse detected: revoking session');
-      await this.revoke(env, row.session_id, { reason: 'refresh_token_reuse' }).catch(() => {});
+      await this.revoke(row.environment_id, row.session_id, { reason: 'refresh_token_reuse' }).catch(
+        () => {},
+      );
     }
   }
 
-  private async newRefreshToken(tx: Queryable, session: SessionTable): Promise<string> {
-    const value = token(this.deps.random, 32);
+  private async newRefreshToken(
+    tx: Queryable,
+    session: SessionTable,
+    value = token(this.deps.random, 32),
+  ): Promise<string> {
     await tx
       .insertInto('refresh_tokens')
       .values({
@@ -330,6 +398,12 @@ export class SessionService {
       .deleteFrom('refresh_tokens')
       .where('session_id', '=', s.id)
       .where('used_at', 'is', null)
+      .execute();
+    await tx
+      .updateTable('refresh_tokens')
+      .set({ successor_sealed: null })
+      .where('session_id', '=', s.id)
+      .where('successor_sealed', 'is not', null)
       .execute();
     const wire = sessionToWire({ ...s, status: 'revoked', ended_at: now, updated_at: now });
     await appendEvent(tx, this.deps, {
