@@ -3,6 +3,7 @@
  * listens on a port; `main.ts` does that, tests call `app.request()` or listen themselves.
  */
 import dnsPromises from 'node:dns/promises';
+import { ScimError, scimErrorBody } from '@portico/scim';
 import { Hono } from 'hono';
 import pino from 'pino';
 import type { Config } from './config.ts';
@@ -40,6 +41,7 @@ import { SecretBox } from './platform/crypto.ts';
 import { type DatabaseHandle, migrate } from './platform/db.ts';
 import type { Deps, DnsResolver } from './platform/deps.ts';
 import { AppError } from './platform/errors.ts';
+import { invalidCharacters, urlBadCharacters } from './platform/http.ts';
 import { createIds } from './platform/ids.ts';
 import { cryptoRandom, type Random, token } from './platform/random.ts';
 import { ApiKeyResolver, createApiSurface } from './surfaces/api.ts';
@@ -146,6 +148,29 @@ export function buildApp(opts: BuildOptions): Portico {
       'request',
     );
   };
+
+  // Hostile input is refused at the edge, before any route or lookup: a NUL anywhere in the
+  // decoded URL (path id, query, SCIM filter) is `invalid_characters` on both databases (bodies
+  // go through the shared parsers in platform/http.ts, which refuse it there).
+  app.use('*', async (c, next) => {
+    const field = urlBadCharacters(c.req.url);
+    if (field === null) return next();
+    const err = invalidCharacters(field);
+    if (c.req.path.startsWith('/scim/')) {
+      return c.body(JSON.stringify(scimErrorBody(new ScimError(400, 'invalidValue', err.message))), 400, {
+        'Content-Type': 'application/scim+json',
+      });
+    }
+    if ((c.req.header('accept') ?? '').includes('text/html')) {
+      return errorPage(c, 400, {
+        title: 'This link cannot be used',
+        code: err.code,
+        message: 'The link contains a NUL character (%00), which Portico does not accept.',
+        hint: 'Go back to the application and start again; if the link was typed or copied, check it.',
+      });
+    }
+    return renderJsonError(c, err);
+  });
 
   const roles = new RoleService(deps);
   const keys = new KeyStore(deps);

@@ -33,6 +33,16 @@ export const catalog = {
     status: 400,
     message: 'The request body is not valid JSON. Send a JSON object with `Content-Type: application/json`.',
   },
+  body_too_deep: {
+    status: 400,
+    message:
+      'The request body nests objects or arrays more than 32 levels deep, which no Portico request needs. Send a flatter body (metadata, for example, is a flat object of strings).',
+  },
+  invalid_characters: {
+    status: 400,
+    message:
+      'A value contains a NUL character (U+0000) or an unpaired UTF-16 surrogate, which Portico does not accept anywhere (path, query, body). Remove it and send the request again; `errors[].field` names where it was.',
+  },
   invalid_request_parameters: { status: 422, message: 'Validation failed.' },
   payload_too_large: {
     status: 413,

@@ -9,7 +9,7 @@ import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
+import { listOf, listSchema, paginationQuery, readForm } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
@@ -226,12 +226,7 @@ export function authkitRoutes(
     app.post(`/authkit/${screen}`, pageErrors, async (c) => {
       const { req, error } = await loadRequest(c);
       if (error) return error;
-      let form: Record<string, unknown>;
-      try {
-        form = await c.req.parseBody();
-      } catch {
-        form = {};
-      }
+      const form = await readForm(c);
       const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
       const email = str('email').trim();
       const again = (status: number, code: PageError['code'], message: string) =>

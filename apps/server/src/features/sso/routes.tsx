@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
+import { listOf, listSchema, paginationQuery, readForm } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import type { TokenSurface } from '../../surfaces/token.ts';
@@ -174,12 +174,7 @@ export function ssoBrowserRoutes(
       }),
   });
   app.post('/sso/saml/:id/acs', pageErrors, acsLimit, async (c) => {
-    let form: Record<string, unknown>;
-    try {
-      form = await c.req.parseBody();
-    } catch {
-      form = {};
-    }
+    const form = await readForm(c);
     const samlResponse = typeof form.SAMLResponse === 'string' ? form.SAMLResponse : '';
     if (!samlResponse)
       return errorPage(c, 400, {
