@@ -8,7 +8,7 @@ import type { Context, Hono } from 'hono';
 import type { AuthKitService, Environment } from '../features/authkit/service.ts';
 import type { ContractRegistry } from '../platform/contract.ts';
 import type { Deps } from '../platform/deps.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, quote } from '../platform/errors.ts';
 import { parseFormBody, parseJsonBody } from '../platform/http.ts';
 import { type ApiKeyResolver, bearer } from './api.ts';
 import type { RateLimiter } from './common.ts';
@@ -60,7 +60,7 @@ export function createTokenSurface(
       const env = await authkit.environmentByClientId(clientId);
       if (!env)
         throw new AppError('invalid_client', {
-          message: `client_id '${clientId}' is not known to this Portico server.`,
+          message: `client_id ${quote(clientId)} is not known to this Portico server.`,
         });
       const secret = typeof body.client_secret === 'string' ? body.client_secret : bearer(c);
       if (!secret) return { ...env, confidential: false };

@@ -8,7 +8,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, describeId, quote } from '../../platform/errors.ts';
 import { listOf, listSchema, paginationQuery, readForm } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
@@ -121,7 +121,7 @@ export function authkitRoutes(
       if (responseType !== 'code')
         return back(
           'unsupported_response_type',
-          `response_type '${responseType}' is not supported; use 'code'.`,
+          `response_type ${quote(responseType)} is not supported; use 'code'.`,
         );
       const challenge = one('code_challenge') ?? null;
       const method = one('code_challenge_method');
@@ -162,7 +162,7 @@ export function authkitRoutes(
       if (provider !== 'authkit')
         return back(
           'invalid_request',
-          `provider '${provider}' is not configured on this Portico server; use provider=authkit.`,
+          `provider ${quote(provider)} is not configured on this Portico server; use provider=authkit.`,
         );
       const screenHint = one('screen_hint') === 'sign-up' ? 'sign-up' : 'sign-in';
       const requestId = await authkit.createRequest(env, {
@@ -334,7 +334,7 @@ export function authkitRoutes(
     handler: async ({ env, body, c }) => {
       if (!SUPPORTED_GRANTS.includes(body.grant_type)) {
         throw new AppError('unsupported_grant_type', {
-          message: `grant_type '${body.grant_type}' is not supported by this Portico server. Supported: ${SUPPORTED_GRANTS.join(', ')}.`,
+          message: `grant_type ${quote(body.grant_type)} is not supported by this Portico server. Supported: ${SUPPORTED_GRANTS.join(', ')}.`,
         });
       }
       const parsed = AuthenticateBody.safeParse(body);
@@ -380,14 +380,14 @@ export function authkitRoutes(
       return errorPage(c, 400, {
         title: 'Unknown session',
         code: 'entity_not_found',
-        message: `No session '${sessionId}' exists.`,
+        message: `No session ${describeId(sessionId, 'session')} exists.`,
         hint: 'The sid claim of the access token names the session to end.',
       });
     if (returnTo && !(await authkit.isReturnToAllowed(found.environment_id, returnTo))) {
       return errorPage(c, 400, {
         title: 'Return address not allowed',
         code: 'return_to_not_allowed',
-        message: `return_to '${returnTo}' is not on an allowed redirect URI’s origin.`,
+        message: `return_to ${quote(returnTo, 512)} is not on an allowed redirect URI’s origin.`,
         hint: 'Add a redirect URI on that origin (portico redirect-uris add …).',
       });
     }
@@ -402,7 +402,10 @@ export function authkitRoutes(
     const env = await authkit.environmentByClientId(c.req.param('clientId'));
     if (!env)
       return c.json(
-        { code: 'entity_not_found', message: `No environment has client id '${c.req.param('clientId')}'.` },
+        {
+          code: 'entity_not_found',
+          message: `No environment has client id ${quote(c.req.param('clientId'))}.`,
+        },
         404,
       );
     c.header('Cache-Control', 'public, max-age=300');

@@ -28,7 +28,7 @@ import type { z } from 'zod';
 import { sha256 } from '../../platform/crypto.ts';
 import { isUniqueViolation } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError, describeId, notFound, quote } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
@@ -68,7 +68,7 @@ function names(r: ScimResource) {
 function notFoundIn(what: string, id: string, directoryId: string | undefined) {
   if (!directoryId) return notFound(what, id);
   return new AppError('entity_not_found', {
-    message: `${what} not found in directory '${directoryId}': '${id}'. Use an id this directory listed (GET /directories/${directoryId}/${what === 'Directory user' ? 'users' : 'groups'}).`,
+    message: `${what} not found in directory ${describeId(directoryId, 'directory')}: ${describeId(id, what === 'Directory user' ? 'directory_user' : 'directory_group')}. Use an id this directory listed (GET /directories/${/^directory_\w{26}$/.test(directoryId) ? directoryId : '{id}'}/${what === 'Directory user' ? 'users' : 'groups'}).`,
   });
 }
 
@@ -156,7 +156,7 @@ export class DirectoryService {
       .executeTakeFirst();
     if (!d)
       throw new AppError('entity_not_found', {
-        message: `Directory not found: '${id}'. Pass the id of a directory of this environment (GET /directories lists them).`,
+        message: `Directory not found: ${describeId(id, 'directory')}. Pass the id of a directory of this environment (GET /directories lists them).`,
       });
     return d;
   }
@@ -201,7 +201,7 @@ export class DirectoryService {
           errors.push({
             field: `group_role_map.${group}`,
             code: 'role_not_found',
-            message: `No role with slug '${slug}' exists. Create the role first or map the group to an existing role (member, admin…).`,
+            message: `No role with slug ${quote(slug)} exists. Create the role first or map the group to an existing role (member, admin…).`,
           });
     }
     if (errors.length)
@@ -394,7 +394,7 @@ export class DirectoryService {
       .where('directory_id', '=', d.id)
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!u) throw scimError(404, `User ${id} does not exist in this directory.`);
+    if (!u) throw scimError(404, `User ${quote(id)} does not exist in this directory.`);
     return u;
   }
 
@@ -413,7 +413,7 @@ export class DirectoryService {
     const clash = (await qb.execute()).find((x) => x.id !== exceptId);
     if (clash) {
       const field =
-        clash.user_name === userName ? `userName '${userName}'` : `externalId '${String(r.externalId)}'`;
+        clash.user_name === userName ? `userName ${quote(userName)}` : `externalId ${quote(r.externalId)}`;
       throw scimError(
         409,
         `A user with ${field} already exists in this directory (id ${clash.id}).`,
@@ -623,7 +623,7 @@ export class DirectoryService {
       .where('directory_id', '=', d.id)
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!g) throw scimError(404, `Group ${id} does not exist in this directory.`);
+    if (!g) throw scimError(404, `Group ${quote(id)} does not exist in this directory.`);
     return g;
   }
 
@@ -735,7 +735,7 @@ export class DirectoryService {
       if (missing.length)
         throw scimError(
           400,
-          `Unknown member ${missing.map((m) => `'${m}'`).join(', ')}: members must be ids of users in this directory.`,
+          `Unknown member ${missing.map((m) => quote(m)).join(', ')}: members must be ids of users in this directory.`,
           'invalidValue',
         );
       for (const id of [...new Set(add)]) {
@@ -799,7 +799,7 @@ export class DirectoryService {
         if (clash)
           throw scimError(
             409,
-            `A group with externalId '${fields.external_id}' already exists (id ${clash.id}).`,
+            `A group with externalId ${quote(fields.external_id)} already exists (id ${clash.id}).`,
             'uniqueness',
           );
       }
