@@ -4,7 +4,7 @@
  */
 import dnsPromises from 'node:dns/promises';
 import { ScimError, scimErrorBody } from '@portico/scim';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import pino from 'pino';
 import type { Config } from './config.ts';
 import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
@@ -40,11 +40,11 @@ import { ContractRegistry } from './platform/contract.ts';
 import { SecretBox } from './platform/crypto.ts';
 import { type DatabaseHandle, migrate } from './platform/db.ts';
 import type { Deps, DnsResolver } from './platform/deps.ts';
-import { AppError } from './platform/errors.ts';
+import { AppError, quote } from './platform/errors.ts';
 import { invalidCharacters, urlBadCharacters } from './platform/http.ts';
 import { createIds } from './platform/ids.ts';
 import { cryptoRandom, type Random, token } from './platform/random.ts';
-import { ApiKeyResolver, createApiSurface } from './surfaces/api.ts';
+import { ApiKeyResolver, authenticateApi, createApiSurface } from './surfaces/api.ts';
 import { RateLimiter, renderJsonError, toAppError } from './surfaces/common.ts';
 import { serveSpa, spaAssetRoutes } from './surfaces/spa.ts';
 import { createTokenSurface } from './surfaces/token.ts';
@@ -189,7 +189,7 @@ export function buildApp(opts: BuildOptions): Portico {
 
   const admin = new AdminService(deps, limiter);
   // The dashboard calls the WorkOS API with its session cookie + CSRF header instead of a key.
-  const api = createApiSurface(app, deps, registry, limiter, apiKeys, async (c) => {
+  const dashboardAuth = async (c: Context) => {
     const s = await dashboardSession(c, admin);
     return s
       ? {
@@ -199,7 +199,8 @@ export function buildApp(opts: BuildOptions): Portico {
           admin: { id: s.admin.adminUserId, email: s.admin.email },
         }
       : null;
-  });
+  };
+  const api = createApiSurface(app, deps, registry, limiter, apiKeys, dashboardAuth);
   const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, authkit);
 
   app.get('/health', async (c) => {
@@ -239,20 +240,34 @@ export function buildApp(opts: BuildOptions): Portico {
   });
   adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
 
-  app.notFound((c) => {
+  // The first path segments of the JSON APIs (`user_management`, `organizations`, `portal`, `_admin`…).
+  const apiPrefixes = new Set(registry.routes.map((r) => r.path.split('/')[1]!));
+  app.notFound(async (c) => {
+    const browser = (c.req.header('accept') ?? '').includes('text/html');
+    // Under the JSON APIs' paths, authenticate before saying a route does not exist: an
+    // unauthenticated caller gets 401 for an unknown path exactly as for a real one, so it
+    // cannot map the API. Elsewhere (a mistyped link to a hosted page) no route needs
+    // credentials, and a browser gets the page below.
+    if (apiPrefixes.has(c.req.path.split('/')[1]!)) {
+      try {
+        await authenticateApi(c, apiKeys, dashboardAuth);
+      } catch (err) {
+        return renderJsonError(c, toAppError(err, deps, c));
+      }
+    }
     // A person's browser (a mistyped link to a hosted page) gets a page; the SDK and curl get JSON.
-    if ((c.req.header('accept') ?? '').includes('text/html')) {
+    if (browser) {
       return errorPage(c, 404, {
         title: 'Page not found',
         code: 'route_not_found',
-        message: `Portico has no page at ${c.req.path}.`,
+        message: `Portico has no page at ${quote(c.req.path, 512)}.`,
         hint: 'Check the link you followed. Sign-in pages are reached through your application, not typed in.',
       });
     }
     return renderJsonError(
       c,
       new AppError('route_not_found', {
-        message: `No endpoint ${c.req.method} ${c.req.path}. Check the path against the WorkOS API reference.`,
+        message: `No endpoint ${c.req.method} ${quote(c.req.path, 512)}. Check the path against the WorkOS API reference.`,
       }),
     );
   });

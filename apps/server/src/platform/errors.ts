@@ -358,8 +358,8 @@ export class AppError extends Error {
 // Error messages land in application logs and on screens. A value the caller sent is quoted back
 // only when it is short and cannot be a secret; an id only when it has the shape of an id.
 
-/** A Portico id: a lowercase prefix, `_`, and a 26-character ULID (`user_01HZX…`). */
-const ID_SHAPE = /^([a-z][a-z_]{0,30})_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$/;
+/** A Portico id: a lowercase prefix, `_`, and a ULID-ish body (`user_01HZX…`, 26 characters). */
+const ID_SHAPE = /^([a-z][a-z_]{0,30})_[0-9A-Za-z]{20,32}$/;
 /** Values that look like credentials: JWTs, API keys, bearer and refresh tokens. */
 const SECRET_SHAPE = /^(?:eyJ|sk_|Bearer\s)|^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** The most of a caller's value a message may quote. */

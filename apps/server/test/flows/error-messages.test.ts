@@ -110,3 +110,41 @@ describe('not-found messages', () => {
     );
   });
 });
+
+describe('unknown routes', () => {
+  it('under the API’s paths, an unauthenticated caller gets 401 whether or not the route exists', async () => {
+    for (const [method, path] of [
+      ['GET', '/user_management/no_such_thing'],
+      ['GET', '/user_management/users/x/no_such_thing'],
+      ['PATCH', '/organizations'],
+      ['POST', '/portal/no_such_thing'],
+      ['GET', '/_admin/no_such_thing'],
+    ] as const) {
+      for (const accept of ['application/json', 'text/html']) {
+        const res = await h.portico.app.request(path, { method, headers: { accept } });
+        expect(res.status, `${method} ${path} (${accept})`).toBe(401);
+        expect((await json(res)).code).toBe('unauthorized');
+      }
+      // The real route next to it answers the same way.
+    }
+    const real = await h.portico.app.request('/user_management/users', { headers: { accept: 'text/html' } });
+    expect(real.status).toBe(401);
+    expect((await json(real)).code).toBe('unauthorized');
+  });
+
+  it('with credentials, an unknown API route is 404 route_not_found and a huge path is not echoed', async () => {
+    const res = await h.api('GET', '/user_management/no_such_thing');
+    expect(res.status).toBe(404);
+    expect((await json(res)).code).toBe('route_not_found');
+    const huge = await h.api('GET', `/user_management/${'p'.repeat(3000)}/x`);
+    expect(huge.status).toBe(404);
+    expect(await huge.text()).not.toContain('p'.repeat(600));
+  });
+
+  it('a mistyped hosted-page link outside the API’s paths still gets the HTML 404 page, no credentials needed', async () => {
+    const res = await h.portico.app.request('/authkit/sign-inn', { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(await res.text()).toContain('route_not_found');
+  });
+});

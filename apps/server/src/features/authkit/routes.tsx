@@ -380,7 +380,7 @@ export function authkitRoutes(
       return errorPage(c, 400, {
         title: 'Unknown session',
         code: 'entity_not_found',
-        message: `No session ${describeId(sessionId, 'session')} exists.`,
+        message: `Session not found: ${describeId(sessionId, 'session')}.`,
         hint: 'The sid claim of the access token names the session to end.',
       });
     if (returnTo && !(await authkit.isReturnToAllowed(found.environment_id, returnTo))) {

@@ -68,7 +68,7 @@ function names(r: ScimResource) {
 function notFoundIn(what: string, id: string, directoryId: string | undefined) {
   if (!directoryId) return notFound(what, id);
   return new AppError('entity_not_found', {
-    message: `${what} not found in directory ${describeId(directoryId, 'directory')}: ${describeId(id, what === 'Directory user' ? 'directory_user' : 'directory_group')}. Use an id this directory listed (GET /directories/${/^directory_\w{26}$/.test(directoryId) ? directoryId : '{id}'}/${what === 'Directory user' ? 'users' : 'groups'}).`,
+    message: `${what} not found in directory ${quote(directoryId)}: ${describeId(id, what === 'Directory user' ? 'directory_user' : 'directory_group')}. Use an id this directory listed (GET /directories/${/^directory_\w{26}$/.test(directoryId) ? directoryId : '{id}'}/${what === 'Directory user' ? 'users' : 'groups'}).`,
   });
 }
 

@@ -149,7 +149,10 @@ export function ssoBrowserRoutes(
       .executeTakeFirst();
     if (conn?.protocol !== 'saml') {
       return c.json(
-        { code: 'entity_not_found', message: `No SAML connection ${describeId(c.req.param('id'), 'conn')}.` },
+        {
+          code: 'entity_not_found',
+          message: `SAML connection not found: ${describeId(c.req.param('id'), 'conn')}.`,
+        },
         404,
       );
     }
@@ -300,7 +303,7 @@ export async function resolveConnection(
       .executeTakeFirst();
     if (!conn)
       throw new AppError('invalid_connection', {
-        message: `Connection ${describeId(r.connection, 'conn')} does not exist in this environment.`,
+        message: `Connection not found in this environment: ${describeId(r.connection, 'conn')}.`,
       });
     if (conn.state !== 'active')
       throw new AppError('invalid_connection', {
@@ -317,7 +320,7 @@ export async function resolveConnection(
       .executeTakeFirst();
     if (!org)
       throw new AppError('organization_invalid', {
-        message: `Organization ${describeId(r.organization, 'org')} does not exist in this environment.`,
+        message: `Organization not found in this environment: ${describeId(r.organization, 'org')}.`,
       });
     const conn = await connections.activeForOrganization(env, org.id);
     if (!conn)
