@@ -83,7 +83,13 @@ export interface Portico {
   registry: ContractRegistry;
 }
 
-/** Redacts anything that could carry a secret from log lines. */
+/**
+ * Redacts secrets from log lines by where they travel, not by any key that happens to match:
+ * `code` is hidden only inside a logged request body, query or form (an authorization code on
+ * the token endpoints, the OAuth callbacks), because an error's own `err.code` (PostgreSQL's
+ * SQLSTATE such as `23505`, SQLite's `SQLITE_CONSTRAINT_…`, Node's `ECONNREFUSED`) is what an
+ * operator needs to read.
+ */
 export const LOG_REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -91,12 +97,16 @@ export const LOG_REDACT = [
   '*.client_secret',
   '*.refresh_token',
   '*.access_token',
-  '*.code',
+  '*.code_verifier',
   '*.apiKey',
+  ...['body', 'query', 'form'].flatMap((where) => [`${where}.code`, `*.${where}.code`]),
 ];
 
-export function createLogger(level: string) {
-  return pino({ level, redact: { paths: LOG_REDACT, censor: '[redacted]' }, base: { service: 'portico' } });
+export function createLogger(level: string, destination?: pino.DestinationStream) {
+  return pino(
+    { level, redact: { paths: LOG_REDACT, censor: '[redacted]' }, base: { service: 'portico' } },
+    destination,
+  );
 }
 
 export function buildApp(opts: BuildOptions): Portico {
