@@ -4,9 +4,10 @@
  * the URL, a JSON body or a form body is `invalid_characters` — on SQLite and PostgreSQL alike —
  * and a sign-out link with a bad return_to changes nothing.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../src/platform/http.ts';
-import { createHarness, type Harness, json, REDIRECT_URI } from '../harness.ts';
+import { createHarness, type Harness, json, listen, REDIRECT_URI } from '../harness.ts';
 import { signInForCode } from './support.ts';
 
 let h: Harness;
@@ -274,5 +275,50 @@ describe('sign-out with a hostile return_to', () => {
       `/user_management/sessions/logout?session_id=${sid}&return_to=${encodeURIComponent(`${new URL(REDIRECT_URI).origin}/bye`)}`,
     );
     expect(ok.status).toBe(302);
+  });
+});
+
+describe('headers used as data', () => {
+  /** Sends raw bytes to a listening Portico and returns the status line. */
+  async function raw(port: number, request: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => s.write(request, 'latin1'));
+      let out = '';
+      s.on('data', (d) => {
+        out += d.toString('latin1');
+      });
+      s.on('end', () => resolve(out.split('\r\n')[0]!));
+      s.on('error', reject);
+    });
+  }
+
+  it('a NUL in a header never reaches Portico (the HTTP parser answers 400); Latin-1 bytes are stored as text', async () => {
+    const server = await listen(h);
+    try {
+      const nul = await raw(
+        server.port,
+        `GET /organizations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.apiKey}\r\nUser-Agent: a\u0000b\r\nConnection: close\r\n\r\n`,
+      );
+      expect(nul).toBe('HTTP/1.1 400 Bad Request');
+      // A User-Agent with bytes above 0x7f (read as Latin-1) is stored with the session on both databases.
+      await h.api('POST', '/user_management/users', {
+        email: 'ua@x.test',
+        password: 'correct-horse-battery',
+      });
+      const body = JSON.stringify({
+        client_id: h.clientId,
+        client_secret: h.apiKey,
+        grant_type: 'password',
+        email: 'ua@x.test',
+        password: 'correct-horse-battery',
+      });
+      const ok = await raw(
+        server.port,
+        `POST /user_management/authenticate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nUser-Agent: caf\u00e9 \u00ff\r\nConnection: close\r\n\r\n${body}`,
+      );
+      expect(ok).toBe('HTTP/1.1 200 OK');
+    } finally {
+      await server.close();
+    }
   });
 });
