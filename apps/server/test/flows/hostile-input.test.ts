@@ -6,7 +6,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../../src/platform/http.ts';
+import { findBadCharacters, jsonTooDeep, MAX_JSON_DEPTH } from '../../src/platform/http.ts';
 import { createHarness, type Harness, json, listen, REDIRECT_URI } from '../harness.ts';
 import { signInForCode } from './support.ts';
 
@@ -319,6 +319,51 @@ describe('headers used as data', () => {
       expect(ok).toBe('HTTP/1.1 200 OK');
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('the depth scanner and the character check, against a reference', () => {
+  /** mulberry32, seeded: the same values every run. */
+  const rand = (() => {
+    let a = 0x0de9_7411;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  })();
+  const tricky = ['[', ']', '{', '}', '"', '\\', '\\"', 'a', ' ', '\n', '😀', '\u0000', '\ud800'];
+  const str = () =>
+    Array.from({ length: Math.floor(rand() * 6) }, () => tricky[Math.floor(rand() * tricky.length)]).join('');
+  const value = (depth: number): unknown => {
+    const r = rand();
+    if (depth > 40 || r < 0.3) return r < 0.1 ? str() : r < 0.2 ? Math.floor(r * 1000) : null;
+    // Mostly one child (deep chains), sometimes two: the expected size stays small.
+    const n = rand() < 0.8 ? 1 : 2;
+    if (r < 0.65) return Array.from({ length: n }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: n }, (_, i) => [`${str()}${i}`, value(depth + 1)]));
+  };
+  const depthOf = (v: unknown): number =>
+    v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(depthOf)) : 0;
+  const badOf = (v: unknown): boolean =>
+    typeof v === 'string'
+      ? v.includes('\u0000') ||
+        /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(v)
+      : v !== null && typeof v === 'object'
+        ? Object.entries(v as object).some(([k, x]) => badOf(k) || badOf(x))
+        : false;
+
+  it('jsonTooDeep(text, d) is exactly "nesting > d" and findBadCharacters finds exactly the bad values (600 seeded values)', () => {
+    for (let i = 0; i < 600; i++) {
+      const v = value(0);
+      const text = JSON.stringify(v);
+      const d = depthOf(v);
+      expect(jsonTooDeep(text, d), text).toBe(false);
+      if (d > 0) expect(jsonTooDeep(text, d - 1), text).toBe(true);
+      expect(findBadCharacters(v) !== null, text).toBe(badOf(v));
     }
   });
 });
