@@ -13,6 +13,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../../../apps/server/src/cli/scim-sim.ts';
+import { testKeys } from '../../saml/test/helpers/keys.ts';
 import { launchChromium, openPage, screenshotBoth, type WatchedPage } from './support/browser.ts';
 import { type Running, startPortico } from './support/portico.ts';
 
@@ -91,7 +92,7 @@ async function throughTestIdp(page: Page, scenario: string) {
   await page.getByLabel(/^\s*Alice Example </).check();
   await page.locator('select[name="scenario"]').selectOption(scenario);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => h1(page)).toBe('Signed in as alice@example.com');
+  await expect.poll(() => h1(page)).toBe('Signed in as alice@saml.portico.test');
   await page.getByRole('button', { name: /continue/i }).click();
 }
 
@@ -132,7 +133,7 @@ describe('dashboard: connections and directories in Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toContain('The test sign-in worked');
     const first = page.locator('.trace').first();
     await expect.poll(() => first.textContent()).toContain('succeeded');
-    expect(await first.textContent()).toContain('alice@example.com');
+    expect(await first.textContent()).toContain('alice@saml.portico.test');
     await shoot(page, 'connection-test-succeeded');
 
     // An expired assertion: the page says what went wrong and how to fix it.
@@ -148,6 +149,40 @@ describe('dashboard: connections and directories in Chromium', () => {
       .poll(() => page.locator('.trace').first().locator('.steps-list li').count())
       .toBeGreaterThan(1);
     await shoot(page, 'connection-test-failed');
+    expect(problems).toEqual([]);
+  });
+
+  it('explains the test organizations; shows each signing certificate’s expiry and source, and adds and removes the IdP’s next one', async () => {
+    const w = await openPage(browser);
+    opened.push(w);
+    const { page, problems } = w;
+    await signIn(page);
+    // The seeded test organizations say what they are.
+    await go(page, '/organizations', 'Organizations');
+    await expect.poll(() => page.locator('td .badge', { hasText: 'development test' }).count()).toBe(2);
+    await go(page, `/organizations/${testOrgId}`, 'Test Organization');
+    await page.getByText('A development test organization.').waitFor();
+    expect(await page.locator('.notice-info').first().textContent()).toContain('SAML Test IdP');
+
+    await go(page, `/connections/${testConnId}`, /Test/);
+    const certs = page.getByRole('region', { name: 'Signing certificates' });
+    await expect.poll(() => certs.locator('li').count()).toBe(1);
+    expect(await certs.locator('li').first().textContent()).toMatch(/Expires .* \(\d+ days left\)Configured/);
+
+    const { idpNext } = await testKeys('idpNext');
+    await page.getByLabel('Add the IdP’s next certificate (PEM)').fill(idpNext.cert);
+    await page.getByRole('button', { name: 'Add certificate' }).click();
+    await expect.poll(() => certs.locator('li').count()).toBe(2);
+    const added = certs.locator('li').nth(1);
+    expect(await added.textContent()).toContain('idp.example.com (rotated)');
+    expect(await added.textContent()).toContain('Added here (kept until it expires or is removed)');
+    await shoot(page, 'connection-certificates');
+
+    await added.getByRole('button', { name: 'Remove' }).click();
+    await added.getByRole('button', { name: 'Yes, remove' }).click();
+    await expect.poll(() => certs.locator('li').count()).toBe(1);
+    const stored = await p.h.portico.services.connections.row(p.h.environmentId, testConnId);
+    expect(JSON.parse(stored.saml_idp_certificates)).toHaveLength(1);
     expect(problems).toEqual([]);
   });
 

@@ -12,17 +12,12 @@
  * Screenshots of every portal page at 1280 and 390 px land in test-artifacts/screenshots/portal-*.png.
  * Runs in the `sqlite` vitest project only, on the system clock.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import validator from '@authenio/samlify-node-xmllint';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import samlify from 'samlify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainDataState, WorkOS } from 'workos-node-8';
 import { simulate } from '../../../apps/server/src/cli/scim-sim.ts';
-import { readAuthnRequest } from '../../../apps/server/src/features/sso/service.ts';
 import { sha256 } from '../../../apps/server/src/platform/crypto.ts';
-import { type TestKeys, testKeys } from '../../saml/test/helpers/keys.ts';
+import { testKeys } from '../../saml/test/helpers/keys.ts';
 import {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
@@ -31,131 +26,18 @@ import {
   type WatchedPage,
 } from './support/browser.ts';
 import { type Running, startPortico } from './support/portico.ts';
+import { SamlifyIdp } from './support/samlify-idp.ts';
 import { resolveTestHostsToLoopback } from './support/sso-oidc-idp.ts';
 
-samlify.setSchemaValidator(validator);
-
-const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
-const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 const EMAIL = 'grace@portal-customer.example';
 const RETURN_URL = 'https://app.example.com/settings';
 const SUCCESS_URL = 'https://app.example.com/settings?portal=done';
-
-/** A samlify IdP on http://idp.test:<port>: /metadata, and /sso answering the AuthnRequest with a signed response. */
-class SamlifyIdp {
-  server!: Server;
-  origin = '';
-  entityId = '';
-  /** Sign with another key than the metadata's (the failure case). */
-  wrongKey = false;
-  constructor(private keys: { idp: TestKeys; attacker: TestKeys }) {}
-
-  private idp(key: TestKeys) {
-    return samlify.IdentityProvider({
-      entityID: this.entityId,
-      privateKey: key.key,
-      signingCert: key.cert,
-      singleSignOnService: [{ Binding: REDIRECT, Location: `${this.origin}/sso` }],
-      loginResponseTemplate: {
-        context: samlify.SamlLib.defaultLoginResponseTemplate.context,
-        attributes: [
-          {
-            name: 'email',
-            valueTag: 'email',
-            nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic',
-            valueXsiType: 'xs:string',
-          },
-          {
-            name: 'firstName',
-            valueTag: 'firstName',
-            nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:basic',
-            valueXsiType: 'xs:string',
-          },
-        ],
-      },
-    } as Parameters<typeof samlify.IdentityProvider>[0]);
-  }
-
-  async start() {
-    this.server = createServer((req, res) => {
-      this.handle(req.url ?? '/')
-        .then(({ status, type, body }) => res.writeHead(status, { 'content-type': type }).end(body))
-        .catch((err) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)));
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.origin = `http://idp.test:${(this.server.address() as AddressInfo).port}`;
-    this.entityId = `${this.origin}/metadata`;
-  }
-
-  private async handle(url: string) {
-    const u = new URL(url, this.origin);
-    if (u.pathname === '/metadata')
-      return {
-        status: 200,
-        type: 'application/samlmetadata+xml',
-        body: this.idp(this.keys.idp).getMetadata(),
-      };
-    if (u.pathname !== '/sso') return { status: 404, type: 'text/plain', body: 'not found' };
-    const req = readAuthnRequest(u.searchParams.get('SAMLRequest') ?? '');
-    if (!req.id || !req.acsUrl) return { status: 400, type: 'text/plain', body: 'no AuthnRequest' };
-    const acs = req.acsUrl;
-    const spEntity = acs.replace(/\/acs$/, '');
-    const sp = samlify.ServiceProvider({
-      entityID: spEntity,
-      wantAssertionsSigned: true,
-      assertionConsumerService: [{ Binding: POST, Location: acs }],
-    });
-    const idp = this.idp(this.wrongKey ? this.keys.attacker : this.keys.idp);
-    const res = await idp.createLoginResponse(
-      sp,
-      { extract: { request: { id: req.id } } } as never,
-      'post',
-      { email: EMAIL },
-      (template: string) => {
-        const now = new Date();
-        const later = new Date(now.getTime() + 5 * 60_000).toISOString();
-        const id = `_samlify_${now.getTime()}`;
-        const context = samlify.SamlLib.replaceTagsByValue(template, {
-          ID: id,
-          AssertionID: `${id}_assertion`,
-          Destination: acs,
-          Audience: spEntity,
-          EntityID: spEntity,
-          SubjectRecipient: acs,
-          Issuer: this.entityId,
-          IssueInstant: now.toISOString(),
-          StatusCode: 'urn:oasis:names:tc:SAML:2.0:status:Success',
-          ConditionsNotBefore: now.toISOString(),
-          ConditionsNotOnOrAfter: later,
-          SubjectConfirmationDataNotOnOrAfter: later,
-          NameIDFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-          NameID: EMAIL,
-          InResponseTo: req.id,
-          AuthnStatement: '',
-          attrEmail: EMAIL,
-          attrFirstName: 'Grace',
-        });
-        return { id, context };
-      },
-    );
-    const relay = u.searchParams.get('RelayState') ?? '';
-    const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-    // The IdP's own page (not Portico's): an auto-submitting form, as IdPs do.
-    const body = `<!doctype html><html><body onload="document.forms[0].submit()">
-<form method="post" action="${esc(acs)}"><input type="hidden" name="SAMLResponse" value="${esc(res.context)}">
-<input type="hidden" name="RelayState" value="${esc(relay)}"><noscript><button>Continue</button></noscript></form></body></html>`;
-    return { status: 200, type: 'text/html; charset=utf-8', body };
-  }
-
-  close() {
-    return new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
 
 let restoreDns: (() => void) | undefined;
 let p: Running;
 let workos: WorkOS;
 let idp: SamlifyIdp;
+let attacker: { key: string; cert: string };
 let browser: Browser;
 let orgId: string;
 let w: WatchedPage;
@@ -185,7 +67,9 @@ beforeAll(async () => {
       domainData: [{ domain: 'portal-customer.example', state: DomainDataState.Verified }],
     })
   ).id;
-  idp = new SamlifyIdp(await testKeys('idp', 'attacker'));
+  const keys = await testKeys('idp', 'attacker');
+  attacker = keys.attacker;
+  idp = new SamlifyIdp(keys.idp, { host: 'idp.test', email: EMAIL });
   await idp.start();
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -268,7 +152,7 @@ describe('the Admin Portal in Chromium', () => {
 
   it('explains a failed test sign-in (the IdP signs with the wrong key) in words', async () => {
     const { page } = w;
-    idp.wrongKey = true;
+    idp.signWith = attacker;
     try {
       await page.getByRole('link', { name: 'Back to the connection' }).click();
       await page.getByRole('button', { name: 'Test sign-in' }).click();
@@ -280,7 +164,7 @@ describe('the Admin Portal in Chromium', () => {
       expect((fix ?? '').length).toBeGreaterThan(30);
       await shoot(page, 'sso-failure');
     } finally {
-      idp.wrongKey = false;
+      idp.signWith = idp.published[0]!;
     }
   });
 
@@ -416,7 +300,10 @@ describe('the Admin Portal in Chromium', () => {
     await page.getByRole('textbox', { name: 'Next certificate (PEM)', exact: true }).fill(next.cert);
     await page.getByRole('button', { name: 'Add certificate' }).click();
     await page.getByText('Both certificates are accepted now.').waitFor();
-    expect(await page.getByRole('button', { name: 'Remove' }).count()).toBe(2);
+    // The metadata's certificate is the IdP's to drop (the refresh would bring it back); the added one can go.
+    expect(await page.getByRole('button', { name: 'Remove' }).count()).toBe(1);
+    await page.getByRole('cell', { name: 'Your IdP’s metadata' }).waitFor();
+    await page.getByRole('cell', { name: 'Added here' }).waitFor();
     await shoot(page, 'certificates-overlap');
     const conn = await p.h.portico.services.connections.row(p.h.environmentId, connId);
     expect(JSON.parse(conn.saml_idp_certificates)).toHaveLength(2);

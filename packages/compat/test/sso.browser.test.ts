@@ -264,7 +264,7 @@ describe('Enterprise SSO in Chromium (SDK 8)', () => {
 
     // 2. Bob → the continue page, whose form posts the signed response to the ACS.
     await pickOnTestIdp(page, 'Bob');
-    await expect(page.locator('h1').textContent()).resolves.toBe('Signed in as bob@example.com');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Signed in as bob@saml.portico.test');
     const form = page.locator('form');
     expect(await form.getAttribute('action')).toBe(`${p.url}/sso/saml/${testConnId}/acs`);
     expect(await form.locator('input[name="RelayState"]').inputValue()).toBe(relayState);
@@ -272,7 +272,7 @@ describe('Enterprise SSO in Chromium (SDK 8)', () => {
       await form.locator('input[name="SAMLResponse"]').inputValue(),
       'base64',
     ).toString('utf8');
-    expect(samlResponse).toContain('bob@example.com');
+    expect(samlResponse).toContain('bob@saml.portico.test');
     await shootPortico(page, 'sso-test-idp-continue');
 
     // 3. Continue: POST to the ACS → 302 to the app's callback (cross-site) → /me.
@@ -289,7 +289,7 @@ describe('Enterprise SSO in Chromium (SDK 8)', () => {
 
     // 4. The app exchanged the code with authenticateWithCode and shows the user.
     expect(app.errors).toEqual([]);
-    await expect(page.locator('#email').textContent()).resolves.toBe('bob@example.com');
+    await expect(page.locator('#email').textContent()).resolves.toBe('bob@saml.portico.test');
     await expect(page.locator('#name').textContent()).resolves.toBe('Bob Example');
     await expect(page.locator('#method').textContent()).resolves.toBe('SSO');
     await expect(page.locator('#organization').textContent()).resolves.toBe(testOrgId);
@@ -297,14 +297,14 @@ describe('Enterprise SSO in Chromium (SDK 8)', () => {
     const cb = app.callbacks.at(-1)!;
     expect(cb).toMatchObject({
       idpInitiated: false,
-      email: 'bob@example.com',
+      email: 'bob@saml.portico.test',
       organizationId: testOrgId,
       authenticationMethod: 'SSO',
     });
 
     // Just-in-time: Bob exists, is verified and is a member of the Test Organization.
     const user = await workos.userManagement.getUser(cb.userId);
-    expect(user).toMatchObject({ email: 'bob@example.com', emailVerified: true });
+    expect(user).toMatchObject({ email: 'bob@saml.portico.test', emailVerified: true });
     const { data: memberships } = await workos.userManagement.listOrganizationMemberships({
       userId: user.id,
     });
@@ -313,7 +313,7 @@ describe('Enterprise SSO in Chromium (SDK 8)', () => {
     expect(trace).toMatchObject({
       outcome: 'succeeded',
       initiated_by: 'sp',
-      email: 'bob@example.com',
+      email: 'bob@saml.portico.test',
       error: null,
     });
 
@@ -334,7 +334,7 @@ describe('Enterprise SSO in Chromium (SDK 8)', () => {
     await shootPortico(page, 'sso-test-idp-idp-initiated');
 
     await pickOnTestIdp(page, 'Alice');
-    await expect(page.locator('h1').textContent()).resolves.toBe('Signed in as alice@example.com');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Signed in as alice@saml.portico.test');
     await shootPortico(page, 'sso-test-idp-continue-idp-initiated');
 
     const navs = await pressContinue(w, `${app.url}/me`);
@@ -352,15 +352,19 @@ describe('Enterprise SSO in Chromium (SDK 8)', () => {
     expect(app.callbacks).toHaveLength(before + 1);
     expect(app.callbacks.at(-1)).toMatchObject({
       idpInitiated: true,
-      email: 'alice@example.com',
+      email: 'alice@saml.portico.test',
       organizationId: testOrgId,
       authenticationMethod: 'SSO',
     });
-    await expect(page.locator('#email').textContent()).resolves.toBe('alice@example.com');
+    await expect(page.locator('#email').textContent()).resolves.toBe('alice@saml.portico.test');
     await expect(page.locator('#method').textContent()).resolves.toBe('SSO');
     await shoot(page, 'sso-app-signed-in-idp-initiated');
     const trace = await lastTrace(testConnId);
-    expect(trace).toMatchObject({ outcome: 'succeeded', initiated_by: 'idp', email: 'alice@example.com' });
+    expect(trace).toMatchObject({
+      outcome: 'succeeded',
+      initiated_by: 'idp',
+      email: 'alice@saml.portico.test',
+    });
 
     expect(w.problems).toEqual([]);
   });

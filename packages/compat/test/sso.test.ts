@@ -43,7 +43,7 @@ async function throughTestIdp(start: string, opts: { email?: string; scenario?: 
   if (res.status !== 200)
     throw new Error(`expected the Test IdP page, got ${res.status}: ${res.body.slice(0, 300)}`);
   const picked = await b.submit(res, {
-    email: opts.email ?? 'alice@example.com',
+    email: opts.email ?? 'alice@saml.portico.test',
     scenario: opts.scenario ?? 'ok',
   });
   expect(picked.status).toBe(200);
@@ -73,7 +73,7 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
       clientId: p.h.clientId,
     });
     expect(profile).toMatchObject({
-      email: 'alice@example.com',
+      email: 'alice@saml.portico.test',
       firstName: 'Alice',
       lastName: 'Example',
       organizationId: testOrgId,
@@ -91,13 +91,13 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
       redirectUri: REDIRECT,
       clientId: p.h.clientId,
     });
-    const { acs } = await throughTestIdp(authorizationUrl, { email: 'bob@example.com' });
+    const { acs } = await throughTestIdp(authorizationUrl, { email: 'bob@saml.portico.test' });
     const code = new URL(acs.location!).searchParams.get('code')!;
     const { user, organizationId, authenticationMethod } = await workos.userManagement.authenticateWithCode({
       code,
       clientId: p.h.clientId,
     });
-    expect(user.email).toBe('bob@example.com');
+    expect(user.email).toBe('bob@saml.portico.test');
     expect(organizationId).toBe(testOrgId);
     expect(authenticationMethod).toBe('SSO');
     const { data: memberships } = await workos.userManagement.listOrganizationMemberships({
@@ -115,7 +115,7 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
     const { acs } = await throughTestIdp(authorizationUrl);
     const code = new URL(acs.location!).searchParams.get('code')!;
     const res = await workos.userManagement.authenticateWithCode({ code, clientId: p.h.clientId });
-    expect(res.user.email).toBe('alice@example.com');
+    expect(res.user.email).toBe('alice@saml.portico.test');
     expect(res).toMatchObject({ organizationId: testOrgId, authenticationMethod: 'SSO' });
   });
 
@@ -128,7 +128,7 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
     const b = new Browser();
     let res = await b.get(url);
     res = await b.get(res.location!);
-    const posted = await b.submit(res, { email: 'alice@example.com', password: '' });
+    const posted = await b.submit(res, { email: 'alice@saml.portico.test', password: '' });
     // A page that moves on by itself (meta refresh and a link): a 302 answer to the form post
     // would be blocked by the page's CSP form-action for an IdP on another origin.
     expect(posted.status).toBe(200);
@@ -142,7 +142,7 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
 
   it('IdP-initiated sign-in lands on the first allowed redirect URI with a code that signs the user in', async () => {
     const { acs } = await throughTestIdp(`${p.url}/test-idp/${testConnId}/start`, {
-      email: `dana-${major}@example.com`,
+      email: `dana-${major}@saml.portico.test`,
     });
     expect(acs.status).toBe(302);
     expect(acs.location!.startsWith(`${REDIRECT}?code=`)).toBe(true);
@@ -152,7 +152,7 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
     const code = back.searchParams.get('code')!;
     const { user, organizationId, authenticationMethod, accessToken } =
       await workos.userManagement.authenticateWithCode({ code, clientId: p.h.clientId });
-    expect(user).toMatchObject({ email: `dana-${major}@example.com`, emailVerified: true });
+    expect(user).toMatchObject({ email: `dana-${major}@saml.portico.test`, emailVerified: true });
     expect(organizationId).toBe(testOrgId);
     expect(authenticationMethod).toBe('SSO');
     const claims = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString());
@@ -169,19 +169,19 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
 
   it('IdP-initiated sign-in’s code also redeems through the SSO API (getProfileAndToken), once across both', async () => {
     const { acs } = await throughTestIdp(`${p.url}/test-idp/${testConnId}/start`, {
-      email: `erin-${major}@example.com`,
+      email: `erin-${major}@saml.portico.test`,
     });
     const code = new URL(acs.location!).searchParams.get('code')!;
     // An application on the standalone SSO API, as WorkOS's SSO quick start writes it.
     const { profile, accessToken } = await workos.sso.getProfileAndToken({ code, clientId: p.h.clientId });
     expect(profile).toMatchObject({
-      email: `erin-${major}@example.com`,
+      email: `erin-${major}@saml.portico.test`,
       connectionId: testConnId,
       organizationId: testOrgId,
       connectionType: 'GenericSAML',
     });
     expect(await workos.sso.getProfile({ accessToken })).toMatchObject({
-      email: `erin-${major}@example.com`,
+      email: `erin-${major}@saml.portico.test`,
     });
     // The same code is spent for AuthKit too, and for a second SSO API exchange.
     await expect(
@@ -193,7 +193,7 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
 
     // And the other way round: redeemed by AuthKit first, refused by the SSO API.
     const second = await throughTestIdp(`${p.url}/test-idp/${testConnId}/start`, {
-      email: `erin-${major}@example.com`,
+      email: `erin-${major}@saml.portico.test`,
     });
     const code2 = new URL(second.acs.location!).searchParams.get('code')!;
     await workos.userManagement.authenticateWithCode({ code: code2, clientId: p.h.clientId });
@@ -239,11 +239,13 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
       clientId: p.h.clientId,
     });
     const { acs, idpPage } = await throughTestIdp(url, { scenario: 'encrypted' });
-    expect(idpPage.body).not.toContain(Buffer.from('alice@example.com').toString('base64').slice(0, 12));
+    expect(idpPage.body).not.toContain(
+      Buffer.from('alice@saml.portico.test').toString('base64').slice(0, 12),
+    );
     expect(new URL(acs.location!).searchParams.get('error_description')).toBeNull();
     const code = new URL(acs.location!).searchParams.get('code')!;
     const { profile } = await workos.sso.getProfileAndToken({ code, clientId: p.h.clientId });
-    expect(profile.email).toBe('alice@example.com');
+    expect(profile.email).toBe('alice@saml.portico.test');
   });
 
   it('signs AuthnRequests (Redirect binding, RSA-SHA256) when the connection asks for it', async () => {
@@ -302,7 +304,7 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
       code: appUrl.searchParams.get('code')!,
       clientId: p.h.clientId,
     });
-    expect(user).toMatchObject({ email: 'carol@example.org', firstName: 'Carol' });
+    expect(user).toMatchObject({ email: 'carol@oidc.portico.test', firstName: 'Carol' });
     expect(authenticationMethod).toBe('SSO');
     expect(organizationId).toBe(oidcOrgId);
   });
@@ -388,7 +390,7 @@ describe('the dashboard’s test sign-in (no SDK involved)', () => {
     // Success: the ACS hands the code to /sso/test/callback, which consumes it and returns.
     let b = new Browser();
     let idp = await b.get(url);
-    let picked = await b.submit(idp, { email: 'alice@example.com', scenario: 'ok' });
+    let picked = await b.submit(idp, { email: 'alice@saml.portico.test', scenario: 'ok' });
     let acs = await b.submit(picked, {});
     expect(acs.location).toContain('/sso/test/callback?code=');
     let back = await b.get(acs.location!);
@@ -399,7 +401,7 @@ describe('the dashboard’s test sign-in (no SDK involved)', () => {
         headers: { authorization: `Bearer ${p.h.apiKey}` },
       })
     ).json()) as { data: { outcome: string; email: string | null }[] };
-    expect(traces.data[0]).toMatchObject({ outcome: 'succeeded', email: 'alice@example.com' });
+    expect(traces.data[0]).toMatchObject({ outcome: 'succeeded', email: 'alice@saml.portico.test' });
 
     // Failure: an expired assertion comes back as failed; the trace says why.
     const again = (await (
@@ -409,7 +411,7 @@ describe('the dashboard’s test sign-in (no SDK involved)', () => {
     };
     b = new Browser();
     idp = await b.get(again.url);
-    picked = await b.submit(idp, { email: 'alice@example.com', scenario: 'expired' });
+    picked = await b.submit(idp, { email: 'alice@saml.portico.test', scenario: 'expired' });
     acs = await b.submit(picked, {});
     back = await b.get(acs.location!);
     expect(back.location).toBe(`${p.url}/portal#/sso?sso_test=failed`);
@@ -429,6 +431,30 @@ describe('the dashboard’s test sign-in (no SDK involved)', () => {
     });
     expect(tampered.status).toBe(400);
     expect(await tampered.text()).toContain('Start the test again');
+  });
+});
+
+describe('the development test organizations', () => {
+  it('own domains under .test, so an organization of yours can claim example.com and example.org', async () => {
+    const headers = { authorization: `Bearer ${p.h.apiKey}`, 'content-type': 'application/json' };
+    const org = async (id: string) =>
+      (await (await fetch(`${p.url}/organizations/${id}`, { headers })).json()) as {
+        domains: { domain: string }[];
+      };
+    expect((await org(testOrgId)).domains.map((d) => d.domain)).toEqual(['saml.portico.test']);
+    expect((await org(oidcOrgId)).domains.map((d) => d.domain)).toEqual(['oidc.portico.test']);
+    const res = await fetch(`${p.url}/organizations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        name: 'Example Inc',
+        domain_data: [
+          { domain: 'example.com', state: 'verified' },
+          { domain: 'example.org', state: 'verified' },
+        ],
+      }),
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
   });
 });
 

@@ -3,11 +3,15 @@
  * is known to send another JSON type for the same meaning, strictly otherwise:
  *
  * - boolean: true/false, or the strings "True"/"False"/"true"/"false" (Entra, JumpCloud);
- * - string, reference, dateTime, binary: a string, or a number/boolean turned into its string;
+ * - string, reference, dateTime, binary: a string only — `"userName": 12345` is refused, not
+ *   turned into "12345" (RFC 7644 §3.12 invalidValue; no IdP we know sends numbers there);
  * - integer, decimal: a number or a numeric string;
  * - complex: an object (sub-attributes coerced, names in the schema's spelling, nulls dropped),
- *   or a bare scalar where the complex type has a `value` (Entra's manager "id" → {value: "id"});
- * - multi-valued: an array, or a single value wrapped into one (OneLogin's members object).
+ *   or a bare string where the complex type has a `value` (Entra's manager "id" → {value: "id"},
+ *   and the elements of a list of ids, `members: ["id"]`);
+ * - multi-valued: an array, or a single object wrapped into one (OneLogin's members object); a
+ *   bare scalar for a multi-valued complex attribute (`"emails": "x"`) is refused: it is not a
+ *   list, and wrapping it would store an email nobody sent in that shape.
  *
  * Anything else is a ScimError 400 invalidValue that names the attribute and the received value.
  * Attributes without a definition are kept as received (deep-copied).
@@ -20,6 +24,11 @@ export function coerceValue(def: AttrDef | undefined, value: unknown, where: str
   if (value === null || value === undefined) return value;
   if (!def) return clone(value);
   if (def.multiValued) {
+    if (!Array.isArray(value) && def.type === 'complex' && !isObject(value))
+      throw badRequest(
+        'invalidValue',
+        `${where} must be an array of objects such as [{"value": …}]; got ${show(value)}`,
+      );
     const items = Array.isArray(value) ? value : [value];
     return items.filter((v) => v !== null).map((v, i) => coerceSingle(def, v, `${where}[${i}]`));
   }
@@ -51,13 +60,12 @@ export function coerceSingle(def: AttrDef, value: unknown, where: string): unkno
     }
     case 'complex':
       if (isObject(value)) return coerceComplex(def.subAttributes, value, where);
-      if (isScalar(value) && findDef(def.subAttributes, 'value')) {
+      if (typeof value === 'string' && findDef(def.subAttributes, 'value')) {
         return coerceComplex(def.subAttributes, { value }, where);
       }
       throw badRequest('invalidValue', `${where} must be an object; got ${show(value)}`);
     default:
       if (typeof value === 'string') return value;
-      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
       throw badRequest('invalidValue', `${where} must be a string; got ${show(value)}`);
   }
 }
@@ -76,8 +84,4 @@ export function coerceComplex(
     setCi(out, name, d ? coerceValue(d, v, `${where}.${name}`) : clone(v));
   }
   return out;
-}
-
-function isScalar(value: unknown): value is string | number | boolean {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }

@@ -51,11 +51,31 @@ export function scimErrorBody(e: ScimError): ScimErrorBody {
   return body;
 }
 
-/** Quote a received value for an error detail, cut short so a huge payload cannot flood a log. */
+/** Keys whose values an error detail never quotes (details reach the wire and the request log). */
+const SECRET_KEY = /password|secret|token/i;
+function redactSecrets(this: unknown, key: string, v: unknown): unknown {
+  if (key === '') return v;
+  if (SECRET_KEY.test(key)) return '[redacted]';
+  // The value of a PATCH operation whose path names a secret: {"path": "password", "value": "…"}.
+  if (key.toLowerCase() === 'value' && typeof this === 'object' && this !== null) {
+    const path = Object.entries(this).find(([k]) => k.toLowerCase() === 'path')?.[1];
+    if (typeof path === 'string' && SECRET_KEY.test(path)) return '[redacted]';
+  }
+  return v;
+}
+
+/**
+ * Quote a received value for an error detail, cut short so a huge payload cannot flood a log;
+ * the values of password-, secret- and token-named keys, and the `value` beside a `path` naming
+ * one, are shown as "[redacted]".
+ */
 export function show(value: unknown, max = 80): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    text =
+      typeof value === 'string'
+        ? JSON.stringify(value)
+        : (JSON.stringify(value, redactSecrets) ?? String(value));
   } catch {
     text = String(value);
   }

@@ -7,7 +7,12 @@
 export { type AttrRef, parseAttrRef } from './attr-path.ts';
 export { MAX_RESULTS, resourceTypes, SCHEMAS, SERVICE_PROVIDER_CONFIG } from './discovery.ts';
 export { ScimError, type ScimErrorBody, type ScimType, scimErrorBody } from './errors.ts';
-export { type EqualityLookup, type LookupAttribute, simpleEqualityLookup } from './filter-lookup.ts';
+export {
+  assertFilterable,
+  type EqualityLookup,
+  type LookupAttribute,
+  simpleEqualityLookup,
+} from './filter-lookup.ts';
 export { matches, matchesFilter } from './filter-match.ts';
 export {
   type CompareOp,
@@ -17,7 +22,7 @@ export {
   parseFilter,
 } from './filter-parser.ts';
 export { type ListResponse, listResponse, type Paging, parsePaging } from './list.ts';
-export type { ScimResource } from './objects.ts';
+export { isPasswordKey, type ScimResource, withoutPasswords } from './objects.ts';
 export { applyPatch, type PatchResult } from './patch-apply.ts';
 export { MAX_PATCH_OPERATIONS, normalisePatch, type PatchOperation } from './patch-normalise.ts';
 export { type PatchPath, parsePatchPath } from './patch-path.ts';

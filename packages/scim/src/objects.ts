@@ -71,5 +71,23 @@ export function isEmpty(value: unknown): boolean {
   return false;
 }
 
+/**
+ * RFC 7643 §4.1.1: `password` is writeOnly and returned never. Portico keeps no copy of a synced
+ * password, not even hashed (docs/directory-sync.md says why), so every attribute named
+ * `password` (any case, at any depth: core, under a schema URN, inside an extension) is removed.
+ */
+export function isPasswordKey(name: string): boolean {
+  return name.toLowerCase() === 'password';
+}
+
+/** `value` without any `password` key at any depth (a copy; the input is not changed). */
+export function withoutPasswords<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutPasswords) as T;
+  if (!isObject(value)) return value;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) if (!isPasswordKey(k)) out[k] = withoutPasswords(v);
+  return out as T;
+}
+
 /** A full SCIM User or Group as JSON (schemas, id, userName, name, emails, members, extensions…). */
 export type ScimResource = Record<string, unknown>;

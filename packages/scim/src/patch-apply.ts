@@ -18,6 +18,8 @@
  *   `emails[type eq "work"].value` on a user with no work email), else 400 noTarget.
  * - Values are coerced to their schema type ("False" → false, a manager id → {value}).
  * - id, meta and a User's groups are readOnly: 400 mutability.
+ * - password (writeOnly) is accepted and discarded: Portico keeps none, so it is never stored,
+ *   returned, emitted or quoted in an error.
  *
  * For a Group, `membersAdded`/`membersRemoved` is the net diff of member ids before and after all
  * operations, so add-then-remove of one member reports nothing and `replace` of members reports
@@ -33,6 +35,7 @@ import {
   getCi,
   isEmpty,
   isObject,
+  isPasswordKey,
   type JsonObject,
   keyOf,
   type ScimResource,
@@ -136,7 +139,10 @@ function applyAt(
   }
   if (path.uri === undefined) {
     const lower = path.name.toLowerCase();
-    if (lower === 'schemas') return;
+    // The core password (any form: path, URN-qualified path, a key of a path-less value) is
+    // accepted and discarded before it is coerced: Portico keeps no synced password, and an
+    // IdP that syncs passwords (Okta's "Sync password") must not be refused for it.
+    if (lower === 'schemas' || isPasswordKey(lower)) return;
     if (lower === 'id' || lower === 'meta' || (kind === 'User' && lower === 'groups')) {
       const why = lower === 'groups' ? '; change membership through the Group' : '';
       throw badRequest('mutability', `${where}: ${path.name} is readOnly${why}`);

@@ -1,6 +1,7 @@
 /**
  * The invariants every resource leaving normaliseResource or applyPatch satisfies:
  *
+ * - no attribute named `password` anywhere (writeOnly, returned never; Portico keeps none);
  * - `schemas` comes first and lists the core schema, then one URN per extension object present;
  *   empty extension objects are removed;
  * - at most one value of each multi-valued attribute has `primary: true` (RFC 7643 §2.4: the
@@ -14,10 +15,19 @@
  * Also the member diff the server needs when a Group is replaced (Okta sends membership by PUT).
  */
 import { badRequest, show } from './errors.ts';
-import { deleteCi, getCi, isEmpty, isObject, type JsonObject, type ScimResource } from './objects.ts';
+import {
+  deleteCi,
+  getCi,
+  isEmpty,
+  isObject,
+  type JsonObject,
+  type ScimResource,
+  withoutPasswords,
+} from './objects.ts';
 import { canonicalUrn, coreSchema, isUrn, type ResourceKind } from './urns.ts';
 
-export function finishResource(doc: JsonObject, kind: ResourceKind): ScimResource {
+export function finishResource(input: JsonObject, kind: ResourceKind): ScimResource {
+  const doc = withoutPasswords(input);
   const extensions: string[] = [];
   for (const key of Object.keys(doc)) {
     if (!isUrn(key)) continue;

@@ -10,8 +10,11 @@
  * Normalisation:
  * - known attribute names take the schema's spelling (`username` → `userName`); unknown
  *   attributes and unknown schema extensions are kept as received (custom attributes);
- * - read-only and write-only input is dropped: id, meta, schemas (recomputed), password, and a
- *   User's groups (Okta sends `groups: []`); null means unassigned and is dropped;
+ * - read-only and write-only input is dropped: id, meta, schemas (recomputed), and a User's
+ *   groups (Okta sends `groups: []`); null means unassigned and is dropped;
+ * - `password` is dropped before it is even type-checked, in every spelling (`Password`,
+ *   `urn:…:core:2.0:User:password`, under the core schema URN, inside an extension): Portico keeps
+ *   no synced password (RFC 7643 §4.1.1: writeOnly, returned never);
  * - extension attributes sent flat (`"urn:…:enterprise:2.0:User:department": "x"`) and dotted
  *   keys (`"name.givenName": "x"`) are nested;
  * - `members` is kept whole: a Group PUT is Okta's way to send membership (diffMembers);
@@ -24,7 +27,15 @@
 import { isAttrName, isSchemaPath, parseAttrRef } from './attr-path.ts';
 import { coerceValue } from './coerce.ts';
 import { badRequest, show } from './errors.ts';
-import { clone, getCi, isObject, type JsonObject, type ScimResource, setCi } from './objects.ts';
+import {
+  clone,
+  getCi,
+  isObject,
+  isPasswordKey,
+  type JsonObject,
+  type ScimResource,
+  setCi,
+} from './objects.ts';
 import type { Persona } from './persona.ts';
 import { finishResource, syncFormattedName } from './resource-shape.ts';
 import { type AttrDef, containerDefs, findDef } from './schema-defs.ts';
@@ -79,6 +90,8 @@ function place(out: JsonObject, key: string, value: unknown, kind: ResourceKind,
     return;
   }
   const ref = parseAttrRef(key);
+  // `urn:…:core:2.0:User:password` is the core password: dropped like the unqualified one.
+  if (ref && ref.uri === undefined && isPasswordKey(ref.name)) return;
   if (!ref) {
     setCi(out, key, clone(value));
     return;

@@ -82,7 +82,16 @@ export const COMMON_ATTRS: AttrDef[] = [
     returned: 'always',
     uniqueness: 'server',
   }),
-  str('externalId', 'Identifier of the resource as defined by the provisioning client.', { caseExact: true }),
+  // uniqueness server, not RFC 7643's none: Portico identifies a directory user or group by it
+  // (the WorkOS idp_id), Entra and Okta match on it, and a duplicate is refused 409 uniqueness.
+  str(
+    'externalId',
+    'Identifier of the resource as defined by the provisioning client; unique per directory.',
+    {
+      caseExact: true,
+      uniqueness: 'server',
+    },
+  ),
   a('meta', 'complex', 'Resource metadata.', {
     mutability: 'readOnly',
     subAttributes: [

@@ -192,11 +192,11 @@ describe('normaliseResource: normalisation', () => {
     expect(r).toEqual({ schemas: [USER_SCHEMA], userName: 'a' });
   });
 
-  it('coerces lenient types: numbers to strings, a bare manager id, one email object', () => {
+  it('coerces lenient shapes: a bare manager id, one email object, a list of member ids', () => {
     const r = normaliseResource(
       user({
-        externalId: 1234,
-        [ENT]: { employeeNumber: 7, manager: 'm9' },
+        externalId: '1234',
+        [ENT]: { employeeNumber: '7', manager: 'm9' },
         emails: { value: 'a@b', type: 'work' },
       }),
       'User',
@@ -207,6 +207,27 @@ describe('normaliseResource: normalisation', () => {
       [ENT]: { employeeNumber: '7', manager: { value: 'm9' } },
       emails: [{ value: 'a@b', type: 'work', primary: true }],
     });
+    expect(
+      normaliseResource({ schemas: [GROUP_SCHEMA], displayName: 'G', members: ['u1'] }, 'Group', 'generic')
+        .members,
+    ).toEqual([{ value: 'u1' }]);
+  });
+
+  it('does not coerce wrong JSON types: numbers for strings, a scalar for a list (400 invalidValue)', () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ userName: 12345 }, /^userName must be a string; got 12345$/],
+      [{ externalId: 1234 }, /^externalId must be a string; got 1234$/],
+      [{ title: true }, /^title must be a string; got true$/],
+      [{ [ENT]: { employeeNumber: 7 } }, /employeeNumber must be a string; got 7$/],
+      [{ [ENT]: { manager: 9 } }, /manager must be an object; got 9$/],
+      [{ emails: 'x' }, /^emails must be an array of objects such as \[\{"value": …\}\]; got "x"$/],
+      [{ phoneNumbers: 5551234 }, /^phoneNumbers must be an array of objects/],
+      [{ active: 'yes' }, /^active must be true or false; got "yes"$/],
+    ];
+    for (const [extra, detail] of cases)
+      expectScimError(() => normaliseResource(user(extra), 'User', 'generic'), 400, 'invalidValue', detail);
+    // Entra's "True"/"False" strings stay accepted.
+    expect(normaliseResource(user({ active: 'True' }), 'User', 'generic').active).toBe(true);
   });
 
   it('keeps the one primary the client marked, the first when it marked several', () => {

@@ -99,14 +99,15 @@ function ConnectionCerts({ initial }: { initial: Connection }) {
       ) : null}
       <Table
         caption="Signing certificates"
-        head={['Certificate', 'Expires', 'Status', '']}
+        head={['Certificate', 'Expires', 'Status', 'From', '']}
         rows={c.certificates.map((x) => [
           <span key="s" className="mono wrap">
             {x.subject}
           </span>,
           formatDate(x.not_after),
           x.expired ? 'Expired' : `${x.days_left} days left`,
-          c.certificates.length > 1 ? (
+          x.source === 'metadata' ? 'Your IdP’s metadata' : x.source === 'added' ? 'Added here' : 'Set up',
+          c.certificates.length > 1 && x.source !== 'metadata' ? (
             <Button key="r" kind="danger" onClick={() => remove.run(x.fingerprint_sha256)} busy={remove.busy}>
               Remove
             </Button>

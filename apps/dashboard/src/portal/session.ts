@@ -25,6 +25,8 @@ export interface Certificate {
   not_after: string;
   expired: boolean;
   days_left: number;
+  /** metadata: published by the IdP's metadata URL; added: pasted here or by the application. */
+  source: 'metadata' | 'added' | 'configured';
 }
 
 export interface Connection {

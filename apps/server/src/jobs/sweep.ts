@@ -3,7 +3,9 @@
  * finished or expired authorization requests and codes, spent refresh tokens of ended sessions,
  * dashboard sessions an hour after they end, and Admin Portal links a day after they expire (with
  * the portal sessions they opened; a refused link's page is still told apart by the token's MAC).
- * Safe to run on every node at once: each statement is an idempotent DELETE.
+ * It also refreshes IdP metadata that is due and, hourly, writes the SAML certificate renewal
+ * reminders that are due. Safe to run on every node at once: each statement is an idempotent
+ * DELETE, and each reminder is claimed by a conditional UPDATE.
  */
 import type { EventService } from '../features/events/service.ts';
 import type { ConnectionService } from '../features/sso/connections.ts';
@@ -30,6 +32,11 @@ export async function sweepOnce(deps: Deps, events?: EventService, connections?:
   await deps.db.deleteFrom('portal_links').where('expires_at', '<=', dayAgo).execute();
   await events?.sweep();
   await connections?.refreshDueMetadata(12 * 3_600_000);
+  // Certificate expiry moves by the day: once an hour is plenty (each reminder is written once).
+  if (connections && connections.lastReminderRun <= now.getTime() - 3_600_000) {
+    connections.lastReminderRun = now.getTime();
+    await connections.remindCertificateRenewals();
+  }
 }
 
 export function startSweeper(

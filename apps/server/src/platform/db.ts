@@ -36,6 +36,9 @@ import * as m0008 from '../../migrations/0008_directory_attribute_map.ts';
 import * as m0009 from '../../migrations/0009_session_auth_time.ts';
 import * as m0010 from '../../migrations/0010_portal_link_revocation.ts';
 import * as m0011 from '../../migrations/0011_idp_initiated_profile.ts';
+import * as m0012 from '../../migrations/0012_saml_certificate_renewal.ts';
+import * as m0013 from '../../migrations/0013_scim_conformance.ts';
+import * as m0015 from '../../migrations/0015_test_organization_domains.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -114,6 +117,9 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0009_session_auth_time': m0009,
   '0010_portal_link_revocation': m0010,
   '0011_idp_initiated_profile': m0011,
+  '0012_saml_certificate_renewal': m0012,
+  '0013_scim_conformance': m0013,
+  '0015_test_organization_domains': m0015,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

@@ -194,6 +194,18 @@ export const catalog = {
     status: 422,
     message: 'An IdP certificate is not a valid X.509 certificate. Paste the PEM block.',
   },
+  too_many_certificates: {
+    status: 422,
+    message: 'A connection trusts at most 5 certificates. Remove one that is no longer used first.',
+  },
+  last_certificate: {
+    status: 409,
+    message: 'This is the connection’s only certificate. Add the new certificate before removing it.',
+  },
+  certificate_in_idp_metadata: {
+    status: 409,
+    message: 'The IdP’s metadata publishes this certificate; the next refresh would trust it again.',
+  },
 
   // ── Admin Portal ────────────────────────────────────────────────────────
   portal_intent_not_available: {

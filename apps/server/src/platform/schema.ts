@@ -264,8 +264,12 @@ export interface ConnectionTable {
   state: string;
   saml_idp_entity_id: string | null;
   saml_idp_sso_url: string | null;
-  /** JSON array of base64 DER certificates (several during rotation). */
+  /** JSON array of base64 DER certificates the ACS trusts (several during rotation). */
   saml_idp_certificates: string;
+  /** The ones an admin added one at a time: kept when the IdP's metadata is refreshed. */
+  saml_added_certificates: string;
+  /** The renewal reminder last written (see features/sso/certificates.ts). */
+  saml_certificate_notice: string | null;
   saml_idp_metadata_url: string | null;
   saml_metadata_refreshed_at: string | null;
   saml_allow_idp_initiated: number;
@@ -375,6 +379,11 @@ export interface DirectoryUserTable {
   directory_id: string;
   organization_id: string;
   user_name: string;
+  /**
+   * userName lower-cased, unique per directory (userName is caseExact false). NULL only for a user
+   * migrated by 0013 as the case-duplicate of an older one, until it is renamed.
+   */
+  user_name_lower: string | null;
   external_id: string | null;
   email: string | null;
   first_name: string | null;

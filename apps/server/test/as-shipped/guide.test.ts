@@ -129,12 +129,12 @@ describe.each(majors)('the integration guide on SDK %s against npm start', (majo
     await page.goto(`${app.url}/sso?org=${org.id}`);
     await page.getByRole('heading', { name: 'Portico Test IdP' }).waitFor();
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Signed in as alice@example.com' }).waitFor();
+    await page.getByRole('heading', { name: 'Signed in as alice@saml.portico.test' }).waitFor();
     await Promise.all([
       page.waitForURL(`${app.url}/dashboard`),
       page.getByRole('button', { name: 'Continue' }).click(),
     ]);
-    expect(await page.locator('#who').textContent()).toBe('alice@example.com');
+    expect(await page.locator('#who').textContent()).toBe('alice@saml.portico.test');
     // JIT provisioning made Alice a member of the organization her IdP belongs to.
     expect((await page.locator('#orgs').textContent())?.split(',')).toContain(org.id);
     expect(problems).toEqual([]);

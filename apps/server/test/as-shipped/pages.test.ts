@@ -80,6 +80,8 @@ const NOT_A_PAGE: Record<RouteKey, string> = {
       'GET /scim/v2/:dir/ServiceProviderConfig',
       'GET /scim/v2/:dir/ResourceTypes',
       'GET /scim/v2/:dir/Schemas',
+      'GET /scim/v2/:dir/Schemas/:urn',
+      'GET /scim/v2/:dir/ResourceTypes/:name',
       'GET /scim/v2/:dir/Users',
       'POST /scim/v2/:dir/Users',
       'GET /scim/v2/:dir/Users/:id',
@@ -94,6 +96,9 @@ const NOT_A_PAGE: Record<RouteKey, string> = {
       'DELETE /scim/v2/:dir/Groups/:id',
     ].map((k) => [k, 'SCIM 2.0 (JSON) for the customer’s identity provider']),
   ),
+  'ALL /scim/v2/:dir': 'SCIM 2.0: the RFC 7644 error (JSON) for an unknown path under the SCIM base',
+  'ALL /scim/v2/:dir/*': 'SCIM 2.0: the RFC 7644 error (JSON) for an unknown path under the SCIM base',
+  'ALL /scim/v2': 'SCIM 2.0: the RFC 7644 error (JSON) for a SCIM base URL without its directory id',
 };
 
 // ── the suite ──────────────────────────────────────────────────────────────

@@ -354,6 +354,8 @@ const SAMPLES: [table: string, row: Row][] = [
       oidc_client_secret_sealed: null,
       attribute_map: '{"email":"mail"}',
       test_idp_key_sealed: null,
+      saml_added_certificates: '["MIID…"]',
+      saml_certificate_notice: 'd30',
       created_at: T0,
       updated_at: T1,
     },
@@ -465,7 +467,8 @@ const SAMPLES: [table: string, row: Row][] = [
       environment_id: ENV,
       directory_id: DIR,
       organization_id: ORG,
-      user_name: 'ada@upgrade.example.com',
+      user_name: 'Ada@Upgrade.example.com',
+      user_name_lower: 'ada@upgrade.example.com',
       external_id: 'okta-ada',
       email: 'ada@upgrade.example.com',
       first_name: 'Ada',
@@ -565,9 +568,12 @@ const SAMPLES: [table: string, row: Row][] = [
 
 /**
  * Columns a migration fills from older data rather than from their default: `table.column` → the
- * value expected after upgrading the sample row. None so far.
+ * value expected after upgrading the sample row.
  */
-const BACKFILLED: Record<string, (oldRow: Row) => unknown> = {};
+const BACKFILLED: Record<string, (oldRow: Row) => unknown> = {
+  // 0013: userName lower-cased (the sample has no case-duplicate; migration-0013.test.ts has one).
+  'directory_users.user_name_lower': (row) => String(row.user_name).toLowerCase(),
+};
 
 const sampleOf = (table: string) => SAMPLES.find(([t]) => t === table)?.[1];
 const isGenerated = (column: string) => / (identity|autoincrement)$/.test(column);
@@ -737,4 +743,67 @@ describe(`upgrading on ${dialect}`, () => {
       await closeAll();
     },
   );
+
+  it('0015 moves the test organizations to their .test domains, leaving a name already taken alone', async () => {
+    const handle = await freshHandle();
+    const before = NAMES[NAMES.indexOf('0015_test_organization_domains') - 1]!;
+    const to = await migratorFor(handle).migrateTo(before);
+    if (to.error) throw to.error;
+    const atK = await introspect(handle);
+    const db = handle.db as unknown as Kysely<Record<string, Row>>;
+    const insert = async (table: string, overrides: Row) => {
+      const row = { ...SAMPLES.find(([t]) => t === table)![1], ...overrides };
+      const cols = atK[table]!.columns;
+      await db
+        .insertInto(table)
+        .values(Object.fromEntries(Object.entries(row).filter(([c]) => c in cols)))
+        .execute();
+    };
+    // Environment 1: both test organizations on their old domains, and a real one on example.net.
+    // Environment 2: a real organization already owns oidc.portico.test; a customer's own
+    // organization on example.com (its connection is a real IdP's).
+    const E2 = `${ENV}2`;
+    await insert('environments', {});
+    await insert('environments', { id: E2, client_id: 'client_01JUPGRADE0000000000002' });
+    const orgs: [string, string, string, 'saml' | 'oidc' | null, string | null][] = [
+      ['org_t_saml', ENV, 'example.com', 'saml', 'sealed-test-key'],
+      ['org_t_oidc', ENV, 'example.org', 'oidc', 'sealed-test-key'],
+      ['org_real', ENV, 'example.net', 'saml', null],
+      ['org_taken', E2, 'oidc.portico.test', null, null],
+      ['org_t_oidc2', E2, 'example.org', 'oidc', 'sealed-test-key'],
+      ['org_customer', E2, 'example.com', 'saml', null],
+    ];
+    for (const [id, env, domain, protocol, key] of orgs) {
+      await insert('organizations', { id, environment_id: env, external_id: null, stripe_customer_id: null });
+      await insert('organization_domains', {
+        id: `dom_${id}`,
+        environment_id: env,
+        organization_id: id,
+        domain,
+      });
+      if (protocol)
+        await insert('connections', {
+          id: `conn_${id}`,
+          environment_id: env,
+          organization_id: id,
+          protocol,
+          test_idp_key_sealed: key,
+        });
+    }
+    await migrate(handle);
+    const domains = Object.fromEntries(
+      (await db.selectFrom('organization_domains').select(['organization_id', 'domain']).execute()).map(
+        (r) => [r.organization_id, r.domain],
+      ),
+    );
+    expect(domains).toEqual({
+      org_t_saml: 'saml.portico.test',
+      org_t_oidc: 'oidc.portico.test',
+      org_real: 'example.net',
+      org_taken: 'oidc.portico.test',
+      org_t_oidc2: 'example.org',
+      org_customer: 'example.com',
+    });
+    await closeAll();
+  });
 });

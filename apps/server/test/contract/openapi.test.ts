@@ -45,8 +45,8 @@ const NOT_JSON_API: { rule: RegExp; why: string }[] = [
     why: 'the Admin Portal SPA, its link launch and its test sign-in return (browser navigations)',
   },
   {
-    rule: /^(GET|POST|PUT|PATCH|DELETE) \/scim\/v2\/\{dir\}\//,
-    why: 'SCIM 2.0 (RFC 7644), self-described by /ServiceProviderConfig, /Schemas and /ResourceTypes',
+    rule: /^((GET|POST|PUT|PATCH|DELETE) \/scim\/v2\/\{dir\}\/|ALL \/scim\/v2(\/\{dir\}(\/\*)?)?$)/,
+    why: 'SCIM 2.0 (RFC 7644), self-described by /ServiceProviderConfig, /Schemas and /ResourceTypes; any other path under its base answers an RFC 7644 error',
   },
   { rule: /^GET \/(user_management|sso)\/authorize$/, why: 'browser redirects into sign-in' },
   { rule: /^GET \/user_management\/sessions\/logout$/, why: 'a browser redirect out of a session' },

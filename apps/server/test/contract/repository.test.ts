@@ -51,6 +51,9 @@ describe(`storage contract on ${dialect}`, () => {
       '0009_session_auth_time',
       '0010_portal_link_revocation',
       '0011_idp_initiated_profile',
+      '0012_saml_certificate_renewal',
+      '0013_scim_conformance',
+      '0015_test_organization_domains',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);

@@ -109,7 +109,7 @@ describe(`bootstrap on a fresh ${dialect} database with processes starting toget
     expect(c.apiKeys).toBe(1);
     expect(c.admins).toBe(1);
     expect(c.organizations).toEqual(['Test OIDC Organization', 'Test Organization']);
-    expect(c.domains).toEqual(['example.com', 'example.org']);
+    expect(c.domains).toEqual(['oidc.portico.test', 'saml.portico.test']);
     expect(c.testConnections).toEqual(['oidc', 'saml']);
     expect(c.roles).toBe(2);
 
@@ -132,7 +132,7 @@ describe(`bootstrap on a fresh ${dialect} database with processes starting toget
       const b = new Browser();
       const chooser = await b.get(`http://127.0.0.1:${port}/test-idp/${c.samlTestConnection}/start`);
       expect(chooser.status).toBe(200);
-      const signed = await b.submit(chooser, { email: 'alice@example.com', scenario: 'ok' });
+      const signed = await b.submit(chooser, { email: 'alice@saml.portico.test', scenario: 'ok' });
       expect(signed.status, signed.body.slice(0, 300)).toBe(200);
       expect(signed.body).toContain('SAMLResponse');
     }

@@ -152,14 +152,14 @@ describe(`the CLI beside a running server on ${dialect}`, () => {
       expect(res.location).toContain(`http://localhost:${port}/test-idp/${saml.id}/sso`);
       res = await b.get(res.location!);
       expect(res.status).toBe(200);
-      const posted = await b.submit(res, { email: 'alice@example.com', scenario: 'ok' });
+      const posted = await b.submit(res, { email: 'alice@saml.portico.test', scenario: 'ok' });
       expect(posted.status).toBe(200);
       const acs = await b.submit(posted, {});
       expect(acs.status).toBe(302);
       expect(acs.location!.startsWith(`${APP}?`)).toBe(true);
       expect(new URL(acs.location!).searchParams.get('state')).toBe('s1');
       expect(await exchange(base, apiKey!, clientId!, acs.location!)).toMatchObject({
-        email: 'alice@example.com',
+        email: 'alice@saml.portico.test',
         connection_id: saml.id,
       });
 
@@ -176,7 +176,7 @@ describe(`the CLI beside a running server on ${dialect}`, () => {
       expect(back.status, back.body.slice(0, 300)).toBe(302);
       expect(new URL(back.location!).searchParams.get('state')).toBe('s2');
       expect(await exchange(base, apiKey!, clientId!, back.location!)).toMatchObject({
-        email: 'carol@example.org',
+        email: 'carol@oidc.portico.test',
         connection_id: oidc.id,
       });
 

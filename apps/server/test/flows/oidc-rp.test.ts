@@ -30,7 +30,7 @@ beforeAll(async () => {
   idp = await startTestIdp({
     alice: {
       claims: {
-        email: 'alice@example.com',
+        email: 'alice@saml.portico.test',
         email_verified: true,
         given_name: 'Alice',
         family_name: 'Liddell',
@@ -38,7 +38,7 @@ beforeAll(async () => {
       // Released by userinfo only, like Okta's groups claim: the merge must pick it up.
       userinfoOnly: { groups: ['Engineering', 'Admins'], locale: 'en-GB' },
     },
-    bob: { claims: { email: 'bob@example.com', email_verified: false, name: 'Bob The Builder' } },
+    bob: { claims: { email: 'bob@saml.portico.test', email_verified: false, name: 'Bob The Builder' } },
     carol: { claims: { name: 'Carol' } },
     dave: { claims: { email: 'dave@example.com', name: 'Dave Grohl', groups: 'Foo Fighters' } },
   });
@@ -125,7 +125,7 @@ describe('OIDC relying party against oidc-provider', () => {
     const result = await completeCallback(cfg, { callbackUrl, redirectUri: idp.redirectUri, secrets });
     expect(result.profile).toMatchObject({
       idpId: 'alice',
-      email: 'alice@example.com',
+      email: 'alice@saml.portico.test',
       emailVerified: true,
       firstName: 'Alice',
       lastName: 'Liddell',
@@ -307,7 +307,7 @@ describe('OIDC relying party against oidc-provider', () => {
       }),
       'oidc_email_unverified',
     );
-    expect(e.message).toContain('bob@example.com is not verified');
+    expect(e.message).toContain('bob@saml.portico.test is not verified');
 
     const second = await signIn(cfg, 'bob');
     const ok = await completeCallback(cfg, {
@@ -317,7 +317,7 @@ describe('OIDC relying party against oidc-provider', () => {
       requireVerifiedEmail: false,
     });
     expect(ok.profile).toMatchObject({
-      email: 'bob@example.com',
+      email: 'bob@saml.portico.test',
       emailVerified: false,
       firstName: 'Bob',
       lastName: 'The Builder',

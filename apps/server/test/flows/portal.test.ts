@@ -759,7 +759,10 @@ describe('certificate renewal', () => {
     expect(removed.certificates[0]!.subject).toContain('New IdP cert');
     const newFp = (removed.certificates[0] as unknown as { fingerprint_sha256: string }).fingerprint_sha256;
     const last = await s.call('DELETE', `/portal/api/sso/connections/${conn.id}/certificates/${newFp}`);
-    expect(last.status).toBe(422);
-    expect((await json<{ message: string }>(last)).message).toMatch(/only certificate/);
+    expect(last.status).toBe(409);
+    expect(await json<{ code: string; message: string }>(last)).toMatchObject({
+      code: 'last_certificate',
+      message: expect.stringMatching(/only certificate/),
+    });
   });
 });

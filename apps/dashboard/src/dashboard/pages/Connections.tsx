@@ -49,7 +49,14 @@ interface ConnectionDetails extends Connection {
     metadata_url: string;
     idp_entity_id: string | null;
     idp_sso_url: string | null;
-    certificates: { fingerprint_sha256: string }[];
+    certificates: {
+      fingerprint_sha256: string;
+      subject: string;
+      not_after: string;
+      expired: boolean;
+      days_until_expiry: number;
+      source: 'metadata' | 'added' | 'configured';
+    }[];
     allow_idp_initiated: boolean;
     sign_requests: boolean;
   };
@@ -398,6 +405,84 @@ function ConnectionView({
   );
 }
 
+const SOURCE: Record<string, string> = {
+  metadata: 'From the IdP’s metadata URL (refreshed every 12 hours)',
+  added: 'Added here (kept until it expires or is removed)',
+  configured: 'Configured',
+};
+
+/**
+ * The certificates the ACS accepts, with their expiry and where each came from, and adding the
+ * IdP's next one beside them (a rotation without a gap) or removing one that is no longer used.
+ */
+function SigningCertificates({ c, reload }: { c: ConnectionDetails; reload: () => void }) {
+  const certs = c.saml!.certificates;
+  const [pem, setPem] = useState('');
+  const add = useAction(async () => {
+    await dash.post(`/connections/${c.id}/certificates`, { certificate: pem });
+    setPem('');
+    reload();
+  });
+  const remove = useAction(async (fingerprint: string) => {
+    await dash.del(`/connections/${c.id}/certificates/${fingerprint}`);
+    reload();
+  });
+  return (
+    <section aria-label="Signing certificates">
+      <h3>Signing certificates</h3>
+      {certs.length === 0 ? <p>None yet: the IdP&apos;s metadata or certificate is needed.</p> : null}
+      {certs.some((x) => x.days_until_expiry <= 90) && !certs.some((x) => x.days_until_expiry > 90) ? (
+        <Notice kind="warning">
+          Every certificate expires within 90 days. Add the IdP&apos;s next certificate below (or send the
+          customer an Admin Portal link with the certificate_renewal intent) before sign-ins stop.
+        </Notice>
+      ) : null}
+      <ul className="certificates">
+        {certs.map((x) => (
+          <li key={x.fingerprint_sha256}>
+            <span className="mono wrap">{x.subject}</span>
+            <code className="fingerprint">SHA-256 {x.fingerprint_sha256}</code>
+            <span>
+              {x.expired
+                ? `Expired on ${formatDate(x.not_after)}`
+                : `Expires ${formatDate(x.not_after)} (${x.days_until_expiry} days left)`}
+            </span>
+            <span>{SOURCE[x.source]}</span>
+            {certs.length > 1 && x.source !== 'metadata' ? (
+              <ConfirmButton
+                label="Remove"
+                kind="danger"
+                question="Remove this certificate? Sign-ins signed with it will stop working."
+                action={() => remove.run(x.fingerprint_sha256)}
+              />
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      <ErrorNotice error={remove.error} title="The certificate was not removed." />
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add.run();
+        }}
+      >
+        <Field
+          label="Add the IdP’s next certificate (PEM)"
+          name="next_certificate"
+          multiline
+          value={pem}
+          onChange={setPem}
+          hint="Both stay accepted, so sign-ins keep working while the IdP switches keys. It survives metadata refreshes."
+        />
+        <ErrorNotice error={add.error} title="The certificate was not added." />
+        <Button type="submit" busy={add.busy} disabled={!pem.trim()}>
+          Add certificate
+        </Button>
+      </form>
+    </section>
+  );
+}
+
 function SamlSetupPanel({ c, reload }: { c: ConnectionDetails; reload: () => void }) {
   const saml = c.saml!;
   const [metadataUrl, setMetadataUrl] = useState('');
@@ -425,21 +510,12 @@ function SamlSetupPanel({ c, reload }: { c: ConnectionDetails; reload: () => voi
           <dd>{saml.idp_entity_id ?? '—'}</dd>
           <dt>Sign-in URL</dt>
           <dd>{saml.idp_sso_url ?? '—'}</dd>
-          <dt>Signing certificates</dt>
-          <dd>
-            {saml.certificates.length
-              ? saml.certificates.map((x) => (
-                  <code key={x.fingerprint_sha256} className="fingerprint">
-                    SHA-256 {x.fingerprint_sha256}
-                  </code>
-                ))
-              : 'none yet'}
-          </dd>
           <dt>IdP-initiated sign-in</dt>
           <dd>{saml.allow_idp_initiated ? 'allowed' : 'not allowed'}</dd>
           <dt>Signed requests</dt>
           <dd>{saml.sign_requests ? 'yes' : 'no'}</dd>
         </dl>
+        <SigningCertificates c={c} reload={reload} />
         <form
           onSubmit={(e) => {
             e.preventDefault();

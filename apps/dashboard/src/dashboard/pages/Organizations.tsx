@@ -23,6 +23,19 @@ import {
 import { dash, type Membership, type Organization, type User, userName } from '../client.ts';
 import { Badge, ConfirmButton, fieldError, PageHeader, usePagedList } from '../kit.tsx';
 
+/**
+ * The organizations Portico seeds in development (Test Organization, Test OIDC Organization) own
+ * a domain under `.test` (reserved for testing, RFC 6761); the dashboard says what they are.
+ */
+const TEST_ORG_HELP =
+  'Portico creates it in development (never in production) so SSO can be tried before any customer IdP exists. Its domain is under .test, reserved for testing, so it never blocks a real organization’s domain.';
+function testProvider(o: { domains: { domain: string }[] }) {
+  const d = o.domains.map((x) => x.domain);
+  if (d.includes('saml.portico.test')) return 'SAML Test IdP';
+  if (d.includes('oidc.portico.test')) return 'OIDC Test Provider';
+  return null;
+}
+
 export const ROLE_OPTIONS = [
   { value: 'member', label: 'member' },
   { value: 'admin', label: 'admin' },
@@ -113,9 +126,17 @@ function OrganizationList() {
               caption="Organizations"
               head={['Name', 'Domains', 'Id', 'Created']}
               rows={page.data.map((o) => [
-                <a key="n" href={`#/organizations/${o.id}`}>
-                  {o.name}
-                </a>,
+                <span key="n">
+                  <a href={`#/organizations/${o.id}`}>{o.name}</a>
+                  {testProvider(o) ? (
+                    <>
+                      {' '}
+                      <span className="badge" title={TEST_ORG_HELP}>
+                        development test
+                      </span>
+                    </>
+                  ) : null}
+                </span>,
                 o.domains.map((d) => d.domain).join(', ') || '—',
                 <code key="i">{o.id}</code>,
                 formatDate(o.created_at),
@@ -126,6 +147,12 @@ function OrganizationList() {
                 </Empty>
               }
             />
+            {page.data.some(testProvider) ? (
+              <p className="hint">
+                <span className="badge">development test</span> {TEST_ORG_HELP} See docs/sso.md, “Try it in
+                development”.
+              </p>
+            ) : null}
             {controls(page)}
           </>
         )}
@@ -181,6 +208,13 @@ function OrganizationBody({ org, reload }: { org: Organization; reload: () => vo
           }}
         />
       </PageHeader>
+      {testProvider(org) ? (
+        <Notice kind="info">
+          <strong>A development test organization.</strong> {TEST_ORG_HELP} Its connection signs in through
+          the built-in {testProvider(org)}: try it with <code>getAuthorizationUrl</code> and this
+          organization&apos;s id, or with “Test sign-in” on its connection.
+        </Notice>
+      ) : null}
       <div className="panel">
         <CopyValue label="Organization id" value={org.id} />
         <form

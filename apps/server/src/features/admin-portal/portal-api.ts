@@ -7,7 +7,6 @@
  * the existing services (connections, SSO, directories, organizations); this module only maps
  * the portal's choices onto them and records the actor as `admin_portal`.
  */
-import { X509Certificate } from 'node:crypto';
 import type { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
@@ -22,7 +21,8 @@ import type { EventContext } from '../events/outbox.ts';
 import { organizationRepo } from '../organizations/repo.ts';
 import { checkDomainTxt, type OrganizationService, VERIFICATION_PREFIX } from '../organizations/service.ts';
 import { CreateDomainBody } from '../organizations/wire.ts';
-import { type ConnectionService, spValues, stripPem } from '../sso/connections.ts';
+import { trustedCertificates } from '../sso/certificates.ts';
+import { type ConnectionService, spValues } from '../sso/connections.ts';
 import type { SsoService } from '../sso/service.ts';
 import { AttributeMapBody, OidcSetup } from '../sso/wire.ts';
 import { type PortalLinks, type PortalSession, SESSION_COOKIE } from './links.ts';
@@ -72,25 +72,6 @@ export function portalContext(s: PortalSession): EventContext {
   return { actor: { id: s.id, source: 'admin_portal', name: null } };
 }
 
-/** Certificate facts an IT admin needs: who it names and when it stops working. */
-export function certificateInfo(der: string, now: Date) {
-  const fingerprint = (x: X509Certificate) => x.fingerprint256.replace(/:/g, '').toLowerCase();
-  try {
-    const x = new X509Certificate(Buffer.from(der, 'base64'));
-    const notAfter = new Date(x.validTo);
-    return {
-      fingerprint_sha256: fingerprint(x),
-      subject: x.subject.replace(/\n/g, ', '),
-      not_before: new Date(x.validFrom).toISOString(),
-      not_after: notAfter.toISOString(),
-      expired: notAfter.getTime() <= now.getTime(),
-      days_left: Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000),
-    };
-  } catch {
-    return null;
-  }
-}
-
 export function portalApiRoutes(
   app: Hono,
   deps: Deps,
@@ -132,9 +113,7 @@ export function portalApiRoutes(
     return {
       ...details,
       sp,
-      certificates: (JSON.parse(c.saml_idp_certificates) as string[])
-        .map((der) => certificateInfo(der, now))
-        .filter((x) => x !== null),
+      certificates: trustedCertificates(c, now).map(({ info, source }) => ({ ...info, source })),
       metadata_url: c.saml_idp_metadata_url,
     };
   };
@@ -290,28 +269,7 @@ export function portalApiRoutes(
     handler: async ({ env: s, params, body }) => {
       need(s, 'certificate_renewal', 'sso');
       const c = await ownConnection(s, params.id);
-      if (c.protocol !== 'saml')
-        throw new AppError('invalid_request_parameters', {
-          message: 'This is an OIDC connection: it has no SAML signing certificates to renew.',
-        });
-      const current = JSON.parse(c.saml_idp_certificates) as string[];
-      const next = stripPem(body.certificate);
-      if (!certificateInfo(next, deps.clock.now()))
-        throw new AppError('invalid_certificate', {
-          message:
-            'This is not a valid X.509 certificate. Paste the whole PEM block, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.',
-        });
-      if (current.includes(next)) return connectionView(s, c.id);
-      if (current.length >= 5)
-        throw new AppError('invalid_request_parameters', {
-          message: 'A connection holds at most 5 certificates. Remove one that is no longer used first.',
-        });
-      await svc.connections.update(
-        s.environmentId,
-        c.id,
-        { saml: { idp_certificates: [...current, next] } },
-        portalContext(s),
-      );
+      await svc.connections.addCertificate(s.environmentId, c.id, body.certificate, portalContext(s));
       return connectionView(s, c.id);
     },
   });
@@ -323,23 +281,7 @@ export function portalApiRoutes(
     handler: async ({ env: s, params }) => {
       need(s, 'certificate_renewal', 'sso');
       const c = await ownConnection(s, params.id);
-      const now = deps.clock.now();
-      const current = JSON.parse(c.saml_idp_certificates) as string[];
-      const keep = current.filter(
-        (der) => certificateInfo(der, now)?.fingerprint_sha256 !== params.fingerprint,
-      );
-      if (keep.length === current.length) throw notFound('Certificate', params.fingerprint);
-      if (keep.length === 0)
-        throw new AppError('invalid_request_parameters', {
-          message:
-            'This is the connection’s only certificate: sign-ins would stop working. Add the new certificate first, then remove this one.',
-        });
-      await svc.connections.update(
-        s.environmentId,
-        c.id,
-        { saml: { idp_certificates: keep } },
-        portalContext(s),
-      );
+      await svc.connections.removeCertificate(s.environmentId, c.id, params.fingerprint, portalContext(s));
       return connectionView(s, c.id);
     },
   });

@@ -198,10 +198,10 @@ function parseScimBody(text: string): unknown {
 /** The SCIM surface. */
 export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
   const MAX_BODY = 1024 * 1024;
-  const scimJson = (c: Context, status: number, body: unknown) =>
+  const scimJson = (c: Context, status: number, body: unknown, headers: Record<string, string> = {}) =>
     body === null
       ? c.body(null, status as 204)
-      : c.body(JSON.stringify(body), status as 200, { 'Content-Type': SCIM_JSON });
+      : c.body(JSON.stringify(body), status as 200, { ...headers, 'Content-Type': SCIM_JSON });
 
   const handle =
     (
@@ -210,7 +210,7 @@ export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
         d: Awaited<ReturnType<DirectoryService['byToken']>> & object;
         body: () => unknown;
         persona: ReturnType<typeof detectPersona>;
-      }) => Promise<{ status: number; body: unknown }>,
+      }) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>,
     ) =>
     async (c: Context) => {
       const started = performance.now();
@@ -243,7 +243,7 @@ export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
         const body = () => parsed;
         const out = await fn({ c, d, body, persona: detectPersona(c.req.header('user-agent')) });
         status = out.status;
-        return scimJson(c, out.status, out.body);
+        return scimJson(c, out.status, out.body, out.headers);
       } catch (err) {
         const e = err instanceof ScimError ? err : null;
         if (!e) deps.log.error({ err, directory: d.id }, 'SCIM request failed');
@@ -290,12 +290,46 @@ export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
       body: listResponse(resourceTypes(dirs.scimBaseUrl(d.id)) as never, 2, 1, 2),
     })),
   );
+  const schemas = (dir: string) =>
+    (SCHEMAS as { id: string; meta: object }[]).map((s) => ({
+      ...s,
+      meta: { ...s.meta, location: `${dirs.scimBaseUrl(dir)}/Schemas/${s.id}` },
+    }));
   app.get(
     `${base}/Schemas`,
-    handle(async () => ({
+    handle(async ({ d }) => ({
       status: 200,
-      body: listResponse(SCHEMAS as never, SCHEMAS.length, 1, SCHEMAS.length),
+      body: listResponse(schemas(d.id) as never, SCHEMAS.length, 1, SCHEMAS.length),
     })),
+  );
+  // RFC 7644 §4: a single schema by its URN (compared ignoring case, as schema URIs are).
+  app.get(
+    `${base}/Schemas/:urn`,
+    handle(async ({ c, d }) => {
+      const urn = c.req.param('urn') ?? '';
+      const found = schemas(d.id).find((s) => s.id.toLowerCase() === urn.toLowerCase());
+      if (!found)
+        throw scimError(
+          404,
+          `No schema '${urn.slice(0, 200)}'. GET /Schemas lists the ${SCHEMAS.length} schemas this endpoint supports.`,
+        );
+      return { status: 200, body: found };
+    }),
+  );
+  app.get(
+    `${base}/ResourceTypes/:name`,
+    handle(async ({ c, d }) => {
+      const name = c.req.param('name') ?? '';
+      const found = (resourceTypes(dirs.scimBaseUrl(d.id)) as { id: string }[]).find(
+        (r) => r.id.toLowerCase() === name.toLowerCase(),
+      );
+      if (!found)
+        throw scimError(
+          404,
+          `No resource type '${name.slice(0, 200)}'. The resource types are User and Group.`,
+        );
+      return { status: 200, body: found };
+    }),
   );
 
   for (const kind of ['Users', 'Groups'] as const) {
@@ -320,10 +354,14 @@ export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
     );
     app.post(
       `${base}/${kind}`,
-      handle(async ({ d, body, persona }) => ({
-        status: 201,
-        body: isUser ? await dirs.createUser(d, body(), persona) : await dirs.createGroup(d, body(), persona),
-      })),
+      handle(async ({ d, body, persona }) => {
+        const created = isUser
+          ? await dirs.createUser(d, body(), persona)
+          : await dirs.createGroup(d, body(), persona);
+        // RFC 7644 §3.3: 201 Created names the new resource in Location, equal to meta.location.
+        const location = (created.meta as { location: string }).location;
+        return { status: 201, body: created, headers: { Location: location } };
+      }),
     );
     app.get(
       `${base}/${kind}/:id`,
@@ -364,4 +402,44 @@ export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
       }),
     );
   }
+
+  // Everything else under the SCIM base answers a SCIM error (RFC 7644 §3.12), never the WorkOS
+  // JSON 404: a method the path does not take is 405, the unsupported /Bulk and /Me are 501
+  // (RFC 7644 §3.7, §3.11), any other path is 404.
+  const KNOWN: [RegExp, string[]][] = [
+    [/^\/(ServiceProviderConfig|ResourceTypes|Schemas)$/, ['GET']],
+    [/^\/(ResourceTypes|Schemas)\/[^/]+$/, ['GET']],
+    [/^\/(Users|Groups)$/, ['GET', 'POST']],
+    [/^\/(Users|Groups)\/[^/]+$/, ['GET', 'PUT', 'PATCH', 'DELETE']],
+  ];
+  const unknown = handle(async ({ c }) => {
+    const rest = c.req.path.slice(`/scim/v2/${c.req.param('dir')}`.length) || '/';
+    if (/^\/(Bulk|Me)(\/|$)/i.test(rest))
+      throw scimError(
+        501,
+        `${rest.split('/')[1]} is not supported by this SCIM endpoint (see /ServiceProviderConfig).`,
+      );
+    const known = KNOWN.find(([re]) => re.test(rest));
+    if (known)
+      throw scimError(405, `${c.req.method} is not supported on ${rest}; use ${known[1].join(', ')}.`);
+    throw scimError(
+      404,
+      `There is no SCIM resource at ${rest.slice(0, 200)}. The endpoints are /Users, /Groups, /ServiceProviderConfig, /ResourceTypes and /Schemas (paths are case-sensitive).`,
+    );
+  });
+  app.all(base, unknown);
+  app.all(`${base}/*`, unknown);
+  // The SCIM base without a directory id: an IdP configured with the wrong base URL.
+  app.all('/scim/v2', (c) =>
+    scimJson(
+      c,
+      404,
+      scimErrorBody(
+        scimError(
+          404,
+          'The SCIM base URL names a directory: /scim/v2/<directory id>. Copy the SCIM base URL of the directory (scim_base_url in GET /directories/{id}/settings).',
+        ),
+      ),
+    ),
+  );
 }

@@ -13,6 +13,7 @@
  */
 import {
   applyPatch,
+  assertFilterable,
   checkReadPath,
   matchesFilter,
   normalisePatch,
@@ -23,6 +24,7 @@ import {
   type ScimResource,
   type ScimType,
   simpleEqualityLookup,
+  withoutPasswords,
 } from '@portico/scim';
 import type { z } from 'zod';
 import { sha256 } from '../../platform/crypto.ts';
@@ -398,22 +400,47 @@ export class DirectoryService {
     return u;
   }
 
-  private async assertUserUnique(q: Tx, d: DirectoryTable, r: ScimResource, exceptId?: string) {
+  /**
+   * 409 uniqueness when another user of the directory has this userName ignoring case
+   * (caseExact false), or this externalId exactly (caseExact true, uniqueness server: the WorkOS
+   * idp_id). `keepsLegacyName`: the user is a case-duplicate migrated by 0013 and keeps its
+   * userName, which its older twin also has — allowed, so such a user can still be updated.
+   */
+  private async assertUserUnique(
+    q: Tx,
+    d: DirectoryTable,
+    r: ScimResource,
+    exceptId?: string,
+    keepsLegacyName = false,
+  ) {
     const userName = String(r.userName);
-    let qb = q
+    const lower = userName.toLowerCase();
+    const externalId = typeof r.externalId === 'string' ? r.externalId : undefined;
+    if (keepsLegacyName && externalId === undefined) return;
+    const rows = await q
       .selectFrom('directory_users')
       .select(['id', 'user_name', 'external_id'])
-      .where('directory_id', '=', d.id);
-    qb = qb.where((eb) =>
-      eb.or([
-        eb('user_name', '=', userName),
-        ...(typeof r.externalId === 'string' ? [eb('external_id', '=', r.externalId)] : []),
-      ]),
+      .where('directory_id', '=', d.id)
+      .where((eb) =>
+        eb.or([
+          ...(keepsLegacyName ? [] : [eb('user_name_lower', '=', lower), eb('user_name_lower', 'is', null)]),
+          ...(externalId !== undefined ? [eb('external_id', '=', externalId)] : []),
+        ]),
+      )
+      .execute();
+    const clash = rows.find(
+      (x) =>
+        x.id !== exceptId &&
+        ((!keepsLegacyName && x.user_name.toLowerCase() === lower) ||
+          (externalId !== undefined && x.external_id === externalId)),
     );
-    const clash = (await qb.execute()).find((x) => x.id !== exceptId);
     if (clash) {
       const field =
-        clash.user_name === userName ? `userName ${quote(userName)}` : `externalId ${quote(r.externalId)}`;
+        !keepsLegacyName && clash.user_name.toLowerCase() === lower
+          ? clash.user_name === userName
+            ? `userName ${quote(userName)}`
+            : `userName ${quote(clash.user_name)} (userName is unique ignoring case, so ${quote(userName)} is taken)`
+          : `externalId ${quote(externalId)}`;
       throw scimError(
         409,
         `A user with ${field} already exists in this directory (id ${clash.id}).`,
@@ -422,12 +449,36 @@ export class DirectoryService {
     }
   }
 
+  /**
+   * The user holding userName key `key` was deleted or renamed: the oldest case-duplicate of that
+   * name migrated by 0013 without a key (if any is left) takes it over, so the unique index keeps
+   * refusing newcomers with that name. Reads only the directory's unkeyed users (usually none).
+   */
+  private async handOverKey(tx: Tx, d: DirectoryTable, key: string) {
+    const twins = await tx
+      .selectFrom('directory_users')
+      .select(['id', 'user_name'])
+      .where('directory_id', '=', d.id)
+      .where('user_name_lower', 'is', null)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    const heir = twins.find((t) => t.user_name.toLowerCase() === key);
+    if (heir)
+      await tx
+        .updateTable('directory_users')
+        .set({ user_name_lower: key })
+        .where('id', '=', heir.id)
+        .execute();
+  }
+
   private toRow(
     d: DirectoryTable,
     r: ScimResource,
     id: string,
     created: string,
     now: string,
+    userNameLower: string | null = String(r.userName).toLowerCase(),
   ): DirectoryUserTable {
     const { id: _id, meta: _meta, ...stored } = r as ScimResource & { meta?: unknown };
     const n = names(r);
@@ -437,12 +488,14 @@ export class DirectoryService {
       directory_id: d.id,
       organization_id: d.organization_id,
       user_name: String(r.userName),
+      user_name_lower: userNameLower,
       external_id: typeof r.externalId === 'string' ? r.externalId : null,
       email: primaryEmail(r),
       first_name: n.first,
       last_name: n.last,
       state: isActive(r) ? 'active' : 'inactive',
-      resource: JSON.stringify(stored),
+      // @portico/scim already drops every password; this keeps the row free of one regardless.
+      resource: JSON.stringify(withoutPasswords(stored)),
       created_at: created,
       updated_at: now,
     };
@@ -455,8 +508,8 @@ export class DirectoryService {
     try {
       return await this.insertUser(d, r, now);
     } catch (err) {
-      // The unique constraints (directory, userName) and (directory, externalId) decide; the
-      // clashing row is looked up only to say which one, after the transaction rolled back.
+      // A concurrent POST won the unique index (directory, lower-cased userName) or (directory,
+      // externalId); the clashing row is looked up to say which one, after the rollback.
       if (!isUniqueViolation(err)) throw err;
       await this.assertUserUnique(deps.db, d, r);
       throw scimError(
@@ -470,6 +523,9 @@ export class DirectoryService {
   private insertUser(d: DirectoryTable, r: ScimResource, now: string) {
     const { deps } = this;
     return deps.db.transaction().execute(async (tx) => {
+      // The unique indexes (directory, lower-cased userName) and (directory, externalId) decide,
+      // also between concurrent POSTs: whenever users with a name exist, one of them holds its
+      // key (handOverKey), so a case-duplicate migrated by 0013 needs no extra query here.
       const row = this.toRow(d, r, deps.ids.next('directory_user'), now, now);
       await tx.insertInto('directory_users').values(row).execute();
       const { groups: _g, ...data } = userToWire(row, undefined, attributeMapOf(d));
@@ -493,6 +549,7 @@ export class DirectoryService {
     let ast: ReturnType<typeof parseFilter> | null = null;
     if (filter) {
       ast = parseFilter(filter);
+      assertFilterable(ast, 'User');
       const simple = simpleEqualityLookup(ast);
       if (simple) {
         const column =
@@ -503,11 +560,15 @@ export class DirectoryService {
               : simple.attribute === 'id'
                 ? 'id'
                 : null;
-        if (column) {
-          qb =
-            column === 'user_name'
-              ? qb.where((eb) => eb(eb.fn('lower', ['user_name']), '=', simple.value.toLowerCase()))
-              : qb.where(column, '=', simple.value);
+        if (column === 'user_name') {
+          // Indexed, ignoring case; the unkeyed case-duplicates migrated by 0013 are fetched too
+          // and the filter itself, evaluated below, decides (it compares userName ignoring case).
+          const lower = simple.value.toLowerCase();
+          qb = qb.where((eb) =>
+            eb.or([eb('user_name_lower', '=', lower), eb('user_name_lower', 'is', null)]),
+          );
+        } else if (column) {
+          qb = qb.where(column, '=', simple.value);
           ast = null;
         }
       }
@@ -524,9 +585,21 @@ export class DirectoryService {
       const u = await this.userRow(tx, d, id);
       const current = this.userResource(d, u);
       const r = next(current);
-      await this.assertUserUnique(tx, d, r, u.id);
-      const row = this.toRow(d, r, u.id, u.created_at, deps.clock.now().toISOString());
+      // A case-duplicate migrated by 0013 (no key) that keeps its name stays unkeyed.
+      const keepsLegacyName =
+        u.user_name_lower === null && String(r.userName).toLowerCase() === u.user_name.toLowerCase();
+      await this.assertUserUnique(tx, d, r, u.id, keepsLegacyName);
+      const row = this.toRow(
+        d,
+        r,
+        u.id,
+        u.created_at,
+        deps.clock.now().toISOString(),
+        keepsLegacyName ? null : String(r.userName).toLowerCase(),
+      );
       await tx.updateTable('directory_users').set(row).where('id', '=', u.id).execute();
+      if (u.user_name_lower !== null && u.user_name_lower !== row.user_name_lower)
+        await this.handOverKey(tx, d, u.user_name_lower);
       const before = userToWire(u, undefined, attributeMapOf(d));
       const { groups: _g, ...after } = userToWire(row, undefined, attributeMapOf(d));
       const previous: Record<string, unknown> = {};
@@ -577,6 +650,7 @@ export class DirectoryService {
       for (const { group_id } of groups)
         await this.memberEvent(tx, d, 'dsync.group.user_removed', group_id, u);
       await tx.deleteFrom('directory_users').where('id', '=', u.id).execute();
+      if (u.user_name_lower !== null) await this.handOverKey(tx, d, u.user_name_lower);
       const { groups: _g, ...data } = userToWire(u, undefined, attributeMapOf(d));
       await appendEvent(tx, deps, {
         environmentId: d.environment_id,
@@ -772,7 +846,7 @@ export class DirectoryService {
     return {
       display_name: r.displayName,
       external_id: typeof r.externalId === 'string' ? r.externalId : null,
-      resource: JSON.stringify(stored),
+      resource: JSON.stringify(withoutPasswords(stored)),
       organization_id: d.organization_id,
     };
   }
@@ -829,6 +903,7 @@ export class DirectoryService {
 
   async listGroupResources(d: DirectoryTable, filter: string | undefined, startIndex: number, count: number) {
     const ast = filter ? parseFilter(filter) : null;
+    if (ast) assertFilterable(ast, 'Group');
     const rows = await this.deps.db
       .selectFrom('directory_groups')
       .selectAll()
@@ -975,24 +1050,45 @@ export class DirectoryService {
   }
 }
 
+const SECRET_KEY = /password|secret|token/i;
+
+/**
+ * A parsed JSON value with the values of password-, secret- and token-named keys redacted, and
+ * the `value` of a PATCH operation whose `path` names one (`{"path":"password","value":"…"}`).
+ */
+export function redactSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(redactSecrets);
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v);
+    const path = entries.find(([k]) => k.toLowerCase() === 'path')?.[1];
+    const secretPath = typeof path === 'string' && SECRET_KEY.test(path);
+    return Object.fromEntries(
+      entries.map(([k, x]) => [
+        k,
+        SECRET_KEY.test(k) || (secretPath && k.toLowerCase() === 'value') ? '[redacted]' : redactSecrets(x),
+      ]),
+    );
+  }
+  return v;
+}
+
 /** Redacts secrets from a logged SCIM body (passwords, tokens) and caps its size. */
 export function redactScimBody(text: string): string | null {
   if (!text) return null;
+  let parsed: unknown;
   try {
-    const redact = (v: unknown): unknown => {
-      if (Array.isArray(v)) return v.map(redact);
-      if (v && typeof v === 'object') {
-        return Object.fromEntries(
-          Object.entries(v).map(([k, x]) => [k, /password|secret|token/i.test(k) ? '[redacted]' : redact(x)]),
-        );
-      }
-      return v;
-    };
-    const out = JSON.stringify(redact(JSON.parse(text)));
-    return out.length > 8192 ? JSON.stringify({ truncated: true, bytes: text.length }) : out;
+    parsed = JSON.parse(text);
   } catch {
-    return JSON.stringify({ unparsed: text.slice(0, 200) });
+    // Text that is not JSON cannot be redacted by key: kept only when it names no secret.
+    return SECRET_KEY.test(text)
+      ? JSON.stringify({
+          unparsed: '[redacted: the body names a password, secret or token]',
+          bytes: text.length,
+        })
+      : JSON.stringify({ unparsed: text.slice(0, 200) });
   }
+  const out = JSON.stringify(redactSecrets(parsed));
+  return out.length > 8192 ? JSON.stringify({ truncated: true, bytes: text.length }) : out;
 }
 
 export { ENTERPRISE };

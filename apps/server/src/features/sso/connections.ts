@@ -7,6 +7,7 @@
  */
 import { certificateFingerprint, parseIdpMetadata, type SamlError } from '@portico/saml';
 import type { z } from 'zod';
+import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
@@ -14,6 +15,15 @@ import { safeFetch } from '../../platform/safe-http.ts';
 import type { ConnectionTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
 import { organizationRepo } from '../organizations/repo.ts';
+import {
+  certificateInfo,
+  horizon,
+  mergeWithAdded,
+  reminderBucket,
+  renewalRequiredData,
+  renewedData,
+  trustedCertificates,
+} from './certificates.ts';
 import {
   type ConnectionWire,
   type CreateConnectionBody,
@@ -87,8 +97,14 @@ export class ConnectionService {
               metadata_url: sp.metadata_url,
               idp_entity_id: c.saml_idp_entity_id,
               idp_sso_url: c.saml_idp_sso_url,
-              certificates: (JSON.parse(c.saml_idp_certificates) as string[]).map((der) => ({
-                fingerprint_sha256: certificateFingerprint(der),
+              certificates: trustedCertificates(c, this.deps.clock.now()).map(({ info, source }) => ({
+                fingerprint_sha256: info.fingerprint_sha256,
+                subject: info.subject,
+                not_before: info.not_before,
+                not_after: info.not_after,
+                expired: info.expired,
+                days_until_expiry: info.days_left,
+                source,
               })),
               allow_idp_initiated: c.saml_allow_idp_initiated === 1,
               sign_requests: c.saml_sign_requests === 1,
@@ -165,17 +181,23 @@ export class ConnectionService {
       try {
         const next = { ...c };
         this.applyMetadata(next, await this.fetchMetadata(c.saml_idp_metadata_url!));
-        await this.deps.db
-          .updateTable('connections')
-          .set({
-            saml_idp_entity_id: next.saml_idp_entity_id,
-            saml_idp_sso_url: next.saml_idp_sso_url,
-            saml_idp_certificates: next.saml_idp_certificates,
-            saml_metadata_refreshed_at: now,
-            updated_at: now,
-          })
-          .where('id', '=', c.id)
-          .execute();
+        await this.deps.db.transaction().execute(async (tx) => {
+          await tx
+            .updateTable('connections')
+            .set({
+              saml_idp_entity_id: next.saml_idp_entity_id,
+              saml_idp_sso_url: next.saml_idp_sso_url,
+              saml_idp_certificates: next.saml_idp_certificates,
+              saml_added_certificates: next.saml_added_certificates,
+              saml_metadata_refreshed_at: now,
+              updated_at: now,
+            })
+            .where('id', '=', c.id)
+            .execute();
+          await this.renewedIfLater(tx, c, next, {
+            actor: { id: null, source: 'system', name: 'IdP metadata refresh' },
+          });
+        });
       } catch (err) {
         // Keep the last good metadata; try again at the next interval.
         this.deps.log.warn({ connection: c.id, err: (err as Error).message }, 'IdP metadata refresh failed');
@@ -202,7 +224,14 @@ export class ConnectionService {
     }
     c.saml_idp_entity_id = meta.entityId;
     c.saml_idp_sso_url = meta.ssoRedirectUrl ?? meta.ssoPostUrl;
-    c.saml_idp_certificates = JSON.stringify(meta.certificates);
+    // The metadata replaces its own certificates; the ones an admin added stay until they expire.
+    const merged = mergeWithAdded(
+      meta.certificates,
+      JSON.parse(c.saml_added_certificates) as string[],
+      this.deps.clock.now(),
+    );
+    c.saml_idp_certificates = JSON.stringify(merged.trusted);
+    c.saml_added_certificates = JSON.stringify(merged.added);
   }
 
   private async applySaml(
@@ -229,7 +258,9 @@ export class ConnectionService {
           });
         }
       }
+      // A whole list is the trusted set as given: nothing is "added" beside it any more.
       c.saml_idp_certificates = JSON.stringify(ders);
+      c.saml_added_certificates = '[]';
     }
     if (saml.allow_idp_initiated !== undefined) c.saml_allow_idp_initiated = saml.allow_idp_initiated ? 1 : 0;
     if (saml.sign_requests !== undefined) c.saml_sign_requests = saml.sign_requests ? 1 : 0;
@@ -273,6 +304,8 @@ export class ConnectionService {
       saml_idp_certificates: '[]',
       saml_idp_metadata_url: null,
       saml_metadata_refreshed_at: null,
+      saml_added_certificates: '[]',
+      saml_certificate_notice: null,
       saml_allow_idp_initiated: 0,
       saml_sign_requests: 0,
       oidc_discovery_url: body.oidc?.discovery_url ?? null,
@@ -338,6 +371,7 @@ export class ConnectionService {
     const data = await this.eventData(c);
     await deps.db.transaction().execute(async (tx) => {
       await tx.updateTable('connections').set(c).where('id', '=', id).execute();
+      await this.renewedIfLater(tx, before, c, ctx);
       if (before.state !== 'active' && c.state === 'active') {
         await appendEvent(tx, deps, {
           environmentId: env,
@@ -357,6 +391,157 @@ export class ConnectionService {
       }
     });
     return this.details(c);
+  }
+
+  // ── certificates, one at a time (see certificates.ts) ────────────────────
+
+  /** Trusts one more IdP certificate beside the others (the IdP's next one, for an overlap). */
+  async addCertificate(env: string, id: string, pem: string, ctx: EventContext) {
+    const c = await this.samlRow(env, id);
+    const der = stripPem(pem);
+    const info = certificateInfo(der, this.deps.clock.now());
+    if (!info)
+      throw new AppError('invalid_certificate', {
+        message:
+          'This is not a valid X.509 certificate. Paste the whole PEM block, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.',
+      });
+    if (info.expired)
+      throw new AppError('invalid_certificate', {
+        message: `This certificate expired on ${info.not_after}: it cannot sign anything Portico would accept. Ask the IdP for its current certificate.`,
+      });
+    const trusted = JSON.parse(c.saml_idp_certificates) as string[];
+    if (trusted.includes(der)) return this.details(c);
+    if (trusted.length >= 5)
+      throw new AppError('too_many_certificates', {
+        message: 'A connection trusts at most 5 certificates. Remove one that is no longer used first.',
+      });
+    const next: ConnectionTable = {
+      ...c,
+      saml_idp_certificates: JSON.stringify([...trusted, der]),
+      saml_added_certificates: JSON.stringify([...(JSON.parse(c.saml_added_certificates) as string[]), der]),
+      updated_at: this.deps.clock.now().toISOString(),
+    };
+    await this.saveCertificates(c, next, ctx);
+    return this.details(next);
+  }
+
+  /** Stops trusting one certificate; the last one, or one the IdP's metadata publishes, stays. */
+  async removeCertificate(env: string, id: string, fingerprint: string, ctx: EventContext) {
+    const c = await this.samlRow(env, id);
+    const all = trustedCertificates(c, this.deps.clock.now());
+    const gone = all.find((x) => x.info.fingerprint_sha256 === fingerprint.toLowerCase());
+    if (!gone) throw notFound('Certificate', fingerprint);
+    if (all.length === 1)
+      throw new AppError('last_certificate', {
+        message:
+          'This is the connection’s only certificate: sign-ins would stop working. Add the new certificate first, then remove this one.',
+      });
+    if (gone.source === 'metadata')
+      throw new AppError('certificate_in_idp_metadata', {
+        message:
+          'The IdP’s metadata publishes this certificate, so the next metadata refresh would trust it again. Remove it at the IdP (or register the connection without a metadata URL).',
+      });
+    const next: ConnectionTable = {
+      ...c,
+      saml_idp_certificates: JSON.stringify(all.filter((x) => x !== gone).map((x) => x.der)),
+      saml_added_certificates: JSON.stringify(
+        (JSON.parse(c.saml_added_certificates) as string[]).filter((der) => der !== gone.der),
+      ),
+      updated_at: this.deps.clock.now().toISOString(),
+    };
+    await this.saveCertificates(c, next, ctx);
+    return this.details(next);
+  }
+
+  private async samlRow(env: string, id: string) {
+    const c = await this.row(env, id);
+    if (c.protocol !== 'saml')
+      throw new AppError('invalid_request_parameters', {
+        message: 'This is an OIDC connection: it has no SAML signing certificates.',
+      });
+    return c;
+  }
+
+  private async saveCertificates(before: ConnectionTable, next: ConnectionTable, ctx: EventContext) {
+    await this.deps.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('connections')
+        .set({
+          saml_idp_certificates: next.saml_idp_certificates,
+          saml_added_certificates: next.saml_added_certificates,
+          updated_at: next.updated_at,
+        })
+        .where('id', '=', before.id)
+        .execute();
+      await this.renewedIfLater(tx, before, next, ctx);
+    });
+  }
+
+  /** `connection.saml_certificate_renewed` when a newly trusted certificate outlasts the others. */
+  private async renewedIfLater(tx: Tx, before: ConnectionTable, after: ConnectionTable, ctx: EventContext) {
+    if (after.protocol !== 'saml') return;
+    const now = this.deps.clock.now();
+    const was = horizon(JSON.parse(before.saml_idp_certificates) as string[], now);
+    const is = horizon(JSON.parse(after.saml_idp_certificates) as string[], now);
+    if (!was || !is || is.not_after <= was.not_after) return;
+    await tx
+      .updateTable('connections')
+      .set({ saml_certificate_notice: null })
+      .where('id', '=', after.id)
+      .execute();
+    await appendEvent(tx, this.deps, {
+      environmentId: after.environment_id,
+      event: 'connection.saml_certificate_renewed',
+      data: renewedData(after, is, now),
+      organizationId: after.organization_id,
+      context: ctx,
+    });
+  }
+
+  /**
+   * Writes the renewal reminders that are due (the sweeper calls it): one per connection per
+   * reminder, claimed with a conditional UPDATE so that processes sweeping at once write it once.
+   */
+  /** When this process last ran `remindCertificateRenewals` from the sweeper (ms since epoch). */
+  lastReminderRun = 0;
+
+  async remindCertificateRenewals() {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const rows = await deps.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('protocol', '=', 'saml')
+      .where('state', '=', 'active')
+      .execute();
+    let written = 0;
+    for (const c of rows) {
+      const h = horizon(JSON.parse(c.saml_idp_certificates) as string[], now);
+      const bucket = h ? reminderBucket(h) : null;
+      if (bucket === c.saml_certificate_notice) continue;
+      await deps.db.transaction().execute(async (tx) => {
+        const claimed = await tx
+          .updateTable('connections')
+          .set({ saml_certificate_notice: bucket })
+          .where('id', '=', c.id)
+          .where((eb) =>
+            c.saml_certificate_notice === null
+              ? eb('saml_certificate_notice', 'is', null)
+              : eb('saml_certificate_notice', '=', c.saml_certificate_notice),
+          )
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) === 0 || !bucket || !h) return;
+        await appendEvent(tx, deps, {
+          environmentId: c.environment_id,
+          event: 'connection.saml_certificate_renewal_required',
+          data: renewalRequiredData(c, h),
+          organizationId: c.organization_id,
+          context: { actor: { id: null, source: 'system', name: 'certificate expiry check' } },
+        });
+        written += 1;
+      });
+    }
+    return written;
   }
 
   async delete(env: string, id: string, ctx: EventContext) {

@@ -89,6 +89,26 @@ export function ssoApiRoutes(api: ApiSurface, deps: Deps, connections: Connectio
   });
   api.route({
     method: 'post',
+    path: '/connections/:id/certificates',
+    summary:
+      'Trust one more IdP signing certificate beside the others — the IdP’s next one, for a rotation without a gap; kept across metadata refreshes until it expires or is removed (Portico)',
+    params: idParam,
+    body: z.object({ certificate: z.string().min(20).max(20_000) }),
+    status: 201,
+    handler: ({ env, params, body }) =>
+      connections.addCertificate(env.environmentId, params.id, body.certificate, apiEventContext(env)),
+  });
+  api.route({
+    method: 'delete',
+    path: '/connections/:id/certificates/:fingerprint',
+    summary:
+      'Stop trusting one IdP signing certificate, by its SHA-256 fingerprint (hex); refused for the last one and for one the IdP’s metadata publishes (Portico)',
+    params: z.object({ id: z.string().min(1).max(128), fingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/) }),
+    handler: ({ env, params }) =>
+      connections.removeCertificate(env.environmentId, params.id, params.fingerprint, apiEventContext(env)),
+  });
+  api.route({
+    method: 'post',
     path: '/connections/:id/test_sign_in',
     summary: 'Start a test sign-in at the connection’s IdP; the browser comes back to return_to (Portico)',
     params: idParam,

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The Test Identity Provider (issue 4 item 6): every development environment gets a "Test
- * Organization" (domain example.com) with an active SAML connection to this built-in IdP, so a
+ * Organization" (domain saml.portico.test) with an active SAML connection to this built-in IdP, so a
  * developer can try SSO before any customer IdP exists. Its page lets you pick a user or type an
  * email, start IdP-initiated sign-in, and provoke the classic failures (expired assertion, wrong
  * audience, unsigned response, a user outside the organization's domains) to see the tracer's
@@ -21,10 +21,10 @@ import { readAuthnRequest } from './service.ts';
 import type { SpKeyStore } from './sp-keys.ts';
 
 export const TEST_ORG_NAME = 'Test Organization';
-export const TEST_DOMAIN = 'example.com';
+export const TEST_DOMAIN = 'saml.portico.test';
 const USERS = [
-  { email: 'alice@example.com', first: 'Alice', last: 'Example', groups: ['Engineering', 'Admins'] },
-  { email: 'bob@example.com', first: 'Bob', last: 'Example', groups: ['Sales'] },
+  { email: 'alice@saml.portico.test', first: 'Alice', last: 'Example', groups: ['Engineering', 'Admins'] },
+  { email: 'bob@saml.portico.test', first: 'Bob', last: 'Example', groups: ['Sales'] },
 ];
 const SCENARIOS = {
   ok: 'Sign in normally',
@@ -168,6 +168,8 @@ export async function ensureTestOrganization(deps: Deps, env: string) {
         saml_idp_certificates: JSON.stringify([cert.x5c]),
         saml_idp_metadata_url: null,
         saml_metadata_refreshed_at: null,
+        saml_added_certificates: '[]',
+        saml_certificate_notice: null,
         saml_allow_idp_initiated: 1,
         saml_sign_requests: 0,
         oidc_discovery_url: null,

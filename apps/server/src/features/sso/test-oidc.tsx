@@ -5,7 +5,7 @@
  * an authorization page (pick a test user), a token endpoint (client_secret_basic or _post, PKCE
  * S256), JWKS and userinfo. Codes and access tokens are short-lived JWTs signed with the
  * provider's own key (stateless: this is a development tool). The "Test OIDC Organization"
- * (domain example.org) has an active GenericOIDC connection to it. Not mounted in production.
+ * (domain oidc.portico.test) has an active GenericOIDC connection to it. Not mounted in production.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { Context, Hono } from 'hono';
@@ -21,10 +21,16 @@ import { spValues } from './connections.ts';
 import { insertTestOrganization, redirectOrigins } from './test-idp.tsx';
 
 export const TEST_OIDC_ORG_NAME = 'Test OIDC Organization';
-export const TEST_OIDC_DOMAIN = 'example.org';
+export const TEST_OIDC_DOMAIN = 'oidc.portico.test';
 const USERS = [
-  { sub: 'carol', email: 'carol@example.org', given: 'Carol', family: 'Example', groups: ['Engineering'] },
-  { sub: 'dave', email: 'dave@example.org', given: 'Dave', family: 'Example', groups: ['Support'] },
+  {
+    sub: 'carol',
+    email: 'carol@oidc.portico.test',
+    given: 'Carol',
+    family: 'Example',
+    groups: ['Engineering'],
+  },
+  { sub: 'dave', email: 'dave@oidc.portico.test', given: 'Dave', family: 'Example', groups: ['Support'] },
 ];
 
 interface ProviderSecrets {
@@ -96,6 +102,8 @@ export async function ensureTestOidc(deps: Deps, env: string) {
         saml_idp_certificates: '[]',
         saml_idp_metadata_url: null,
         saml_metadata_refreshed_at: null,
+        saml_added_certificates: '[]',
+        saml_certificate_notice: null,
         saml_allow_idp_initiated: 0,
         saml_sign_requests: 0,
         oidc_discovery_url: `${testOidcIssuer(config.publicUrl, connId)}/.well-known/openid-configuration`,

@@ -156,7 +156,7 @@ export const signInSubmit: PageRow = {
     ok('an email on an SSO domain continues to the organization’s IdP', () =>
       inChromium(async (v) => {
         await v.go(authorizeUrl({ provider: 'authkit' }));
-        await v.page.getByLabel('Email').fill('alice@example.com');
+        await v.page.getByLabel('Email').fill('alice@saml.portico.test');
         await v.submit(v.page.getByRole('button', { name: 'Sign in' }));
         await v.page.waitForURL((u) => u.pathname === `/test-idp/${t.known.testConn}/sso`);
         expect(v.docs.some((d) => d.route === 'POST /authkit/sign-in' && d.status === 200)).toBe(true);

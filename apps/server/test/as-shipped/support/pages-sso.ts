@@ -37,7 +37,7 @@ export const ssoAuthorize: PageRow = {
         const q = await atApp(v);
         expect(q.get('state')).toBe('st-sso');
         expect(await ssoProfile(q.get('code')!)).toMatchObject({
-          email: 'alice@example.com',
+          email: 'alice@saml.portico.test',
           connection_id: t.known.testConn,
         });
       }),
@@ -102,7 +102,7 @@ export const samlAcs: PageRow = {
           const q = await atApp(v);
           expect(q.get('state')).toBe('st-saml');
           expect(v.docs.some((d) => d.route === 'POST /sso/saml/:id/acs' && d.status === 302)).toBe(true);
-          expect((await redeem(q.get('code')!)).user.email).toBe('alice@example.com');
+          expect((await redeem(q.get('code')!)).user.email).toBe('alice@saml.portico.test');
         }),
     ),
     error('an unsigned response in an app’s sign-in goes back to the application with the code', () =>
@@ -197,7 +197,7 @@ export const oidcCallback: PageRow = {
         const q = await atApp(v);
         expect(q.get('state')).toBe('st-oidc');
         expect(v.docs.some((d) => d.route === 'GET /sso/oidc/:id/callback' && d.status === 302)).toBe(true);
-        expect((await redeem(q.get('code')!)).user.email).toBe('carol@example.org');
+        expect((await redeem(q.get('code')!)).user.email).toBe('carol@oidc.portico.test');
       }),
     ),
     error('a callback replayed after the sign-in goes back to the application with the code', () =>
@@ -307,7 +307,7 @@ export const testIdpStart: PageRow = {
         await expectPage(v, { status: 200, heading: 'Portico Test IdP', styles: HOSTED });
         await testIdpSignIn(v);
         const q = await atApp(v);
-        expect((await redeem(q.get('code')!)).user.email).toBe('alice@example.com');
+        expect((await redeem(q.get('code')!)).user.email).toBe('alice@saml.portico.test');
       }),
     ),
     error('an unknown Test IdP says so', () =>
@@ -333,7 +333,7 @@ export const testIdpContinue: PageRow = {
         await v.go(authorizeUrl({ organization_id: t.known.testOrg }));
         await v.page.getByLabel(/Bob Example/).check();
         await v.submit(v.page.getByRole('button', { name: 'Sign in' }));
-        await expectPage(v, { status: 200, heading: 'Signed in as bob@example.com', styles: HOSTED });
+        await expectPage(v, { status: 200, heading: 'Signed in as bob@saml.portico.test', styles: HOSTED });
       }),
     ),
     error('a forged CSRF token is refused on a page', () =>
@@ -419,7 +419,7 @@ export const testOidcSubmit: PageRow = {
         expect(v.docs.some((d) => d.route === 'POST /test-oidc/:id/authorize' && d.status === 302)).toBe(
           true,
         );
-        expect((await redeem(q.get('code')!)).user.email).toBe('dave@example.org');
+        expect((await redeem(q.get('code')!)).user.email).toBe('dave@oidc.portico.test');
       }),
     ),
     error('a forged CSRF token is refused on a page', () =>
