@@ -31,7 +31,7 @@ import { sha256 } from '../../platform/crypto.ts';
 import { isUniqueViolation } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, describeId, notFound, quote } from '../../platform/errors.ts';
-import { type Pagination, paginate } from '../../platform/http.ts';
+import { jsonTooDeep, type Pagination, paginate } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
@@ -1075,6 +1075,8 @@ export function redactSecrets(v: unknown): unknown {
 /** Redacts secrets from a logged SCIM body (passwords, tokens) and caps its size. */
 export function redactScimBody(text: string): string | null {
   if (!text) return null;
+  // A body the shared parser refused as too deep is not walked (redactSecrets recurses).
+  if (jsonTooDeep(text)) return JSON.stringify({ refused: 'body_too_deep', bytes: text.length });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
