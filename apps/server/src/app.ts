@@ -45,6 +45,7 @@ import { invalidCharacters, urlBadCharacters } from './platform/http.ts';
 import { createIds } from './platform/ids.ts';
 import { cryptoRandom, type Random, token } from './platform/random.ts';
 import { ApiKeyResolver, authenticateApi, createApiSurface } from './surfaces/api.ts';
+import { browserWriteGuard, checkBrowserWrite } from './surfaces/browser-writes.ts';
 import { RateLimiter, renderJsonError, toAppError } from './surfaces/common.ts';
 import { serveSpa, spaAssetRoutes } from './surfaces/spa.ts';
 import { createTokenSurface } from './surfaces/token.ts';
@@ -182,6 +183,11 @@ export function buildApp(opts: BuildOptions): Portico {
     return renderJsonError(c, err);
   });
 
+  // State-changing requests of the dashboard and the Admin Portal come from their own pages, as JSON
+  // (login CSRF, cross-site forms): checked before any route reads a body or authenticates.
+  app.use('/_admin/*', browserWriteGuard(deps));
+  app.use('/portal/api/*', browserWriteGuard(deps));
+
   const roles = new RoleService(deps);
   const keys = new KeyStore(deps);
   const environments = new EnvironmentService(deps);
@@ -201,6 +207,8 @@ export function buildApp(opts: BuildOptions): Portico {
   // The dashboard calls the WorkOS API with its session cookie + CSRF header instead of a key.
   const dashboardAuth = async (c: Context) => {
     const s = await dashboardSession(c, admin);
+    // The dashboard's own writes through the WorkOS API get the same origin/JSON check.
+    if (s) checkBrowserWrite(c, deps);
     return s
       ? {
           environmentId: s.environmentId,
@@ -226,7 +234,7 @@ export function buildApp(opts: BuildOptions): Portico {
   spaAssetRoutes(app);
   app.get('/', (c) => serveSpa(c, 'index.html'));
 
-  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso });
+  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso }, environments);
   ssoApiRoutes(api, deps, connections, sso);
   testSignInRoutes(app, deps, sso);
   directoryApiRoutes(api, directories);

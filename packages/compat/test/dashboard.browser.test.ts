@@ -268,6 +268,37 @@ describe('developer dashboard in Chromium', () => {
     await poll(() => page.getByText('https://app.example.com/callback', { exact: true }).count()).toBe(1);
     await shoot(page, 'redirect-uris');
 
+    // ── the sign-out redirect: refused off the allowed origins, then saved, then used ──
+    await box(page, 'Default logout URI').fill('https://elsewhere.example/bye');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await poll(() => page.locator('#default-logout .field-error').textContent()).toMatch(
+      /origin of an allowed redirect URI/,
+    );
+    await box(page, 'Default logout URI').fill('https://app.example.com/signed-out');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await poll(() => page.locator('#default-logout-current').textContent()).toBe(
+      'https://app.example.com/signed-out',
+    );
+    await shoot(page, 'redirect-uris-logout');
+    const byeAuth = await portico.h.api('POST', '/user_management/authenticate', {
+      client_id: portico.h.clientId,
+      client_secret: portico.h.apiKey,
+      grant_type: 'password',
+      email: 'ada@acme-browser.test',
+      password: 'correct horse battery staple 7',
+    });
+    const { access_token } = (await byeAuth.json()) as { access_token: string };
+    const sid = JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString()).sid as string;
+    const bye = await fetch(`${portico.url}/user_management/sessions/logout?session_id=${sid}`, {
+      redirect: 'manual',
+    });
+    expect(bye.status).toBe(302);
+    expect(bye.headers.get('location')).toBe('https://app.example.com/signed-out');
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    await poll(() => page.locator('#default-logout-current').textContent()).toBe(
+      'the “You are signed out” page',
+    );
+
     // ── sessions, connections, directories ────────────────────────────────
     // Ada signs in through the API (password grant): her session is listed, then revoked.
     const signedIn = await portico.h.api('POST', '/user_management/authenticate', {

@@ -103,8 +103,8 @@ describe('the Admin Portal with an OpenID Connect provider, in Chromium', () => 
     });
     await page.goto(link);
     await page.getByRole('heading', { name: 'Set up single sign-on' }).waitFor();
-    await page.getByRole('button', { name: /^OpenID Connect/ }).click();
-    await page.getByRole('button', { name: 'Continue with OpenID Connect' }).click();
+    await page.getByRole('button', { name: /^Other OpenID Connect provider/ }).click();
+    await page.getByRole('button', { name: 'Continue with Other OpenID Connect provider' }).click();
     await page.getByRole('heading', { name: 'Create the app in OpenID Connect' }).waitFor();
     const redirectUri = await page.getByRole('textbox', { name: 'Redirect URI', exact: true }).inputValue();
     expect(redirectUri).toMatch(new RegExp(`^${p.url}/sso/oidc/conn_[A-Z0-9]+/callback$`));

@@ -136,6 +136,8 @@ describe('the Admin Portal in Chromium', () => {
     await page.getByRole('button', { name: 'Save and continue' }).click();
     await page.getByRole('heading', { name: 'Test single sign-on' }).waitFor();
     await page.getByText(`connected to ${idp.entityId}`).waitFor();
+    // Saved complete, the connection is already used for sign-in: the page says so before any test.
+    expect(await page.locator('.live-untested').textContent()).toMatch(/already live.*not been tested yet/);
     await shoot(page, 'sso-test');
 
     await page.getByRole('button', { name: 'Test sign-in' }).click();
@@ -144,6 +146,17 @@ describe('the Admin Portal in Chromium', () => {
     expect(page.url()).toMatch(new RegExp(`^${p.url}/portal#/sso/test/`));
     expect(await page.getByRole('link', { name: 'Done' }).getAttribute('href')).toBe(SUCCESS_URL);
     await shoot(page, 'sso-success');
+    // The overview now reports it tested; then back to the result page for the next test.
+    const result = new URL(page.url()).hash;
+    await page.evaluate(() => {
+      window.location.hash = '#/';
+    });
+    await page.getByRole('heading', { name: 'Your single sign-on connections' }).waitFor();
+    await expect.poll(() => page.locator('.connection-status').allTextContents()).toEqual(['Active, tested']);
+    await page.evaluate((h) => {
+      window.location.hash = h;
+    }, result);
+    await page.getByRole('heading', { name: 'Single sign-on works' }).waitFor();
 
     const conn = await p.h.portico.services.connections.row(p.h.environmentId, connId);
     expect(conn).toMatchObject({ organization_id: orgId, connection_type: 'OktaSAML', state: 'active' });

@@ -59,7 +59,14 @@ export function App() {
       <header className="portal-header">
         <div className="narrow portal-header-row">
           <span className="portal-org">{s.organization.name}</span>
-          <span className="muted">Admin Portal</span>
+          {/* On every page: the way back to the application (the link's return_url). */}
+          {s.return_url ? (
+            <a id="portal-return" href={s.return_url} rel="noreferrer">
+              ← Back to the application
+            </a>
+          ) : (
+            <span className="muted">Admin Portal</span>
+          )}
         </div>
       </header>
       <main className="narrow portal-main" id="main" tabIndex={-1}>
@@ -90,6 +97,23 @@ export function DoneButton({ session, label }: { session: PortalSession; label?:
     >
       {label ?? 'Done'}
     </a>
+  );
+}
+
+/**
+ * The way out of a page with nothing to do (no SAML connection to renew…): the application's
+ * return_url, or, when the link has none, what to do instead.
+ */
+export function BackToApp({ session }: { session: PortalSession }) {
+  if (!session.return_url) {
+    return <p className="muted">Close this tab to go back to the application that sent you here.</p>;
+  }
+  return (
+    <div className="actions">
+      <a className="btn btn-primary back-to-app" href={session.return_url} rel="noreferrer">
+        Back to the application
+      </a>
+    </div>
   );
 }
 

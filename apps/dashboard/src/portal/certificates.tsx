@@ -17,7 +17,7 @@ import {
   useAction,
   useLoad,
 } from '../shared/ui.tsx';
-import { DoneButton } from './App.tsx';
+import { BackToApp, DoneButton } from './App.tsx';
 import type { Connection, PortalSession } from './session.ts';
 import { SsoSetup } from './sso.tsx';
 
@@ -41,9 +41,16 @@ function CertificateList({ session }: { session: PortalSession }) {
         const saml = data.filter((c) => !c.connection_type.endsWith('OIDC'));
         if (saml.length === 0)
           return (
-            <Empty title="No SAML connection to renew.">
-              <p>{session.organization.name} has no SAML single sign-on connection yet.</p>
-            </Empty>
+            <>
+              <Empty title="No SAML connection to renew.">
+                <p>
+                  {session.organization.name} has no SAML single sign-on connection yet, so there is no
+                  certificate to renew here. To set up single sign-on, ask the application for an Admin Portal
+                  link for it.
+                </p>
+              </Empty>
+              <BackToApp session={session} />
+            </>
           );
         return (
           <>

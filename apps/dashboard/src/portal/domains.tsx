@@ -15,6 +15,7 @@ import {
   useAction,
   useLoad,
 } from '../shared/ui.tsx';
+import { BackToApp, DoneButton } from './App.tsx';
 import type { Domain, PortalSession } from './session.ts';
 
 export function Domains({ session }: { session: PortalSession }) {
@@ -65,6 +66,14 @@ export function Domains({ session }: { session: PortalSession }) {
           </div>
         </form>
       </section>
+      {/* Done (success_url, else return_url) once a domain is there; before, the plain way back. */}
+      {list.data?.data.some((d) => d.state === 'verified') ? (
+        <div className="actions">
+          <DoneButton session={session} />
+        </div>
+      ) : (
+        <BackToApp session={session} />
+      )}
     </>
   );
 }

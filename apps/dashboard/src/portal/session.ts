@@ -41,6 +41,8 @@ export interface Connection {
   oidc?: { discovery_url: string | null; client_id: string | null; redirect_uri: string };
   certificates: Certificate[];
   metadata_url: string | null;
+  /** When a sign-in through the connection last succeeded (a test or a real one); null: never. */
+  last_successful_sign_in_at: string | null;
 }
 
 export interface TestVerdict {

@@ -10,6 +10,7 @@ import {
   CopyValue,
   ErrorNotice,
   Field,
+  formatDate,
   Loading,
   LoadState,
   Notice,
@@ -51,10 +52,7 @@ function Overview({ session, go }: { session: PortalSession; go: (to: string) =>
               {data.map((c) => (
                 <li key={c.id} className="list-row">
                   <span>
-                    <b>{c.name}</b>{' '}
-                    <span className={`badge ${c.state === 'active' ? 'badge-ok' : 'badge-bad'}`}>
-                      {c.state === 'active' ? 'Active' : 'Set-up not finished'}
-                    </span>
+                    <b>{c.name}</b> <ConnectionStatus conn={c} />
                   </span>
                   <a href={`#/sso/${c.id}`}>{c.state === 'active' ? 'Review or test' : 'Continue set-up'}</a>
                 </li>
@@ -71,6 +69,18 @@ function Overview({ session, go }: { session: PortalSession; go: (to: string) =>
       }
     </LoadState>
   );
+}
+
+/**
+ * A connection is used for sign-in as soon as its set-up is complete, before any test: the status
+ * says so ("Live, not tested yet") instead of a plain "Active" until a sign-in through it succeeded.
+ */
+function ConnectionStatus({ conn }: { conn: Connection }) {
+  if (conn.state !== 'active')
+    return <span className="badge badge-bad connection-status">Set-up not finished</span>;
+  if (!conn.last_successful_sign_in_at)
+    return <span className="badge badge-warn connection-status">Live, not tested yet</span>;
+  return <span className="badge badge-ok connection-status">Active, tested</span>;
 }
 
 function IdpChooser({ session, go }: { session: PortalSession; go: (to: string) => void }) {
@@ -361,16 +371,30 @@ function TestStep(props: {
   return (
     <section className="panel" aria-labelledby="test">
       <h2 id="test">Test single sign-on</h2>
-      {conn.state === 'active' ? (
+      {conn.state === 'active' && !conn.last_successful_sign_in_at ? (
+        <Notice kind="warning">
+          <span className="live-untested">
+            {conn.name} is connected
+            {conn.saml?.idp_entity_id ? (
+              <>
+                {' '}
+                to <code className="wrap">{conn.saml.idp_entity_id}</code>
+              </>
+            ) : null}{' '}
+            and <b>already live</b>: your people can sign in with it now. It has not been tested yet — test it
+            now to make sure it works.
+          </span>
+        </Notice>
+      ) : conn.state === 'active' ? (
         <Notice kind="success">
           {conn.name} is connected
           {conn.saml?.idp_entity_id ? (
             <>
               {' '}
-              to <code>{conn.saml.idp_entity_id}</code>
+              to <code className="wrap">{conn.saml.idp_entity_id}</code>
             </>
           ) : null}
-          .
+          . A sign-in through it succeeded on {formatDate(conn.last_successful_sign_in_at)}.
         </Notice>
       ) : (
         <Notice kind="warning">The set-up is not complete yet: {conn.setup_problem}.</Notice>

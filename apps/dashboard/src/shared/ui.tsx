@@ -269,7 +269,7 @@ export function CopyValue({ label, value, secret }: { label: string; value: stri
       setCopied(true);
       setTimeout(() => setCopied(false), 2000);
     } catch {
-      const el = document.getElementById(id) as HTMLInputElement | null;
+      const el = document.getElementById(id) as HTMLTextAreaElement | null;
       el?.select();
     }
   };
@@ -277,7 +277,16 @@ export function CopyValue({ label, value, secret }: { label: string; value: stri
     <div className="field copy">
       <label htmlFor={id}>{label}</label>
       <div className="copy-row">
-        <input id={id} readOnly value={value} className={secret ? 'secret' : undefined} spellCheck={false} />
+        {/* A read-only textarea, not an input: it wraps, so the whole value is visible at any width. */}
+        <textarea
+          id={id}
+          readOnly
+          value={value}
+          // Where field-sizing is not supported, enough rows for a phone-width column.
+          rows={Math.max(1, Math.ceil(value.length / 32))}
+          className={secret ? 'copy-value secret' : 'copy-value'}
+          spellCheck={false}
+        />
         <button type="button" className="btn btn-secondary" onClick={copy} aria-label={`Copy ${label}`}>
           {copied ? 'Copied' : 'Copy'}
         </button>

@@ -85,6 +85,18 @@ export async function runDatabaseCommand(
         console.log(ok ? `Removed ${rest[0]}.` : `${rest[0]} was not allowed.`);
         return ok ? 0 : 1;
       }
+      if (sub === 'logout-default') {
+        // No argument shows it; a URI sets it; `--clear` removes it.
+        if (rest[0] === '--clear') await environments.setDefaultLogoutUri(env, null);
+        else if (rest[0]) await environments.setDefaultLogoutUri(env, rest[0]);
+        const uri = await environments.defaultLogoutUri(env);
+        console.log(
+          uri
+            ? `Sign-out without return_to goes to ${uri}.`
+            : 'No default logout URI: sign-out without return_to shows the "You are signed out" page.',
+        );
+        return 0;
+      }
       return usage();
     case 'webhooks':
       if (sub === 'create' && rest[0] && rest.length > 1) {

@@ -12,6 +12,8 @@ Usage:
   portico redirect-uris add <uri>       allow a redirect URI
   portico redirect-uris list            list allowed redirect URIs
   portico redirect-uris remove <uri>    remove a redirect URI
+  portico redirect-uris logout-default [<uri>|--clear]
+                                        show, set or clear where sign-out goes without return_to
   portico admin create --email <email>  create a dashboard admin, or set a new password for an
                                         existing one (printed once; its sessions end)
   portico keys rotate                   publish a new signing key (signs after 10 minutes)

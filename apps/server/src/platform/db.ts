@@ -38,6 +38,7 @@ import * as m0010 from '../../migrations/0010_portal_link_revocation.ts';
 import * as m0011 from '../../migrations/0011_idp_initiated_profile.ts';
 import * as m0012 from '../../migrations/0012_saml_certificate_renewal.ts';
 import * as m0013 from '../../migrations/0013_scim_conformance.ts';
+import * as m0014 from '../../migrations/0014_default_logout_uri.ts';
 import * as m0015 from '../../migrations/0015_test_organization_domains.ts';
 import type { Database } from './schema.ts';
 
@@ -119,6 +120,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0011_idp_initiated_profile': m0011,
   '0012_saml_certificate_renewal': m0012,
   '0013_scim_conformance': m0013,
+  '0014_default_logout_uri': m0014,
   '0015_test_organization_domains': m0015,
 };
 

@@ -48,6 +48,16 @@ export const catalog = {
     status: 413,
     message: 'The request body is larger than this server accepts. Send a smaller body.',
   },
+  unsupported_media_type: {
+    status: 415,
+    message:
+      'This endpoint accepts only a JSON body. Send it with `Content-Type: application/json` (text/plain, form and multipart bodies are refused).',
+  },
+  cross_origin_request: {
+    status: 403,
+    message:
+      'This state-changing request did not come from Portico’s own pages. Use the dashboard or Admin Portal at PORTICO_PUBLIC_URL (set it to the address people open when Portico is behind a reverse proxy); a script must send `Origin: <PORTICO_PUBLIC_URL origin>`.',
+  },
   rate_limit_exceeded: {
     status: 429,
     message: 'Rate limit exceeded. Wait for the number of seconds in the Retry-After header, then retry.',

@@ -10,6 +10,8 @@ export interface EnvironmentTable {
   name: string;
   client_id: string;
   created_at: string;
+  /** Where sign-out goes without return_to (0014); null: Portico's "You are signed out" page. */
+  default_logout_uri: string | null;
 }
 
 export interface ApiKeyTable {

@@ -126,7 +126,7 @@ describe('the portico command against a running server', () => {
     const signIn = (pw: string) =>
       fetch(`${p.url}/_admin/session`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', origin: p.url },
         body: JSON.stringify({ email: 'colleague@example.com', password: pw }),
       });
     expect((await signIn(password!)).status).toBe(201);

@@ -64,6 +64,10 @@ const PAGES: Record<RouteKey, PageRow> = {
 /** Mounted routes a person never reads as a page, and why. */
 const NOT_A_PAGE: Record<RouteKey, string> = {
   'ALL /*': 'middleware on every request (request id, access log, in-flight count), not a route of its own',
+  'ALL /_admin/*':
+    'middleware: the dashboard’s writes only from PORTICO_PUBLIC_URL’s origin, as JSON (surfaces/browser-writes.ts), not a route of its own',
+  'ALL /portal/api/*':
+    'middleware: the Admin Portal’s writes only from PORTICO_PUBLIC_URL’s origin, as JSON (surfaces/browser-writes.ts), not a route of its own',
   'GET /health': 'JSON health check for load balancers',
   'GET /openapi.json': 'the OpenAPI document (JSON)',
   'GET /_app/assets/:file': 'the React apps’ hashed JS and CSS files',

@@ -77,7 +77,13 @@ type Row = Record<string, string | number | null>;
 const SAMPLES: [table: string, row: Row][] = [
   [
     'environments',
-    { id: ENV, name: 'Production', client_id: 'client_01JUPGRADE0000000000000', created_at: T0 },
+    {
+      id: ENV,
+      name: 'Production',
+      client_id: 'client_01JUPGRADE0000000000000',
+      created_at: T0,
+      default_logout_uri: 'https://app.example.com/signed-out',
+    },
   ],
   [
     'api_keys',

@@ -53,6 +53,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0011_idp_initiated_profile',
       '0012_saml_certificate_renewal',
       '0013_scim_conformance',
+      '0014_default_logout_uri',
       '0015_test_organization_domains',
     ]);
     expect(await migrate(handle)).toEqual([]);

@@ -19,7 +19,7 @@ async function stop(s: Started) {
 function signIn(port: number, email: string, password: string) {
   return fetch(`http://127.0.0.1:${port}/_admin/session`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', origin: `http://localhost:${port}` },
     body: JSON.stringify({ email, password }),
   });
 }

@@ -43,7 +43,8 @@ function request(
 ) {
   return h.portico.app.request(path, {
     method: init.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...init.headers },
+    // The dashboard's own page: state-changing /_admin requests must come from PORTICO_PUBLIC_URL.
+    headers: { 'content-type': 'application/json', origin: h.portico.deps.config.publicUrl, ...init.headers },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
 }
@@ -90,7 +91,7 @@ describe('bootstrap', () => {
       expect(boot).toEqual({ created: true, email: 'ops@example.com', password: undefined });
       const res = await other.portico.app.request('/_admin/session', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', origin: other.portico.deps.config.publicUrl },
         body: JSON.stringify({ email: 'OPS@example.com', password: 'a long pinned password 1' }),
       });
       expect(res.status).toBe(201);
@@ -266,8 +267,16 @@ describe('/_admin endpoints', () => {
       expect(body.code).toBe('admin_session_required');
       expect(String(body.message)).toMatch(/not an API key/);
     }
-    const create = await h.api('POST', '/_admin/api_keys', { name: 'sneaky' });
+    const origin = { origin: h.portico.deps.config.publicUrl };
+    const create = await h.api('POST', '/_admin/api_keys', { name: 'sneaky' }, origin);
     expect(create.status).toBe(401);
+    expect(String((await json(create)).message)).toMatch(/not an API key/);
+    // Without an Origin the write is refused before authentication, and still says why.
+    const script = await h.api('POST', '/_admin/api_keys', { name: 'sneaky' });
+    expect(script.status).toBe(403);
+    const refused = await json(script);
+    expect(refused.code).toBe('cross_origin_request');
+    expect(String(refused.message)).toMatch(/not an API key/);
     const s = await signIn();
     const noCsrf = await asAdmin(s, '/_admin/api_keys', { csrf: false });
     expect(noCsrf.status).toBe(403);
@@ -460,7 +469,8 @@ describe('admin accounts', () => {
 
     // An API key cannot manage admins.
     expect((await h.api('GET', '/_admin/admins')).status).toBe(401);
-    expect((await h.api('POST', '/_admin/admins', { email: 'x@example.com' })).status).toBe(401);
+    const origin = { origin: h.portico.deps.config.publicUrl };
+    expect((await h.api('POST', '/_admin/admins', { email: 'x@example.com' }, origin)).status).toBe(401);
 
     expect((await asAdmin(me, `/_admin/admins/${dev.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await asAdmin(devSession, '/_admin/api_keys')).status).toBe(401);

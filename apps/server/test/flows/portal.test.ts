@@ -59,6 +59,7 @@ async function session(organization: string, intent = 'sso') {
         headers: {
           cookie,
           'x-portico-csrf': s.csrf,
+          origin: h.portico.deps.config.publicUrl,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...headers,
         },
@@ -395,7 +396,11 @@ describe('the portal API', () => {
     expect((await json(anon)).code).toBe('portal_session_required');
     const noCsrf = await h.portico.app.request('/portal/api/sso/connections', {
       method: 'POST',
-      headers: { cookie: s.cookie, 'content-type': 'application/json' },
+      headers: {
+        cookie: s.cookie,
+        'content-type': 'application/json',
+        origin: h.portico.deps.config.publicUrl,
+      },
       body: JSON.stringify({ idp: 'okta' }),
     });
     expect(noCsrf.status).toBe(403);

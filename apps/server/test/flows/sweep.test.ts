@@ -38,7 +38,11 @@ describe('sweeper', () => {
     const signIn = () =>
       h.portico.app.request('/_admin/session', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' },
+        headers: {
+          'content-type': 'application/json',
+          origin: h.portico.deps.config.publicUrl,
+          'x-forwarded-for': '203.0.113.9',
+        },
         body: JSON.stringify({ email: 'sweep@portico.test', password }),
       });
     expect((await signIn()).status).toBe(201);

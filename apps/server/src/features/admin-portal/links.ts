@@ -238,6 +238,21 @@ export class PortalLinks {
     });
   }
 
+  /**
+   * The return_url of a refused link (expired, used, revoked), for its page's way back. Only for a
+   * link this server made (the mac holds) whose row still exists: a tampered or unknown token
+   * gets none, so a refusal page never offers an address the application did not set.
+   */
+  async returnUrlOf(linkToken: string | undefined): Promise<string | null> {
+    if (!linkToken || !this.payloadOf(linkToken)) return null;
+    const row = await this.deps.db
+      .selectFrom('portal_links')
+      .select('return_url')
+      .where('token_hash', '=', sha256(linkToken))
+      .executeTakeFirst();
+    return row?.return_url ?? null;
+  }
+
   /** The live session a cookie belongs to, with its link's settings, or null. */
   async session(cookie: string | undefined): Promise<PortalSession | null> {
     if (!cookie || !/^portal_[A-Za-z0-9_-]{20,80}$/.test(cookie)) return null;

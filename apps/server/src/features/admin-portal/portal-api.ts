@@ -28,24 +28,28 @@ import { AttributeMapBody, OidcSetup } from '../sso/wire.ts';
 import { type PortalLinks, type PortalSession, SESSION_COOKIE } from './links.ts';
 import type { PortalIntent } from './wire.ts';
 
-/** The IdPs the portal offers for SSO, and the connection type each becomes. */
+/**
+ * The IdPs the portal offers for SSO, and the connection type each becomes. `label` is the tile's
+ * text (a generic tile says what it is: "Other SAML 2.0 identity provider"); `name` goes into the
+ * connection's name.
+ */
 export const SSO_IDPS = {
-  okta: { type: 'OktaSAML', label: 'Okta' },
-  entra: { type: 'AzureSAML', label: 'Microsoft Entra ID' },
-  google: { type: 'GoogleSAML', label: 'Google Workspace' },
-  adfs: { type: 'ADFSSAML', label: 'Microsoft AD FS' },
-  saml: { type: 'GenericSAML', label: 'SAML 2.0' },
-  oidc: { type: 'GenericOIDC', label: 'OpenID Connect' },
+  okta: { type: 'OktaSAML', label: 'Okta', name: 'Okta' },
+  entra: { type: 'AzureSAML', label: 'Microsoft Entra ID', name: 'Microsoft Entra ID' },
+  google: { type: 'GoogleSAML', label: 'Google Workspace', name: 'Google Workspace' },
+  adfs: { type: 'ADFSSAML', label: 'Microsoft AD FS', name: 'Microsoft AD FS' },
+  saml: { type: 'GenericSAML', label: 'Other SAML 2.0 identity provider', name: 'SAML 2.0' },
+  oidc: { type: 'GenericOIDC', label: 'Other OpenID Connect provider', name: 'OpenID Connect' },
 } as const;
 
 /** The IdPs the portal offers for Directory Sync, and the directory type each becomes. */
 export const DIRECTORY_IDPS = {
-  okta: { type: 'okta scim v2.0', label: 'Okta' },
-  entra: { type: 'azure scim v2.0', label: 'Microsoft Entra ID' },
-  google: { type: 'gsuite directory', label: 'Google Workspace' },
-  onelogin: { type: 'onelogin scim v2.0', label: 'OneLogin' },
-  jumpcloud: { type: 'jump cloud scim v2.0', label: 'JumpCloud' },
-  generic: { type: 'generic scim v2.0', label: 'SCIM 2.0' },
+  okta: { type: 'okta scim v2.0', label: 'Okta', name: 'Okta' },
+  entra: { type: 'azure scim v2.0', label: 'Microsoft Entra ID', name: 'Microsoft Entra ID' },
+  google: { type: 'gsuite directory', label: 'Google Workspace', name: 'Google Workspace' },
+  onelogin: { type: 'onelogin scim v2.0', label: 'OneLogin', name: 'OneLogin' },
+  jumpcloud: { type: 'jump cloud scim v2.0', label: 'JumpCloud', name: 'JumpCloud' },
+  generic: { type: 'generic scim v2.0', label: 'Other SCIM 2.0 directory', name: 'SCIM 2.0' },
 } as const;
 
 export const TEST_CALLBACK_PATH = '/portal/sso/test/callback';
@@ -110,9 +114,15 @@ export function portalApiRoutes(
     const details = await svc.connections.details(c);
     const now = deps.clock.now();
     const sp = spValues(deps.config.publicUrl, c);
+    // A connection is live for sign-in as soon as its set-up is complete (state 'active'); whether
+    // a sign-in through it has ever succeeded is what tells the IT admin it was tested.
+    const succeeded = (await svc.sso.traces(s.environmentId, c.id, 50)).find(
+      (t) => t.outcome === 'succeeded',
+    );
     return {
       ...details,
       sp,
+      last_successful_sign_in_at: succeeded?.finished_at ?? null,
       certificates: trustedCertificates(c, now).map(({ info, source }) => ({ ...info, source })),
       metadata_url: c.saml_idp_metadata_url,
     };
@@ -165,7 +175,7 @@ export function portalApiRoutes(
       const created = await svc.connections.create(
         s.environmentId,
         {
-          name: `${s.organizationName} · ${idp.label}`,
+          name: `${s.organizationName} · ${idp.name}`,
           organization_id: s.organizationId,
           connection_type: idp.type,
         },
@@ -327,7 +337,7 @@ export function portalApiRoutes(
         s.environmentId,
         {
           organization_id: s.organizationId,
-          name: `${s.organizationName} · ${idp.label}`,
+          name: `${s.organizationName} · ${idp.name}`,
           type: idp.type,
           deprovision: 'deactivate',
         },

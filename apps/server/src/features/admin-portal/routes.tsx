@@ -36,7 +36,14 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   portal_link_organization_deleted: 'This organization no longer exists',
 };
 
-const RefusedPage: FC<{ title: string; message: string; code: string; requestId: string }> = (p) => (
+const RefusedPage: FC<{
+  title: string;
+  message: string;
+  code: string;
+  requestId: string;
+  /** The refused link's return_url, when the link is known: the way back. */
+  returnUrl?: string | null;
+}> = (p) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
@@ -54,6 +61,19 @@ const RefusedPage: FC<{ title: string; message: string; code: string; requestId:
           Admin Portal links open once and work for {Math.round(LINK_TTL_MS / 60_000)} minutes. The
           application that sent you here can make a new one in a moment.
         </p>
+        {p.returnUrl ? (
+          <p>
+            <a id="return" href={p.returnUrl} rel="noreferrer">
+              Back to the application
+            </a>{' '}
+            — open the Admin Portal from there again to get a new link.
+          </p>
+        ) : (
+          <p id="what-to-do">
+            To continue, go back to the application that sent you here (or to whoever sent you the link) and
+            ask for a new Admin Portal link.
+          </p>
+        )}
         <p class="hint">
           Error code: <code>{p.code}</code> · request <code>{p.requestId}</code>
         </p>
@@ -62,7 +82,7 @@ const RefusedPage: FC<{ title: string; message: string; code: string; requestId:
   </html>
 );
 
-function refused(c: Context, err: AppError) {
+function refused(c: Context, err: AppError, returnUrl: string | null = null) {
   pageHeaders(c);
   const title = TITLES[err.code] ?? 'The Admin Portal cannot open';
   return c.html(
@@ -72,6 +92,7 @@ function refused(c: Context, err: AppError) {
         message={err.message}
         code={err.code}
         requestId={String(c.get('requestId' as never) ?? '')}
+        returnUrl={returnUrl}
       />,
     ),
     err.status as 400,
@@ -119,7 +140,10 @@ export function adminPortalRoutes(
       c.header('Referrer-Policy', 'no-referrer');
       return c.redirect('/portal', 302);
     } catch (err) {
-      if (err instanceof AppError) return refused(c, err);
+      if (err instanceof AppError) {
+        const returnUrl = await svc.links.returnUrlOf(c.req.query('token')).catch(() => null);
+        return refused(c, err, returnUrl);
+      }
       deps.log.error({ err, requestId: c.get('requestId' as never) }, 'portal launch failed');
       return refused(c, new AppError('internal_error'));
     }

@@ -236,6 +236,27 @@ export function adminRoutes(
     },
   });
 
+  const LogoutWire = z.object({ default_logout_uri: z.string().nullable() });
+  surface.route({
+    method: 'get',
+    path: '/_admin/default_logout_uri',
+    summary: 'Where sign-out goes when the application passes no return_to (null: the "signed out" page)',
+    response: LogoutWire,
+    handler: async ({ env }) => ({
+      default_logout_uri: await environments.defaultLogoutUri(env.environmentId),
+    }),
+  });
+  surface.route({
+    method: 'put',
+    path: '/_admin/default_logout_uri',
+    summary: 'Set or clear (null) the default logout URI; it must be on an allowed redirect URI’s origin',
+    body: z.object({ default_logout_uri: z.string().trim().min(1).max(2048).nullable() }),
+    response: LogoutWire,
+    handler: async ({ env, body }) => ({
+      default_logout_uri: await environments.setDefaultLogoutUri(env.environmentId, body.default_logout_uri),
+    }),
+  });
+
   const AdminWire = z.object({
     id: z.string(),
     email: z.string(),

@@ -157,6 +157,20 @@ export const MessagePage: FC<{ title: string; message: string; id?: string }> = 
   </Layout>
 );
 
+/**
+ * Where sign-out lands when the application passed no `return_to` and the environment has no
+ * default logout URI: a calm confirmation, not an error (no alert, no code).
+ */
+export const SignedOutPage: FC = () => (
+  <Layout title="You are signed out">
+    <h1>You are signed out</h1>
+    <p id="signed-out">Your session has ended on this device.</p>
+    <p class="hint">
+      You can close this tab. To continue, go back to the application you were using and sign in again.
+    </p>
+  </Layout>
+);
+
 export interface ErrorPageProps extends PageError {
   title: string;
   /** How to fix it, when the message does not already say. */

@@ -14,6 +14,7 @@ import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import type { TokenSurface } from '../../surfaces/token.ts';
+import type { EnvironmentService } from '../environments/service.ts';
 import { authorizedApplicationRoutes } from '../sessions/authorized-applications.ts';
 import type { KeyStore } from '../sessions/keys.ts';
 import type { SessionService } from '../sessions/service.ts';
@@ -26,9 +27,9 @@ import { openAuthorizeRequest } from './authorize-request.ts';
 import {
   ContinuePage,
   errorPage,
-  MessagePage,
   type PageError,
   pageErrors,
+  SignedOutPage,
   SignInPage,
   SignUpPage,
   STYLES,
@@ -93,6 +94,7 @@ export function authkitRoutes(
   sessions: SessionService,
   keys: KeyStore,
   sso: { connections: ConnectionService; sso: SsoService },
+  environments: EnvironmentService,
 ) {
   const page = (c: Context, status: number, node: unknown, formTargets: string[] = []) => {
     pageHeaders(c, formTargets);
@@ -393,8 +395,13 @@ export function authkitRoutes(
     }
     await sessions.revoke(found.environment_id, sessionId, { reason: 'logout' });
     if (returnTo) return c.redirect(returnTo, 302);
+    // No return_to: the environment's default logout URI (re-checked: the redirect URI that made it
+    // allowed may have been removed since), else the neutral "You are signed out" page.
+    const fallback = await environments.defaultLogoutUri(found.environment_id);
+    if (fallback && (await authkit.isReturnToAllowed(found.environment_id, fallback)))
+      return c.redirect(fallback, 302);
     pageHeaders(c);
-    return c.html(String(<MessagePage title="Signed out" message="You have been signed out." />), 200);
+    return c.html(String(<SignedOutPage />), 200);
   });
 
   // ── JWKS ─────────────────────────────────────────────────────────────────

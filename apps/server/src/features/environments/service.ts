@@ -194,6 +194,52 @@ export class EnvironmentService {
     return Number(r.numDeletedRows) === 1;
   }
 
+  /** Where sign-out goes without `return_to`, or null (Portico's "You are signed out" page). */
+  async defaultLogoutUri(envId: string): Promise<string | null> {
+    const row = await this.deps.db
+      .selectFrom('environments')
+      .select('default_logout_uri')
+      .where('id', '=', envId)
+      .executeTakeFirst();
+    return row?.default_logout_uri ?? null;
+  }
+
+  /**
+   * Sets (or with null clears) the default logout URI. Like a logout `return_to`, it must be an
+   * allowed redirect URI or on the origin of one, so sign-out can never be sent to a stranger.
+   */
+  async setDefaultLogoutUri(envId: string, uri: string | null): Promise<string | null> {
+    if (uri !== null) {
+      const problem = validateRedirectUri(uri);
+      const allowed = await this.listRedirectUris(envId);
+      const origin = problem ? null : new URL(uri).origin;
+      const onAllowedOrigin = allowed.some((a) => {
+        try {
+          return a === uri || new URL(a).origin === origin;
+        } catch {
+          return false;
+        }
+      });
+      const reason =
+        problem ??
+        (onAllowedOrigin
+          ? null
+          : `'${uri}' is not on the origin of an allowed redirect URI. Add a redirect URI on ${origin} first (Redirect URIs page, or \`portico redirect-uris add\`).`);
+      if (reason) {
+        throw new AppError('invalid_request_parameters', {
+          message: `Default logout URI rejected: ${reason}`,
+          errors: [{ field: 'default_logout_uri', code: 'invalid_logout_uri', message: reason }],
+        });
+      }
+    }
+    await this.deps.db
+      .updateTable('environments')
+      .set({ default_logout_uri: uri })
+      .where('id', '=', envId)
+      .execute();
+    return uri;
+  }
+
   /** A second environment (tests use it to prove tenancy isolation). */
   async createEnvironment(name: string) {
     const now = this.deps.clock.now().toISOString();

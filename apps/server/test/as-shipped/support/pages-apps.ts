@@ -89,6 +89,7 @@ export const portalLaunch: PageRow = {
         await v.go(await portalLink(t.known.testOrg));
         expect(v.docs[0]).toMatchObject({ route: 'GET /portal/launch', status: 302 });
         await expectPage(v, { status: 200, heading: 'Set up single sign-on', styles: SPA });
+        expect(await v.page.locator('#portal-return').getAttribute('href')).toBe(`${t.app.url}/settings`);
       }),
     ),
     error('a forged token is refused with portal_link_invalid', () =>
@@ -101,6 +102,11 @@ export const portalLaunch: PageRow = {
           fix: 'Ask the application that sent you here for a new link',
           styles: HOSTED,
         });
+        // No link row to trust: no address is offered, the page says what to do.
+        expect(await v.page.locator('a#return').count()).toBe(0);
+        expect(await v.page.locator('#what-to-do').textContent()).toContain(
+          'ask for a new Admin Portal link',
+        );
       }),
     ),
     error('a link opened a second time is refused with portal_link_used', () =>
@@ -117,6 +123,8 @@ export const portalLaunch: PageRow = {
           fix: 'Continue in the tab where you opened it',
           styles: HOSTED,
         });
+        // The way back: the link's return_url.
+        expect(await v.page.locator('a#return').getAttribute('href')).toBe(`${t.app.url}/settings`);
       }),
     ),
   ],

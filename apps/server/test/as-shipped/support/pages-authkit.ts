@@ -293,7 +293,7 @@ export const signUpSubmit: PageRow = {
 
 /** `GET /user_management/sessions/logout` */
 export const logout: PageRow = {
-  page: 'sign-out: ends the session and returns to the app, or says “Signed out”',
+  page: 'sign-out: ends the session and returns to the app (return_to, else the default logout URI), or says “You are signed out”',
   cases: [
     ok('with a session and an allowed return_to it ends the session and returns to the application', () =>
       inChromium(async (v) => {
@@ -305,13 +305,34 @@ export const logout: PageRow = {
         expect(await refreshStatus(refreshToken)).toEqual({ status: 400, error: 'invalid_grant' });
       }),
     ),
-    ok('with a session and no return_to it says “Signed out”', () =>
-      inChromium(async (v) => {
-        const { sid, refreshToken } = await signedInSession(v);
-        await v.go(`${t.p.url}/user_management/sessions/logout?${qs({ session_id: sid })}`);
-        expect(await refreshStatus(refreshToken)).toEqual({ status: 400, error: 'invalid_grant' });
-        await expectPage(v, { status: 200, heading: 'Signed out', styles: HOSTED });
-      }),
+    ok(
+      'with a session, no return_to and no default logout URI it says “You are signed out”, not an error',
+      () =>
+        inChromium(async (v) => {
+          const { sid, refreshToken } = await signedInSession(v);
+          await v.go(`${t.p.url}/user_management/sessions/logout?${qs({ session_id: sid })}`);
+          expect(await refreshStatus(refreshToken)).toEqual({ status: 400, error: 'invalid_grant' });
+          await expectPage(v, { status: 200, heading: 'You are signed out', styles: HOSTED });
+          expect(await v.page.locator('[role="alert"], .error').count()).toBe(0);
+          expect(await v.page.locator('#signed-out').textContent()).toContain('Your session has ended');
+        }),
+    ),
+    ok(
+      'with no return_to it goes to the default logout URI set with `portico redirect-uris logout-default`',
+      () =>
+        inChromium(async (v) => {
+          const set = await t.p.cli(['redirect-uris', 'logout-default', `${t.app.url}/signed-out`]);
+          expect(set.out).toContain(`goes to ${t.app.url}/signed-out`);
+          try {
+            const { sid, refreshToken } = await signedInSession(v);
+            await v.go(`${t.p.url}/user_management/sessions/logout?${qs({ session_id: sid })}`);
+            await atApp(v, '/signed-out');
+            expect(await refreshStatus(refreshToken)).toEqual({ status: 400, error: 'invalid_grant' });
+          } finally {
+            const cleared = await t.p.cli(['redirect-uris', 'logout-default', '--clear']);
+            expect(cleared.out).toContain('You are signed out');
+          }
+        }),
     ),
     error('without a session id it says the link is incomplete and how to build it', () =>
       inChromium(async (v) => {
