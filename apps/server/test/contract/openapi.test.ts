@@ -37,6 +37,10 @@ interface Document {
  */
 const NOT_JSON_API: { rule: RegExp; why: string }[] = [
   { rule: /^ALL \/\*$/, why: 'middleware on every request (request id, access log)' },
+  {
+    rule: /^ALL \/(_admin|portal\/api)\/\*$/,
+    why: 'middleware: the browser-write guard (origin and JSON checks) before the dashboard and portal APIs',
+  },
   { rule: /^GET \/(health|openapi\.json)$/, why: 'operations: the health check and this document' },
   { rule: /^GET \/(_app\/assets\/\{file\})?$/, why: 'the dashboard SPA and its assets' },
   { rule: /^(GET|POST) \/authkit\//, why: 'hosted AuthKit pages (HTML forms)' },

@@ -362,6 +362,9 @@ function realId(path: string, param: string): string | undefined {
   return undefined;
 }
 
+/** The Origin a browser on the dashboard or the portal sends (their writes must carry it). */
+const ownOrigin = () => new URL(h.portico.deps.config.publicUrl).origin;
+
 /** Authentication for a route's surface: headers (and body fields for the token endpoints). */
 async function credentials(r: RouteContract): Promise<{ headers: Record<string, string>; body?: Json }> {
   switch (r.surface) {
@@ -373,13 +376,13 @@ async function credentials(r: RouteContract): Promise<{ headers: Record<string, 
     case 'admin-session': {
       const res = await h.portico.app.request('/_admin/session', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', origin: ownOrigin() },
         body: JSON.stringify({ email: adminEmail, password: adminPassword }),
       });
       expect(res.status).toBe(201);
       const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
       const { csrf_token } = await json<{ csrf_token: string }>(res);
-      return { headers: { cookie, 'x-portico-csrf': csrf_token } };
+      return { headers: { cookie, 'x-portico-csrf': csrf_token, origin: ownOrigin() } };
     }
     case 'portal': {
       const intent = r.path.includes('/directories')
@@ -397,7 +400,7 @@ async function credentials(r: RouteContract): Promise<{ headers: Record<string, 
       const s = await json<{ csrf: string }>(
         await h.portico.app.request('/portal/api/session', { headers: { cookie } }),
       );
-      return { headers: { cookie, 'x-portico-csrf': s.csrf } };
+      return { headers: { cookie, 'x-portico-csrf': s.csrf, origin: ownOrigin() } };
     }
     default:
       throw new Error(`no credentials for surface ${r.surface}`);
@@ -414,6 +417,7 @@ const AUTH_CODES = [
   'portal_session_required',
   'portal_csrf_invalid',
   'portal_intent_not_allowed',
+  'cross_origin_request',
 ];
 
 /** Sends one case and records what is wrong with its answer. */

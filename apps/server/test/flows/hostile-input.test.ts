@@ -90,7 +90,10 @@ describe('deeply nested JSON', () => {
     expect((await json(token)).code).toBe('body_too_deep');
     const admin = await h.portico.app.request('/_admin/session', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        origin: new URL(h.portico.deps.config.publicUrl).origin,
+      },
       body: `{"email":"a@b.test","password":${deepArray(5000)}}`,
     });
     expect(admin.status).toBe(400);
