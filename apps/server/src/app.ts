@@ -3,7 +3,8 @@
  * listens on a port; `main.ts` does that, tests call `app.request()` or listen themselves.
  */
 import dnsPromises from 'node:dns/promises';
-import { Hono } from 'hono';
+import { ScimError, scimErrorBody } from '@portico/scim';
+import { type Context, Hono } from 'hono';
 import pino from 'pino';
 import type { Config } from './config.ts';
 import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
@@ -39,10 +40,11 @@ import { ContractRegistry } from './platform/contract.ts';
 import { SecretBox } from './platform/crypto.ts';
 import { type DatabaseHandle, migrate } from './platform/db.ts';
 import type { Deps, DnsResolver } from './platform/deps.ts';
-import { AppError } from './platform/errors.ts';
+import { AppError, quote } from './platform/errors.ts';
+import { invalidCharacters, urlBadCharacters } from './platform/http.ts';
 import { createIds } from './platform/ids.ts';
 import { cryptoRandom, type Random, token } from './platform/random.ts';
-import { ApiKeyResolver, createApiSurface } from './surfaces/api.ts';
+import { ApiKeyResolver, authenticateApi, createApiSurface } from './surfaces/api.ts';
 import { browserWriteGuard, checkBrowserWrite } from './surfaces/browser-writes.ts';
 import { RateLimiter, renderJsonError, toAppError } from './surfaces/common.ts';
 import { serveSpa, spaAssetRoutes } from './surfaces/spa.ts';
@@ -82,7 +84,13 @@ export interface Portico {
   registry: ContractRegistry;
 }
 
-/** Redacts anything that could carry a secret from log lines. */
+/**
+ * Redacts secrets from log lines by where they travel, not by any key that happens to match:
+ * `code` is hidden only inside a logged request body, query or form (an authorization code on
+ * the token endpoints, the OAuth callbacks), because an error's own `err.code` (PostgreSQL's
+ * SQLSTATE such as `23505`, SQLite's `SQLITE_CONSTRAINT_…`, Node's `ECONNREFUSED`) is what an
+ * operator needs to read.
+ */
 export const LOG_REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -90,12 +98,16 @@ export const LOG_REDACT = [
   '*.client_secret',
   '*.refresh_token',
   '*.access_token',
-  '*.code',
+  '*.code_verifier',
   '*.apiKey',
+  ...['body', 'query', 'form'].flatMap((where) => [`${where}.code`, `*.${where}.code`]),
 ];
 
-export function createLogger(level: string) {
-  return pino({ level, redact: { paths: LOG_REDACT, censor: '[redacted]' }, base: { service: 'portico' } });
+export function createLogger(level: string, destination?: pino.DestinationStream) {
+  return pino(
+    { level, redact: { paths: LOG_REDACT, censor: '[redacted]' }, base: { service: 'portico' } },
+    destination,
+  );
 }
 
 export function buildApp(opts: BuildOptions): Portico {
@@ -148,6 +160,29 @@ export function buildApp(opts: BuildOptions): Portico {
     );
   };
 
+  // Hostile input is refused at the edge, before any route or lookup: a NUL anywhere in the
+  // decoded URL (path id, query, SCIM filter) is `invalid_characters` on both databases (bodies
+  // go through the shared parsers in platform/http.ts, which refuse it there).
+  app.use('*', async (c, next) => {
+    const field = urlBadCharacters(c.req.url);
+    if (field === null) return next();
+    const err = invalidCharacters(field);
+    if (c.req.path.startsWith('/scim/')) {
+      return c.body(JSON.stringify(scimErrorBody(new ScimError(400, 'invalidValue', err.message))), 400, {
+        'Content-Type': 'application/scim+json',
+      });
+    }
+    if ((c.req.header('accept') ?? '').includes('text/html')) {
+      return errorPage(c, 400, {
+        title: 'This link cannot be used',
+        code: err.code,
+        message: 'The link contains a NUL character (%00), which Portico does not accept.',
+        hint: 'Go back to the application and start again; if the link was typed or copied, check it.',
+      });
+    }
+    return renderJsonError(c, err);
+  });
+
   // State-changing requests of the dashboard and the Admin Portal come from their own pages, as JSON
   // (login CSRF, cross-site forms): checked before any route reads a body or authenticates.
   app.use('/_admin/*', browserWriteGuard(deps));
@@ -170,7 +205,7 @@ export function buildApp(opts: BuildOptions): Portico {
 
   const admin = new AdminService(deps, limiter);
   // The dashboard calls the WorkOS API with its session cookie + CSRF header instead of a key.
-  const api = createApiSurface(app, deps, registry, limiter, apiKeys, async (c) => {
+  const dashboardAuth = async (c: Context) => {
     const s = await dashboardSession(c, admin);
     // The dashboard's own writes through the WorkOS API get the same origin/JSON check.
     if (s) checkBrowserWrite(c, deps);
@@ -182,7 +217,8 @@ export function buildApp(opts: BuildOptions): Portico {
           admin: { id: s.admin.adminUserId, email: s.admin.email },
         }
       : null;
-  });
+  };
+  const api = createApiSurface(app, deps, registry, limiter, apiKeys, dashboardAuth);
   const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, authkit);
 
   app.get('/health', async (c) => {
@@ -222,20 +258,34 @@ export function buildApp(opts: BuildOptions): Portico {
   });
   adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
 
-  app.notFound((c) => {
+  // The first path segments of the JSON APIs (`user_management`, `organizations`, `portal`, `_admin`…).
+  const apiPrefixes = new Set(registry.routes.map((r) => r.path.split('/')[1]!));
+  app.notFound(async (c) => {
+    const browser = (c.req.header('accept') ?? '').includes('text/html');
+    // Under the JSON APIs' paths, authenticate before saying a route does not exist: an
+    // unauthenticated caller gets 401 for an unknown path exactly as for a real one, so it
+    // cannot map the API. Elsewhere (a mistyped link to a hosted page) no route needs
+    // credentials, and a browser gets the page below.
+    if (apiPrefixes.has(c.req.path.split('/')[1]!)) {
+      try {
+        await authenticateApi(c, apiKeys, dashboardAuth);
+      } catch (err) {
+        return renderJsonError(c, toAppError(err, deps, c));
+      }
+    }
     // A person's browser (a mistyped link to a hosted page) gets a page; the SDK and curl get JSON.
-    if ((c.req.header('accept') ?? '').includes('text/html')) {
+    if (browser) {
       return errorPage(c, 404, {
         title: 'Page not found',
         code: 'route_not_found',
-        message: `Portico has no page at ${c.req.path}.`,
+        message: `Portico has no page at ${quote(c.req.path, 512)}.`,
         hint: 'Check the link you followed. Sign-in pages are reached through your application, not typed in.',
       });
     }
     return renderJsonError(
       c,
       new AppError('route_not_found', {
-        message: `No endpoint ${c.req.method} ${c.req.path}. Check the path against the WorkOS API reference.`,
+        message: `No endpoint ${c.req.method} ${quote(c.req.path, 512)}. Check the path against the WorkOS API reference.`,
       }),
     );
   });

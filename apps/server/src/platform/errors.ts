@@ -33,6 +33,16 @@ export const catalog = {
     status: 400,
     message: 'The request body is not valid JSON. Send a JSON object with `Content-Type: application/json`.',
   },
+  body_too_deep: {
+    status: 400,
+    message:
+      'The request body nests objects or arrays more than 32 levels deep, which no Portico request needs. Send a flatter body (metadata, for example, is a flat object of strings).',
+  },
+  invalid_characters: {
+    status: 400,
+    message:
+      'A value contains a NUL character (U+0000) or an unpaired UTF-16 surrogate, which Portico does not accept anywhere (path, query, body). Remove it and send the request again; `errors[].field` names where it was.',
+  },
   invalid_request_parameters: { status: 422, message: 'Validation failed.' },
   payload_too_large: {
     status: 413,
@@ -366,8 +376,77 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string) =>
-  new AppError('entity_not_found', { message: `${what} not found: '${id}'.` });
+// ── values in messages ──────────────────────────────────────────────────────
+// Error messages land in application logs and on screens. A value the caller sent is quoted back
+// only when it is short and cannot be a secret; an id only when it has the shape of an id.
+
+/** A Portico id: a lowercase prefix, `_`, and a ULID-ish body (`user_01HZX…`, 26 characters). */
+const ID_SHAPE = /^([a-z][a-z_]{0,30})_[0-9A-Za-z]{20,32}$/;
+/** Values that look like credentials: JWTs, API keys, bearer and refresh tokens. */
+const SECRET_SHAPE = /^(?:eyJ|sk_|Bearer\s)|^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** The most of a caller's value a message may quote. */
+export const MAX_QUOTED = 64;
+
+/** Which id prefix each kind of object has, for `notFound`'s hint. */
+const ID_PREFIX: Record<string, string> = {
+  User: 'user',
+  Organization: 'org',
+  'Organization membership': 'om',
+  'Organization domain': 'org_domain',
+  Connection: 'conn',
+  Directory: 'directory',
+  'Directory user': 'directory_user',
+  'Directory group': 'directory_group',
+  Session: 'session',
+  'Webhook endpoint': 'we',
+  Event: 'event',
+  'API key': 'api_key',
+  'Active API key': 'api_key',
+};
+
+/** What a value looks like, for a message that will not quote it. */
+function describeUnquoted(value: string): string {
+  if (/^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\./.test(value)) return 'a JWT, perhaps an access token, not shown';
+  if (/^sk_/.test(value)) return 'an API key, not shown';
+  return `${value.length} characters, not shown`;
+}
+
+/**
+ * A caller's value for a message: quoted when short (MAX_QUOTED), printable and not
+ * secret-shaped; otherwise a description (`(a JWT, perhaps an access token, not shown)`).
+ */
+export function quote(value: unknown, max = MAX_QUOTED): string {
+  const s = typeof value === 'string' ? value : String(value);
+  const printable = ![...s].some((ch) => {
+    const n = ch.codePointAt(0)!;
+    return n < 0x20 || (n >= 0x7f && n <= 0x9f) || n === 0x2028 || n === 0x2029;
+  });
+  if (s.length > 0 && s.length <= max && printable && !SECRET_SHAPE.test(s)) return `'${s}'`;
+  return `(${describeUnquoted(s)})`;
+}
+
+/**
+ * How a message names an id the caller sent: the id itself when it has the shape of an id of
+ * the expected kind (or any Portico id when the kind is not known), otherwise what is wrong
+ * with it — never the value, which may be a token pasted in the wrong place.
+ */
+export function describeId(id: string, prefix?: string): string {
+  const m = SECRET_SHAPE.test(id) ? null : ID_SHAPE.exec(id);
+  if (m && (!prefix || m[1] === prefix)) return `'${id}'`;
+  const kind = prefix
+    ? `a Portico ${prefix.replace(/_/g, ' ')} id (${prefix}_…)`
+    : 'a Portico id (prefix_ and 26 characters)';
+  if (m) return `'${id}' is not ${kind}`;
+  return `the id given (${describeUnquoted(id)}) is not ${kind}`;
+}
+
+/** `entity_not_found` for an object of kind `what` (`User`, `Organization`…) and the id asked for. */
+export const notFound = (what: string, id: string, prefix: string | undefined = ID_PREFIX[what]) => {
+  const known = prefix ?? ID_PREFIX[what];
+  // Lookups by another key (external_id, a fingerprint) quote the value when it is safe to.
+  const shown = known || (ID_SHAPE.test(id) && !SECRET_SHAPE.test(id)) ? describeId(id, known) : quote(id);
+  return new AppError('entity_not_found', { message: `${what} not found: ${shown}.` });
+};
 
 /** The JSON body a WorkOS-style surface sends for an error. */
 export function errorBody(err: AppError): Record<string, unknown> {

@@ -84,6 +84,18 @@ export function bearer(c: Context): string | null {
   return m ? m[1]!.trim() : null;
 }
 
+/** The API surface's caller: an API key, else a dashboard session; `unauthorized` without either. */
+export async function authenticateApi(
+  c: Context,
+  keys: ApiKeyResolver,
+  dashboard?: DashboardAuth,
+): Promise<ApiEnv> {
+  const key = bearer(c);
+  const env = key ? await keys.resolve(key) : dashboard ? await dashboard(c) : null;
+  if (!env) throw new AppError('unauthorized');
+  return env;
+}
+
 export function createApiSurface(
   app: Hono,
   deps: Deps,
@@ -94,12 +106,7 @@ export function createApiSurface(
 ): ApiSurface {
   return new JsonSurface<ApiEnv>(app, deps, registry, limiter, {
     name: 'api',
-    async authenticate(c) {
-      const key = bearer(c);
-      const env = key ? await keys.resolve(key) : dashboard ? await dashboard(c) : null;
-      if (!env) throw new AppError('unauthorized');
-      return env;
-    },
+    authenticate: (c) => authenticateApi(c, keys, dashboard),
     rateLimit: (env) => ({
       bucket: env.admin ? `dashboard:${env.admin.id}` : `api:${env.apiKeyId}`,
       limit: deps.config.rateLimitApi,

@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { ContractRegistry } from '../platform/contract.ts';
 import type { Deps } from '../platform/deps.ts';
 import { AppError } from '../platform/errors.ts';
-import { readQuery, validate } from '../platform/http.ts';
+import { parseFormBody, parseJsonBody, readQuery, validate } from '../platform/http.ts';
 import {
   checkResponse,
   type RateLimiter,
@@ -166,17 +166,10 @@ export class JsonSurface<E> {
 
 function parseBody(text: string, contentType: string | undefined, acceptsForm?: boolean): unknown {
   if (acceptsForm && contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    return Object.fromEntries(new URLSearchParams(text));
+    return parseFormBody(text);
   }
-  if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new AppError('invalid_json', {
-      message: `The request body is not valid JSON (${(err as Error).message}). Send a JSON object with Content-Type: application/json.`,
-    });
-  }
+  const value = parseJsonBody(text);
+  if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new AppError('invalid_json', {
       message: 'The request body must be a JSON object, not an array or a scalar.',

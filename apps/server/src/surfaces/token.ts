@@ -8,7 +8,8 @@ import type { Context, Hono } from 'hono';
 import type { AuthKitService, Environment } from '../features/authkit/service.ts';
 import type { ContractRegistry } from '../platform/contract.ts';
 import type { Deps } from '../platform/deps.ts';
-import { AppError } from '../platform/errors.ts';
+import { AppError, quote } from '../platform/errors.ts';
+import { parseFormBody, parseJsonBody } from '../platform/http.ts';
 import { type ApiKeyResolver, bearer } from './api.ts';
 import type { RateLimiter } from './common.ts';
 import { JsonSurface } from './json-surface.ts';
@@ -19,17 +20,24 @@ export interface TokenClient extends Environment {
 
 export type TokenSurface = JsonSurface<TokenClient>;
 
+/**
+ * The body, read before the route's own parsing to find the client: the same shared parser, so a
+ * deep or NUL-carrying body is refused here (before any lookup) exactly as it would be later.
+ */
 async function peekBody(c: Context): Promise<Record<string, unknown>> {
   const text = await c.req.text();
   if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-    return Object.fromEntries(new URLSearchParams(text));
+    return parseFormBody(text);
   }
+  let v: unknown;
   try {
-    const v = JSON.parse(text || '{}');
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
-  } catch {
-    return {};
+    v = parseJsonBody(text);
+  } catch (err) {
+    // Malformed JSON is reported by the route's parser (invalid_json) once the client is known.
+    if (err instanceof AppError && err.code === 'invalid_json') return {};
+    throw err;
   }
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 export function createTokenSurface(
@@ -52,7 +60,7 @@ export function createTokenSurface(
       const env = await authkit.environmentByClientId(clientId);
       if (!env)
         throw new AppError('invalid_client', {
-          message: `client_id '${clientId}' is not known to this Portico server.`,
+          message: `client_id ${quote(clientId)} is not known to this Portico server.`,
         });
       const secret = typeof body.client_secret === 'string' ? body.client_secret : bearer(c);
       if (!secret) return { ...env, confidential: false };

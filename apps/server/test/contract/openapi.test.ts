@@ -37,6 +37,10 @@ interface Document {
  */
 const NOT_JSON_API: { rule: RegExp; why: string }[] = [
   { rule: /^ALL \/\*$/, why: 'middleware on every request (request id, access log)' },
+  {
+    rule: /^ALL \/(_admin|portal\/api)\/\*$/,
+    why: 'middleware: the browser-write guard (origin and JSON checks) before the dashboard and portal APIs',
+  },
   { rule: /^GET \/(health|openapi\.json)$/, why: 'operations: the health check and this document' },
   { rule: /^GET \/(_app\/assets\/\{file\})?$/, why: 'the dashboard SPA and its assets' },
   { rule: /^(GET|POST) \/authkit\//, why: 'hosted AuthKit pages (HTML forms)' },
@@ -204,8 +208,13 @@ async function unrouted(d: Document): Promise<string[]> {
   for (const route of documented(d)) {
     const [method, path] = route.split(' ') as [string, string];
     if (!table.has(route)) out.push(`${route} (not in app.routes)`);
-    // No credentials: the surface refuses (401/403/4xx), which proves the route matched.
-    const res = await h.portico.app.request(path.replace(/\{(\w+)\}/g, 'x_$1'), { method });
+    // With an API key (an unknown path under the API's prefixes is refused 401 without one, like
+    // a real route): a route of another surface refuses the key (401/403/4xx), which proves the
+    // route matched; only an unmatched one answers route_not_found.
+    const res = await h.portico.app.request(path.replace(/\{(\w+)\}/g, 'x_$1'), {
+      method,
+      headers: { authorization: `Bearer ${h.apiKey}` },
+    });
     const body = (await res.json().catch(() => ({}))) as { code?: string };
     if (body.code === 'route_not_found') out.push(`${route} (answered ${res.status} route_not_found)`);
   }

@@ -20,7 +20,7 @@
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual, sha256 } from '../../platform/crypto.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, describeId, quote } from '../../platform/errors.ts';
 import { token } from '../../platform/random.ts';
 import type { PortalSessionTable } from '../../platform/schema.ts';
 import { organizationRepo } from '../organizations/repo.ts';
@@ -73,14 +73,14 @@ export class PortalLinks {
     const { deps } = this;
     if (UNAVAILABLE_INTENTS.includes(body.intent)) {
       throw new AppError('portal_intent_not_available', {
-        message: `The Admin Portal intent '${body.intent}' is not available in Portico yet. Use sso, dsync, domain_verification or certificate_renewal.`,
+        message: `The Admin Portal intent ${quote(body.intent)} is not available in Portico yet. Use sso, dsync, domain_verification or certificate_renewal.`,
         errors: [{ field: 'intent', code: 'not_available' }],
       });
     }
     const org = await organizationRepo.get(deps.db, env, body.organization);
     if (!org)
       throw new AppError('entity_not_found', {
-        message: `Organization not found: '${body.organization}'. Pass the id of an organization of this environment.`,
+        message: `Organization not found: ${describeId(body.organization, 'org')}. Pass the id of an organization of this environment.`,
       });
     const now = deps.clock.now();
     const expires = new Date(now.getTime() + LINK_TTL_MS);
@@ -125,7 +125,7 @@ export class PortalLinks {
       const org = await organizationRepo.get(tx, env, body.organization);
       if (!org)
         throw new AppError('entity_not_found', {
-          message: `Organization not found: '${body.organization}'. Pass the id of an organization of this environment.`,
+          message: `Organization not found: ${describeId(body.organization, 'org')}. Pass the id of an organization of this environment.`,
         });
       const links = tx
         .selectFrom('portal_links')
@@ -136,7 +136,7 @@ export class PortalLinks {
       const any = await links.limit(1).executeTakeFirst();
       if (!any)
         throw new AppError('portal_link_not_found', {
-          message: `No Admin Portal link of organization '${org.id}' was generated with external_user_id '${body.external_user_id}'. Only links generated with external_user_id (externalUserId in SDK 12) can be revoked: pass it to generate_link for every admin you may need to deprovision.`,
+          message: `No Admin Portal link of organization '${org.id}' was generated with external_user_id ${quote(body.external_user_id)}. Only links generated with external_user_id (externalUserId in SDK 12) can be revoked: pass it to generate_link for every admin you may need to deprovision.`,
         });
       const now = deps.clock.now().toISOString();
       const revoked = await tx

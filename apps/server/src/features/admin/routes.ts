@@ -14,7 +14,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { ContractRegistry } from '../../platform/contract.ts';
 import type { Deps, EnvContext } from '../../platform/deps.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError, notFound, quote } from '../../platform/errors.ts';
 import type { ApiKeyResolver } from '../../surfaces/api.ts';
 import type { RateLimiter } from '../../surfaces/common.ts';
 import { secureCookies } from '../../surfaces/hosted.ts';
@@ -229,7 +229,9 @@ export function adminRoutes(
     handler: async ({ env, query, c }) => {
       const ok = await environments.removeRedirectUri(env.environmentId, query.uri);
       if (!ok)
-        throw new AppError('entity_not_found', { message: `'${query.uri}' is not an allowed redirect URI.` });
+        throw new AppError('entity_not_found', {
+          message: `${quote(query.uri, 512)} is not an allowed redirect URI.`,
+        });
       return c.body(null, 204);
     },
   });

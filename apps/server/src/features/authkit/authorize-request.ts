@@ -3,7 +3,7 @@
  */
 import type { Context } from 'hono';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, catalog } from '../../platform/errors.ts';
+import { AppError, catalog, quote } from '../../platform/errors.ts';
 import { readQuery } from '../../platform/http.ts';
 import { errorPage } from './pages.tsx';
 import type { AuthKitService } from './service.ts';
@@ -42,7 +42,7 @@ export async function openAuthorizeRequest(
     return errorPage(c, 400, {
       title: 'Unknown application',
       code: 'invalid_client',
-      message: `No Portico environment has the client id '${clientId}'.`,
+      message: `No Portico environment has the client id ${quote(clientId)}.`,
       hint: 'Use the client id printed when Portico first started (PORTICO_CLIENT_ID).',
     });
   }
@@ -58,8 +58,10 @@ export async function openAuthorizeRequest(
     return errorPage(c, 400, {
       title: 'Redirect URI not allowed',
       code: 'redirect_uri_not_allowed',
-      message: `The redirect_uri '${redirectUri}' is not on this environment’s allow-list, so Portico will not send a sign-in result there.`,
-      hint: `Add it exactly as sent (scheme, host, port and path): run \`portico redirect-uris add ${redirectUri}\` or list it in PORTICO_REDIRECT_URIS.`,
+      message: `The redirect_uri ${quote(redirectUri, 512)} is not on this environment’s allow-list, so Portico will not send a sign-in result there.`,
+      hint: quote(redirectUri, 512).startsWith("'")
+        ? `Add it exactly as sent (scheme, host, port and path): run \`portico redirect-uris add ${redirectUri}\` or list it in PORTICO_REDIRECT_URIS.`
+        : 'Add the redirect URI your application sends, exactly (scheme, host, port and path), with `portico redirect-uris add <uri>` or PORTICO_REDIRECT_URIS.',
     });
   }
   const state = one('state') ?? null;

@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { FC } from 'hono/jsx';
-import type { ErrorCode } from '../../platform/errors.ts';
+import { AppError, type ErrorCode } from '../../platform/errors.ts';
 import { pageHeaders } from '../../surfaces/hosted.ts';
 
 const Layout: FC<{ title: string; children?: unknown }> = ({ title, children }) => (
@@ -205,6 +205,16 @@ export function errorPage(c: Context, status: number, props: Omit<ErrorPageProps
 export const pageErrors: MiddlewareHandler = async (c, next) => {
   await next();
   if (!c.error) return;
+  // A refusal of the request itself (bad characters in a form, say) is the person's to fix.
+  if (c.error instanceof AppError && c.error.status < 500) {
+    c.res = errorPage(c, c.error.status, {
+      title: 'This request cannot be used',
+      code: c.error.code,
+      message: c.error.message,
+      hint: 'Go back to the application and try again.',
+    });
+    return;
+  }
   c.res = errorPage(c, 500, {
     title: 'Something went wrong',
     code: 'internal_error',

@@ -8,8 +8,8 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
-import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
+import { AppError, describeId, quote } from '../../platform/errors.ts';
+import { listOf, listSchema, paginationQuery, readForm } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
@@ -123,7 +123,7 @@ export function authkitRoutes(
       if (responseType !== 'code')
         return back(
           'unsupported_response_type',
-          `response_type '${responseType}' is not supported; use 'code'.`,
+          `response_type ${quote(responseType)} is not supported; use 'code'.`,
         );
       const challenge = one('code_challenge') ?? null;
       const method = one('code_challenge_method');
@@ -164,7 +164,7 @@ export function authkitRoutes(
       if (provider !== 'authkit')
         return back(
           'invalid_request',
-          `provider '${provider}' is not configured on this Portico server; use provider=authkit.`,
+          `provider ${quote(provider)} is not configured on this Portico server; use provider=authkit.`,
         );
       const screenHint = one('screen_hint') === 'sign-up' ? 'sign-up' : 'sign-in';
       const requestId = await authkit.createRequest(env, {
@@ -228,12 +228,7 @@ export function authkitRoutes(
     app.post(`/authkit/${screen}`, pageErrors, async (c) => {
       const { req, error } = await loadRequest(c);
       if (error) return error;
-      let form: Record<string, unknown>;
-      try {
-        form = await c.req.parseBody();
-      } catch {
-        form = {};
-      }
+      const form = await readForm(c);
       const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
       const email = str('email').trim();
       const again = (status: number, code: PageError['code'], message: string) =>
@@ -341,7 +336,7 @@ export function authkitRoutes(
     handler: async ({ env, body, c }) => {
       if (!SUPPORTED_GRANTS.includes(body.grant_type)) {
         throw new AppError('unsupported_grant_type', {
-          message: `grant_type '${body.grant_type}' is not supported by this Portico server. Supported: ${SUPPORTED_GRANTS.join(', ')}.`,
+          message: `grant_type ${quote(body.grant_type)} is not supported by this Portico server. Supported: ${SUPPORTED_GRANTS.join(', ')}.`,
         });
       }
       const parsed = AuthenticateBody.safeParse(body);
@@ -387,14 +382,14 @@ export function authkitRoutes(
       return errorPage(c, 400, {
         title: 'Unknown session',
         code: 'entity_not_found',
-        message: `No session '${sessionId}' exists.`,
+        message: `Session not found: ${describeId(sessionId, 'session')}.`,
         hint: 'The sid claim of the access token names the session to end.',
       });
     if (returnTo && !(await authkit.isReturnToAllowed(found.environment_id, returnTo))) {
       return errorPage(c, 400, {
         title: 'Return address not allowed',
         code: 'return_to_not_allowed',
-        message: `return_to '${returnTo}' is not on an allowed redirect URI’s origin.`,
+        message: `return_to ${quote(returnTo, 512)} is not on an allowed redirect URI’s origin.`,
         hint: 'Add a redirect URI on that origin (portico redirect-uris add …).',
       });
     }
@@ -414,7 +409,10 @@ export function authkitRoutes(
     const env = await authkit.environmentByClientId(c.req.param('clientId'));
     if (!env)
       return c.json(
-        { code: 'entity_not_found', message: `No environment has client id '${c.req.param('clientId')}'.` },
+        {
+          code: 'entity_not_found',
+          message: `No environment has client id ${quote(c.req.param('clientId'))}.`,
+        },
         404,
       );
     c.header('Cache-Control', 'public, max-age=300');

@@ -83,6 +83,9 @@ export class AuthKitService {
 
   /** A logout `return_to` may be an allowed redirect URI or any URL on the same origin as one. */
   async isReturnToAllowed(envId: string, uri: string): Promise<boolean> {
+    // Control characters (CR/LF above all) are refused outright: the URL parser drops tabs and
+    // line breaks, so the origin checked would not be the text sent in the Location header.
+    if ([...uri].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return false;
     let origin: string;
     try {
       origin = new URL(uri).origin;

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { constantTimeEqual } from '../../platform/crypto.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
-import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
+import { listOf, listSchema, paginationQuery, parseJsonBody } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
 import { directoryScopedRoutes } from './scoped-routes.ts';
 import { type DirectoryService, redactScimBody, scimError } from './service.ts';
@@ -174,6 +174,27 @@ export function directoryApiRoutes(api: ApiSurface, dirs: DirectoryService) {
   directoryScopedRoutes(api, dirs);
 }
 
+/**
+ * A SCIM body through the shared parser (depth cap, NUL and lone surrogates refused), its
+ * refusals as RFC 7644 errors: malformed or too deep is `invalidSyntax`, bad characters
+ * `invalidValue`. An empty body is null.
+ */
+function parseScimBody(text: string): unknown {
+  try {
+    return parseJsonBody(text) ?? null;
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    if (err.code === 'invalid_json') {
+      throw scimError(400, err.message.replace('request body', 'body'), 'invalidSyntax');
+    }
+    throw scimError(
+      400,
+      `${err.message} (${err.code})`,
+      err.code === 'body_too_deep' ? 'invalidSyntax' : 'invalidValue',
+    );
+  }
+}
+
 /** The SCIM surface. */
 export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
   const MAX_BODY = 1024 * 1024;
@@ -217,13 +238,9 @@ export function scimRoutes(app: Hono, deps: Deps, dirs: DirectoryService) {
         text = c.req.method === 'GET' || c.req.method === 'DELETE' ? '' : await c.req.text();
         if (text.length > MAX_BODY)
           throw scimError(413, `The request body is larger than ${MAX_BODY} bytes.`);
-        const body = () => {
-          try {
-            return JSON.parse(text || 'null');
-          } catch (err) {
-            throw scimError(400, `The body is not valid JSON (${(err as Error).message}).`, 'invalidSyntax');
-          }
-        };
+        // Parsed once, before the handler acts, by the parser every surface shares.
+        const parsed = parseScimBody(text);
+        const body = () => parsed;
         const out = await fn({ c, d, body, persona: detectPersona(c.req.header('user-agent')) });
         status = out.status;
         return scimJson(c, out.status, out.body, out.headers);

@@ -30,8 +30,8 @@ import type { z } from 'zod';
 import { sha256 } from '../../platform/crypto.ts';
 import { isUniqueViolation } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
-import { type Pagination, paginate } from '../../platform/http.ts';
+import { AppError, describeId, notFound, quote } from '../../platform/errors.ts';
+import { jsonTooDeep, type Pagination, paginate } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
@@ -70,7 +70,7 @@ function names(r: ScimResource) {
 function notFoundIn(what: string, id: string, directoryId: string | undefined) {
   if (!directoryId) return notFound(what, id);
   return new AppError('entity_not_found', {
-    message: `${what} not found in directory '${directoryId}': '${id}'. Use an id this directory listed (GET /directories/${directoryId}/${what === 'Directory user' ? 'users' : 'groups'}).`,
+    message: `${what} not found in directory ${quote(directoryId)}: ${describeId(id, what === 'Directory user' ? 'directory_user' : 'directory_group')}. Use an id this directory listed (GET /directories/${/^directory_\w{26}$/.test(directoryId) ? directoryId : '{id}'}/${what === 'Directory user' ? 'users' : 'groups'}).`,
   });
 }
 
@@ -158,7 +158,7 @@ export class DirectoryService {
       .executeTakeFirst();
     if (!d)
       throw new AppError('entity_not_found', {
-        message: `Directory not found: '${id}'. Pass the id of a directory of this environment (GET /directories lists them).`,
+        message: `Directory not found: ${describeId(id, 'directory')}. Pass the id of a directory of this environment (GET /directories lists them).`,
       });
     return d;
   }
@@ -203,7 +203,7 @@ export class DirectoryService {
           errors.push({
             field: `group_role_map.${group}`,
             code: 'role_not_found',
-            message: `No role with slug '${slug}' exists. Create the role first or map the group to an existing role (member, admin…).`,
+            message: `No role with slug ${quote(slug)} exists. Create the role first or map the group to an existing role (member, admin…).`,
           });
     }
     if (errors.length)
@@ -396,7 +396,7 @@ export class DirectoryService {
       .where('directory_id', '=', d.id)
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!u) throw scimError(404, `User ${id} does not exist in this directory.`);
+    if (!u) throw scimError(404, `User ${quote(id)} does not exist in this directory.`);
     return u;
   }
 
@@ -438,9 +438,9 @@ export class DirectoryService {
       const field =
         !keepsLegacyName && clash.user_name.toLowerCase() === lower
           ? clash.user_name === userName
-            ? `userName '${userName}'`
-            : `userName '${clash.user_name}' (userName is unique ignoring case, so '${userName}' is taken)`
-          : `externalId '${externalId}'`;
+            ? `userName ${quote(userName)}`
+            : `userName ${quote(clash.user_name)} (userName is unique ignoring case, so ${quote(userName)} is taken)`
+          : `externalId ${quote(externalId)}`;
       throw scimError(
         409,
         `A user with ${field} already exists in this directory (id ${clash.id}).`,
@@ -697,7 +697,7 @@ export class DirectoryService {
       .where('directory_id', '=', d.id)
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!g) throw scimError(404, `Group ${id} does not exist in this directory.`);
+    if (!g) throw scimError(404, `Group ${quote(id)} does not exist in this directory.`);
     return g;
   }
 
@@ -809,7 +809,7 @@ export class DirectoryService {
       if (missing.length)
         throw scimError(
           400,
-          `Unknown member ${missing.map((m) => `'${m}'`).join(', ')}: members must be ids of users in this directory.`,
+          `Unknown member ${missing.map((m) => quote(m)).join(', ')}: members must be ids of users in this directory.`,
           'invalidValue',
         );
       for (const id of [...new Set(add)]) {
@@ -873,7 +873,7 @@ export class DirectoryService {
         if (clash)
           throw scimError(
             409,
-            `A group with externalId '${fields.external_id}' already exists (id ${clash.id}).`,
+            `A group with externalId ${quote(fields.external_id)} already exists (id ${clash.id}).`,
             'uniqueness',
           );
       }
@@ -1075,6 +1075,8 @@ export function redactSecrets(v: unknown): unknown {
 /** Redacts secrets from a logged SCIM body (passwords, tokens) and caps its size. */
 export function redactScimBody(text: string): string | null {
   if (!text) return null;
+  // A body the shared parser refused as too deep is not walked (redactSecrets recurses).
+  if (jsonTooDeep(text)) return JSON.stringify({ refused: 'body_too_deep', bytes: text.length });
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -7,7 +7,7 @@
 import { sha256 } from '../../platform/crypto.ts';
 import { type Queryable, serialized } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, quote } from '../../platform/errors.ts';
 import { seedRoles } from '../roles/service.ts';
 
 export interface Bootstrap {
@@ -29,13 +29,13 @@ export function validateRedirectUri(uri: string): string | null {
   try {
     url = new URL(uri);
   } catch {
-    return `'${uri}' is not an absolute URL.`;
+    return `${quote(uri, 512)} is not an absolute URL.`;
   }
   if (url.hash) return 'A redirect URI must not contain a #fragment.';
   const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
     if (url.protocol === 'http:') return 'Use https:// (plain http:// is allowed only for localhost).';
-    if (!/^[a-z][a-z0-9+.-]*:$/.test(url.protocol)) return `'${url.protocol}' is not a valid scheme.`;
+    if (!/^[a-z][a-z0-9+.-]*:$/.test(url.protocol)) return `${quote(url.protocol)} is not a valid scheme.`;
   }
   return null;
 }

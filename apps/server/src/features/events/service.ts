@@ -4,7 +4,7 @@
  * PORTICO_EVENT_RETENTION_DAYS are swept.
  */
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, quote } from '../../platform/errors.ts';
 import { eventToWire } from './wire.ts';
 
 export interface EventQuery {
@@ -30,7 +30,7 @@ export class EventService {
       .executeTakeFirst();
     if (!row) {
       throw new AppError('invalid_request_parameters', {
-        message: `${param}: event '${id}' does not exist (it may be older than the retention period of ${this.deps.config.eventRetentionDays} days).`,
+        message: `${param}: event ${quote(id)} does not exist (it may be older than the retention period of ${this.deps.config.eventRetentionDays} days).`,
         errors: [{ field: param, code: 'invalid_cursor' }],
       });
     }

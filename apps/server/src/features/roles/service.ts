@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, quote } from '../../platform/errors.ts';
 import { parseJson } from '../../platform/http.ts';
 
 export const DEFAULT_ROLES = [
@@ -76,11 +76,11 @@ export class RoleService {
     const unknown = slugs.filter((s) => !roles.has(s));
     if (unknown.length) {
       throw new AppError('invalid_role', {
-        message: `Unknown role ${unknown.map((s) => `'${s}'`).join(', ')}. Roles in this environment: ${[...roles.keys()].join(', ')}.`,
+        message: `Unknown role ${unknown.map((s) => quote(s)).join(', ')}. Roles in this environment: ${[...roles.keys()].join(', ')}.`,
         errors: unknown.map((s) => ({
           field: 'role_slug',
           code: 'invalid_role',
-          message: `Role '${s}' does not exist.`,
+          message: `Role ${quote(s)} does not exist.`,
         })),
       });
     }

@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError, notFound, quote } from '../../platform/errors.ts';
 import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
 import type { ApiSurface } from '../../surfaces/api.ts';
 
@@ -53,7 +53,7 @@ export function authorizedApplicationRoutes(api: ApiSurface, deps: Deps) {
     handler: async ({ env, params }) => {
       await userOf(env.environmentId, params.id);
       throw new AppError('authorized_application_not_found', {
-        message: `User '${params.id}' has not authorized an application '${params.application_id}'. Portico does not implement WorkOS Connect, so no user has authorized applications to remove (listAuthorizedApplications is always empty).`,
+        message: `User ${quote(params.id)} has not authorized an application ${quote(params.application_id)}. Portico does not implement WorkOS Connect, so no user has authorized applications to remove (listAuthorizedApplications is always empty).`,
       });
     },
   });

@@ -19,7 +19,7 @@
 import { sha256 } from '../../platform/crypto.ts';
 import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError, notFound, quote } from '../../platform/errors.ts';
 import { type Pagination, paginate, parseJson } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import type { SessionTable, UserTable } from '../../platform/schema.ts';
@@ -224,7 +224,7 @@ export class SessionService {
           .executeTakeFirst();
         if (!m) {
           throw new AppError('organization_membership_not_found', {
-            message: `The user is not an active member of organization '${organizationId}'. Create a membership first or refresh without organization_id.`,
+            message: `The user is not an active member of organization ${quote(organizationId)}. Create a membership first or refresh without organization_id.`,
           });
         }
         org = organizationId;

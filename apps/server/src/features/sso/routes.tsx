@@ -9,8 +9,8 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
-import { listOf, listSchema, paginationQuery } from '../../platform/http.ts';
+import { AppError, describeId, quote } from '../../platform/errors.ts';
+import { listOf, listSchema, paginationQuery, readForm } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import type { TokenSurface } from '../../surfaces/token.ts';
@@ -168,7 +168,13 @@ export function ssoBrowserRoutes(
       .where('id', '=', c.req.param('id'))
       .executeTakeFirst();
     if (conn?.protocol !== 'saml') {
-      return c.json({ code: 'entity_not_found', message: `No SAML connection '${c.req.param('id')}'.` }, 404);
+      return c.json(
+        {
+          code: 'entity_not_found',
+          message: `SAML connection not found: ${describeId(c.req.param('id'), 'conn')}.`,
+        },
+        404,
+      );
     }
     const sp = spValues(deps.config.publicUrl, conn);
     const key = await sso.spKeys.get(conn.environment_id);
@@ -194,12 +200,7 @@ export function ssoBrowserRoutes(
       }),
   });
   app.post('/sso/saml/:id/acs', pageErrors, acsLimit, async (c) => {
-    let form: Record<string, unknown>;
-    try {
-      form = await c.req.parseBody();
-    } catch {
-      form = {};
-    }
+    const form = await readForm(c);
     const samlResponse = typeof form.SAMLResponse === 'string' ? form.SAMLResponse : '';
     if (!samlResponse)
       return errorPage(c, 400, {
@@ -284,7 +285,7 @@ export function ssoBrowserRoutes(
     handler: async ({ env, body }) => {
       if (body.grant_type !== 'authorization_code') {
         throw new AppError('unsupported_grant_type', {
-          message: `grant_type must be authorization_code for /sso/token, not '${body.grant_type}'.`,
+          message: `grant_type must be authorization_code for /sso/token, not ${quote(body.grant_type)}.`,
         });
       }
       return sso.exchange(env.id, body.code, body.code_verifier, env.confidential);
@@ -322,7 +323,7 @@ export async function resolveConnection(
       .executeTakeFirst();
     if (!conn)
       throw new AppError('invalid_connection', {
-        message: `Connection '${r.connection}' does not exist in this environment.`,
+        message: `Connection not found in this environment: ${describeId(r.connection, 'conn')}.`,
       });
     if (conn.state !== 'active')
       throw new AppError('invalid_connection', {
@@ -339,7 +340,7 @@ export async function resolveConnection(
       .executeTakeFirst();
     if (!org)
       throw new AppError('organization_invalid', {
-        message: `Organization '${r.organization}' does not exist in this environment.`,
+        message: `Organization not found in this environment: ${describeId(r.organization, 'org')}.`,
       });
     const conn = await connections.activeForOrganization(env, org.id);
     if (!conn)
@@ -353,13 +354,13 @@ export async function resolveConnection(
     const conn = await connections.activeForDomain(env, domain);
     if (!conn)
       throw new AppError('invalid_connection', {
-        message: `No organization with an active SSO connection owns the domain '${domain}'.`,
+        message: `No organization with an active SSO connection owns the domain ${quote(domain, 253)}.`,
       });
     return conn;
   }
   if (r.provider)
     throw new AppError('invalid_request', {
-      message: `provider '${r.provider}' is not configured on this Portico server.`,
+      message: `provider ${quote(r.provider)} is not configured on this Portico server.`,
     });
   throw new AppError('invalid_request', {
     message: 'Pass connection, organization, domain_hint or login_hint to choose the SSO connection.',

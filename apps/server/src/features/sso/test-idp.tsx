@@ -12,6 +12,7 @@ import { buildSamlResponse, encryptAssertion } from '@portico/saml';
 import type { Context, Hono } from 'hono';
 import { serialized } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
+import { readForm } from '../../platform/http.ts';
 import { selfSignedCertificate } from '../../platform/x509.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { errorPage, pageErrors } from '../authkit/pages.tsx';
@@ -270,7 +271,7 @@ export function testIdpRoutes(app: Hono, deps: Deps, spKeys: SpKeyStore) {
   app.post('/test-idp/:id/sso', pageErrors, async (c) => {
     const conn = await load(c);
     if (!conn) return unknown(c);
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
     if (!checkCsrf(c, deps, conn.id, form.csrf)) {
       return errorPage(c, 403, {

@@ -13,6 +13,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import { constantTimeEqual } from '../../platform/crypto.ts';
 import { serialized } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
+import { readForm } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { errorPage, pageErrors } from '../authkit/pages.tsx';
@@ -236,7 +237,7 @@ export function testOidcRoutes(app: Hono, deps: Deps) {
   app.post('/test-oidc/:id/authorize', pageErrors, async (c) => {
     const p = await load(c);
     if (!p) return unknown(c);
-    const f = await c.req.parseBody();
+    const f = await readForm(c);
     const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : '');
     if (!checkCsrf(c, deps, p.conn.id, f.csrf)) {
       return errorPage(c, 403, {
@@ -273,7 +274,7 @@ export function testOidcRoutes(app: Hono, deps: Deps) {
   app.post('/test-oidc/:id/token', async (c) => {
     const p = await load(c);
     if (!p) return oauthError(c, 404, 'not_found', 'No such test provider.');
-    const f = await c.req.parseBody();
+    const f = await readForm(c);
     const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : '');
     let clientId = s('client_id');
     let clientSecret = s('client_secret');

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError, notFound, quote } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
 import type { UserTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
@@ -105,7 +105,7 @@ export class UserService {
       }
       if (body.external_id && (await repo.getByExternalId(tx, env, body.external_id))) {
         throw new AppError('user_creation_error', {
-          message: `Another user already has external_id '${body.external_id}'.`,
+          message: `Another user already has external_id ${quote(body.external_id)}.`,
           errors: [{ field: 'external_id', code: 'external_id_not_available' }],
         });
       }
@@ -151,7 +151,7 @@ export class UserService {
         const clash = await repo.getByExternalId(tx, env, body.external_id);
         if (clash && clash.id !== id) {
           throw new AppError('external_id_already_used', {
-            message: `Another user already has external_id '${body.external_id}'.`,
+            message: `Another user already has external_id ${quote(body.external_id)}.`,
           });
         }
       }

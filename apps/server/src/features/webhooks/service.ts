@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError, notFound, quote } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import { checkWebhookUrl } from '../../platform/safe-http.ts';
@@ -44,7 +44,7 @@ export class WebhookService {
     const unknown = events.filter((e) => !KNOWN_EVENTS.has(e));
     if (unknown.length) {
       throw new AppError('unknown_event_type', {
-        message: `Unknown event type ${unknown.map((e) => `'${e}'`).join(', ')}. Use names such as 'dsync.user.created' or 'user.created'.`,
+        message: `Unknown event type ${unknown.map((e) => quote(e)).join(', ')}. Use names such as 'dsync.user.created' or 'user.created'.`,
         errors: unknown.map((e) => ({ field: 'events', code: 'unknown_event_type', message: e })),
       });
     }
