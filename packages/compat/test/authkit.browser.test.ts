@@ -317,10 +317,12 @@ describe('AuthKit in Chromium (SDK 8)', () => {
     expect(app.callbacks.at(-1)).toMatchObject({ pkce: true, sealed: true, userId: user.id });
     const sessionId = (await page.locator('#session-id').textContent()) ?? '';
 
-    // Without return_to, Portico ends the session and shows its own hosted "Signed out" page.
+    // Without return_to (and no default logout URI set), Portico ends the session and shows its
+    // own neutral hosted page: no alert, no error code.
     const signedOut = await page.goto(workos.userManagement.getLogoutUrl({ sessionId }));
     await expectHostedPage(page, signedOut, 200);
-    await expect(page.locator('h1').textContent()).resolves.toBe('Signed out');
+    await expect(page.locator('h1').textContent()).resolves.toBe('You are signed out');
+    expect(await page.locator('[role=alert], .notice-error').count()).toBe(0);
     await shoot(page, 'signed-out');
     const sessions = (await workos.userManagement.listSessions(user.id)).data;
     expect(sessions.map((s) => [s.id, s.status])).toEqual([[sessionId, 'revoked']]);
