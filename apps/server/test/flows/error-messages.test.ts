@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeId, quote } from '../../src/platform/errors.ts';
 import { createHarness, type Harness, json } from '../harness.ts';
-import { signInForCode } from './support.ts';
+import { signInForTokens } from './support.ts';
 
 let h: Harness;
 let accessToken: string;
@@ -24,19 +24,7 @@ beforeAll(async () => {
       )
     ).id,
   );
-  const { code } = await signInForCode(h, 'leak@example.com', 'correct-horse-battery');
-  const auth = await json(
-    await h.portico.app.request('/user_management/authenticate', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: h.clientId,
-        client_secret: h.apiKey,
-        grant_type: 'authorization_code',
-        code,
-      }),
-    }),
-  );
+  const auth = await signInForTokens(h, 'leak@example.com', 'correct-horse-battery');
   accessToken = String(auth.access_token);
 });
 afterAll(() => h.close());

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBadCharacters, jsonTooDeep, MAX_JSON_DEPTH } from '../../src/platform/http.ts';
 import { createHarness, type Harness, json, listen, REDIRECT_URI } from '../harness.ts';
-import { signInForCode } from './support.ts';
+import { signInForTokens } from './support.ts';
 
 let h: Harness;
 let orgId: string;
@@ -240,19 +240,7 @@ describe('sign-out with a hostile return_to', () => {
       email: 'crlf@x.test',
       password: 'correct-horse-battery',
     });
-    const { code } = await signInForCode(h, 'crlf@x.test', 'correct-horse-battery');
-    const auth = await json(
-      await h.portico.app.request('/user_management/authenticate', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          client_id: h.clientId,
-          client_secret: h.apiKey,
-          grant_type: 'authorization_code',
-          code,
-        }),
-      }),
-    );
+    const auth = await signInForTokens(h, 'crlf@x.test', 'correct-horse-battery');
     const payload = String(auth.access_token).split('.')[1]!;
     const sid = String(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')).sid);
     for (const returnTo of [

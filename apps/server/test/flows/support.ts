@@ -31,3 +31,24 @@ export async function signInForCode(
   const back = new URL(res.headers.get('location')!);
   return { code: back.searchParams.get('code')!, state: back.searchParams.get('state') };
 }
+
+/** Signs in on the hosted page and redeems the code: the `/user_management/authenticate` answer. */
+export async function signInForTokens(
+  h: Harness,
+  email: string,
+  password: string,
+): Promise<Record<string, unknown>> {
+  const { code } = await signInForCode(h, email, password);
+  const res = await h.portico.app.request('/user_management/authenticate', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_id: h.clientId,
+      client_secret: h.apiKey,
+      grant_type: 'authorization_code',
+      code,
+    }),
+  });
+  if (res.status !== 200) throw new Error(`authenticate: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
