@@ -11,7 +11,6 @@ import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
 import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
-import { errorPage } from './features/authkit/pages.tsx';
 import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
 import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
@@ -47,6 +46,7 @@ import { cryptoRandom, type Random, token } from './platform/random.ts';
 import { ApiKeyResolver, authenticateApi, createApiSurface } from './surfaces/api.ts';
 import { browserWriteGuard, checkBrowserWrite } from './surfaces/browser-writes.ts';
 import { RateLimiter, renderJsonError, toAppError } from './surfaces/common.ts';
+import { errorPage } from './surfaces/page-layout.tsx';
 import { serveSpa, spaAssetRoutes } from './surfaces/spa.ts';
 import { createTokenSurface } from './surfaces/token.ts';
 

@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, catalog, quote } from '../../platform/errors.ts';
 import { readQuery } from '../../platform/http.ts';
-import { errorPage } from './pages.tsx';
+import { errorPage } from '../../surfaces/page-layout.tsx';
 import type { AuthKitService } from './service.ts';
 
 /**

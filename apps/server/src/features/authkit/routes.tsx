@@ -13,6 +13,7 @@ import { listOf, listSchema, paginationQuery, readForm } from '../../platform/ht
 import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
+import { ContinuePage, errorPage, type PageError, pageErrors, STYLES } from '../../surfaces/page-layout.tsx';
 import type { TokenSurface } from '../../surfaces/token.ts';
 import type { EnvironmentService } from '../environments/service.ts';
 import { authorizedApplicationRoutes } from '../sessions/authorized-applications.ts';
@@ -24,16 +25,7 @@ import { resolveConnection } from '../sso/routes.tsx';
 import type { SsoService } from '../sso/service.ts';
 import { UserWire } from '../users/wire.ts';
 import { openAuthorizeRequest } from './authorize-request.ts';
-import {
-  ContinuePage,
-  errorPage,
-  type PageError,
-  pageErrors,
-  SignedOutPage,
-  SignInPage,
-  SignUpPage,
-  STYLES,
-} from './pages.tsx';
+import { SignedOutPage, SignInPage, SignUpPage } from './pages.tsx';
 import type { AuthKitService } from './service.ts';
 
 const AuthenticateResponse = z.object({

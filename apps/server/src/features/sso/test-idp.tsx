@@ -15,7 +15,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { readForm } from '../../platform/http.ts';
 import { selfSignedCertificate } from '../../platform/x509.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
-import { errorPage, pageErrors } from '../authkit/pages.tsx';
+import { errorPage, pageErrors } from '../../surfaces/page-layout.tsx';
 import { spValues } from './connections.ts';
 import { readAuthnRequest } from './service.ts';
 import type { SpKeyStore } from './sp-keys.ts';

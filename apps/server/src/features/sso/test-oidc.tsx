@@ -16,7 +16,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { readForm } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
-import { errorPage, pageErrors } from '../authkit/pages.tsx';
+import { errorPage, pageErrors } from '../../surfaces/page-layout.tsx';
 import { spValues } from './connections.ts';
 import { insertTestOrganization, redirectOrigins } from './test-idp.tsx';
 

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { ConnectionTable } from '../../platform/schema.ts';
-import { errorPage, pageErrors } from '../authkit/pages.tsx';
+import { errorPage, pageErrors } from '../../surfaces/page-layout.tsx';
 import type { SsoService } from './service.ts';
 
 export const TEST_CALLBACK_PATH = '/sso/test/callback';
