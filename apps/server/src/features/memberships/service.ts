@@ -156,6 +156,65 @@ export class MembershipService {
     });
   }
 
+  /**
+   * Just-in-time membership inside a sign-in's transaction (an SSO connection's organization): an
+   * active membership with the default role when the user has none there; an existing one, active
+   * or not, is left as it is (a deactivated member stays deactivated).
+   */
+  async ensureForSignIn(q: Tx, env: string, organizationId: string, userId: string, ctx: EventContext) {
+    const { deps } = this;
+    const existing = await q
+      .selectFrom('organization_memberships')
+      .select(['id'])
+      .where('environment_id', '=', env)
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (existing) return;
+    const org = await q
+      .selectFrom('organizations')
+      .select(['id', 'name'])
+      .where('environment_id', '=', env)
+      .where('id', '=', organizationId)
+      .executeTakeFirst();
+    if (!org) return;
+    const user = await this.userOf(q, env, userId);
+    const now = deps.clock.now().toISOString();
+    const row: OrganizationMembershipTable = {
+      id: deps.ids.next('om'),
+      environment_id: env,
+      organization_id: organizationId,
+      user_id: userId,
+      status: 'active',
+      role_slugs: JSON.stringify(await this.roles.resolveSlugs(q, env, undefined)),
+      directory_managed: 0,
+      custom_attributes: '{}',
+      created_at: now,
+      updated_at: now,
+    };
+    await q.insertInto('organization_memberships').values(row).execute();
+    await appendEvent(q, deps, {
+      environmentId: env,
+      event: 'organization_membership.created',
+      data: membershipEventData(membershipToWire(row, org.name, user)),
+      organizationId,
+      context: ctx,
+    });
+  }
+
+  /** The organization a fresh session starts in: the user's only active membership, if exactly one. */
+  async soleActiveOrganization(q: Tx, env: string, userId: string): Promise<string | null> {
+    const rows = await q
+      .selectFrom('organization_memberships')
+      .select('organization_id')
+      .where('environment_id', '=', env)
+      .where('user_id', '=', userId)
+      .where('status', '=', 'active')
+      .limit(2)
+      .execute();
+    return rows.length === 1 ? rows[0]!.organization_id : null;
+  }
+
   private async change(
     env: string,
     id: string,
