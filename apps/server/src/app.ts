@@ -15,6 +15,7 @@ import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
 import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
 import { DirectoryService } from './features/directory-sync/service.ts';
+import { EmailService } from './features/email/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
 import { eventRoutes } from './features/events/routes.ts';
 import { EventService } from './features/events/service.ts';
@@ -80,6 +81,7 @@ export interface Portico {
     sso: SsoService;
     directories: DirectoryService;
     admin: AdminService;
+    emails: EmailService;
   };
   registry: ContractRegistry;
 }
@@ -189,6 +191,8 @@ export function buildApp(opts: BuildOptions): Portico {
   app.use('/portal/api/*', browserWriteGuard(deps));
 
   const roles = new RoleService(deps);
+  // AuthKit's emails (features/email): services that send one take it as a constructor argument.
+  const emails = new EmailService(deps);
   const keys = new KeyStore(deps);
   const environments = new EnvironmentService(deps);
   const organizations = new OrganizationService(deps);
@@ -311,6 +315,7 @@ export function buildApp(opts: BuildOptions): Portico {
       sso,
       directories,
       admin,
+      emails,
     },
   };
 }
