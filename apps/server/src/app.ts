@@ -18,6 +18,7 @@ import { AuthKitService } from './features/authkit/service.ts';
 import { SignInPipeline } from './features/authkit/sign-in.ts';
 import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
 import { DirectoryService } from './features/directory-sync/service.ts';
+import { EmailService } from './features/email/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
 import { eventRoutes } from './features/events/routes.ts';
 import { EventService } from './features/events/service.ts';
@@ -83,6 +84,7 @@ export interface Portico {
     sso: SsoService;
     directories: DirectoryService;
     admin: AdminService;
+    emails: EmailService;
   };
   registry: ContractRegistry;
 }
@@ -192,6 +194,8 @@ export function buildApp(opts: BuildOptions): Portico {
   app.use('/portal/api/*', browserWriteGuard(deps));
 
   const roles = new RoleService(deps);
+  // AuthKit's emails (features/email): services that send one take it as a constructor argument.
+  const emails = new EmailService(deps);
   const keys = new KeyStore(deps);
   const environments = new EnvironmentService(deps);
   const organizations = new OrganizationService(deps);
@@ -323,6 +327,7 @@ export function buildApp(opts: BuildOptions): Portico {
       sso,
       directories,
       admin,
+      emails,
     },
   };
 }
