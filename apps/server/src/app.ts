@@ -11,8 +11,13 @@ import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
 import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
+import { oneTimeCodeRoutes } from './features/authkit/code-routes.ts';
 import { AuthorizationCodes } from './features/authkit/codes.ts';
+import { EmailVerificationService } from './features/authkit/email-verification.ts';
+import { MagicAuthIdentity } from './features/authkit/identities/magic-auth.ts';
 import { PasswordIdentity } from './features/authkit/identities/password.ts';
+import { OrganizationSelection } from './features/authkit/organization-selection.ts';
+import { PendingAuthentications } from './features/authkit/pending.ts';
 import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
 import { SignInPipeline } from './features/authkit/sign-in.ts';
@@ -204,7 +209,19 @@ export function buildApp(opts: BuildOptions): Portico {
   const sessions = new SessionService(deps, keys, roles);
   // Sign-in flows one way: identity modules (password, SSO…) → the pipeline → codes and sessions.
   const codes = new AuthorizationCodes(deps, sessions, users);
-  const pipeline = new SignInPipeline(deps, users, memberships, sessions, codes);
+  const pendings = new PendingAuthentications(deps);
+  const verifications = new EmailVerificationService(deps, users, emails, limiter);
+  const pipeline = new SignInPipeline(
+    deps,
+    users,
+    memberships,
+    sessions,
+    codes,
+    environments,
+    pendings,
+    verifications,
+  );
+  const magicAuth = new MagicAuthIdentity(deps, users, emails, limiter);
   const password = new PasswordIdentity(deps, users, limiter);
   const authkit = new AuthKitService(deps, users, environments, pipeline, password, limiter);
   const events = new EventService(deps);
@@ -249,8 +266,14 @@ export function buildApp(opts: BuildOptions): Portico {
     codes,
     pipeline,
     password,
+    magicAuth,
+    verifications,
+    pendings,
+    organizations: new OrganizationSelection(deps, users, memberships, connections),
+    users,
     sessions,
   });
+  oneTimeCodeRoutes(api, magicAuth, verifications);
   ssoApiRoutes(api, deps, connections, sso);
   testSignInRoutes(app, deps, sso);
   directoryApiRoutes(api, directories);

@@ -42,6 +42,7 @@ import * as m0014 from '../../migrations/0014_default_logout_uri.ts';
 import * as m0015 from '../../migrations/0015_test_organization_domains.ts';
 import * as m0016 from '../../migrations/0016_refresh_reuse_grace.ts';
 import * as m0017 from '../../migrations/0017_email.ts';
+import * as m0020 from '../../migrations/0020_one_time_codes.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -126,6 +127,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0015_test_organization_domains': m0015,
   '0016_refresh_reuse_grace': m0016,
   '0017_email': m0017,
+  '0020_one_time_codes': m0020,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

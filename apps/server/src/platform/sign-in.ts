@@ -17,7 +17,7 @@ export interface RequestMeta {
 export type AuthenticationMethod = 'Password' | 'SSO' | 'MagicAuth';
 
 /** The `type` of the `authentication.<type>_succeeded` event. */
-export type AuthenticationEventType = 'password' | 'sso' | 'magic_auth' | 'email_verification';
+export type AuthenticationEventType = 'password' | 'sso' | 'magic_auth';
 
 interface IdentityBase {
   environmentId: string;
@@ -36,6 +36,8 @@ interface IdentityBase {
 export interface UserIdentity extends IdentityBase {
   kind: 'user';
   userId: string;
+  /** The proof went through the user's inbox (Magic Auth, an email code): the email is verified. */
+  emailVerified?: boolean;
 }
 
 /** Someone proved an email address the environment may not know yet (SSO, Magic Auth sign-up). */

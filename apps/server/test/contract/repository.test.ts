@@ -57,6 +57,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0015_test_organization_domains',
       '0016_refresh_reuse_grace',
       '0017_email',
+      '0020_one_time_codes',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);
@@ -121,6 +122,7 @@ describe(`repository primitives on ${dialect}`, () => {
         name: 'Dup',
         client_id: h.clientId,
         created_at: new Date().toISOString(),
+        email_verification_required: 0,
       })
       .execute()
       .catch((e) => e);

@@ -147,7 +147,13 @@ export class EnvironmentService {
       const now = deps.clock.now().toISOString();
       await tx
         .insertInto('environments')
-        .values({ id: envId, name: 'Development', client_id: clientId, created_at: now })
+        .values({
+          id: envId,
+          name: 'Development',
+          client_id: clientId,
+          created_at: now,
+          email_verification_required: 0,
+        })
         .execute();
       await tx
         .insertInto('api_keys')
@@ -273,6 +279,25 @@ export class EnvironmentService {
     return Number(r.numDeletedRows) === 1;
   }
 
+  /** Whether a sign-in of a user with an unverified email stops at `email_verification_required`. */
+  async requiresEmailVerification(envId: string, q: Queryable = this.deps.db): Promise<boolean> {
+    const row = await q
+      .selectFrom('environments')
+      .select('email_verification_required')
+      .where('id', '=', envId)
+      .executeTakeFirst();
+    return row?.email_verification_required === 1;
+  }
+
+  async setEmailVerificationRequired(envId: string, required: boolean): Promise<boolean> {
+    await this.deps.db
+      .updateTable('environments')
+      .set({ email_verification_required: required ? 1 : 0 })
+      .where('id', '=', envId)
+      .execute();
+    return required;
+  }
+
   /** Where sign-out goes without `return_to`, or null (Portico's "You are signed out" page). */
   async defaultLogoutUri(envId: string): Promise<string | null> {
     const row = await this.deps.db
@@ -328,7 +353,7 @@ export class EnvironmentService {
     await this.deps.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('environments')
-        .values({ id: envId, name, client_id: clientId, created_at: now })
+        .values({ id: envId, name, client_id: clientId, created_at: now, email_verification_required: 0 })
         .execute();
       await seedRoles(tx, this.deps, envId);
     });

@@ -202,17 +202,18 @@ export class MembershipService {
     });
   }
 
-  /** The organization a fresh session starts in: the user's only active membership, if exactly one. */
-  async soleActiveOrganization(q: Tx, env: string, userId: string): Promise<string | null> {
-    const rows = await q
+  /** The organizations the user is an active member of (id and name), oldest membership first. */
+  async activeOrganizations(q: Tx, env: string, userId: string): Promise<{ id: string; name: string }[]> {
+    return q
       .selectFrom('organization_memberships')
-      .select('organization_id')
-      .where('environment_id', '=', env)
-      .where('user_id', '=', userId)
-      .where('status', '=', 'active')
-      .limit(2)
+      .innerJoin('organizations', 'organizations.id', 'organization_memberships.organization_id')
+      .select(['organizations.id as id', 'organizations.name as name'])
+      .where('organization_memberships.environment_id', '=', env)
+      .where('organization_memberships.user_id', '=', userId)
+      .where('organization_memberships.status', '=', 'active')
+      .orderBy('organization_memberships.created_at')
+      .orderBy('organization_memberships.id')
       .execute();
-    return rows.length === 1 ? rows[0]!.organization_id : null;
   }
 
   private async change(

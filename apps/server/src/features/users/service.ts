@@ -186,6 +186,25 @@ export class UserService {
     return user;
   }
 
+  /** Marks the user's email verified in the caller's transaction (`user.updated`); a no-op if it is. */
+  async markEmailVerified(q: Queryable, user: UserTable, ctx: EventContext): Promise<UserTable> {
+    if (user.email_verified === 1) return user;
+    const next = { ...user, email_verified: 1, updated_at: this.deps.clock.now().toISOString() };
+    await q
+      .updateTable('users')
+      .set({ email_verified: 1, updated_at: next.updated_at })
+      .where('environment_id', '=', user.environment_id)
+      .where('id', '=', user.id)
+      .execute();
+    await appendEvent(q, this.deps, {
+      environmentId: user.environment_id,
+      event: 'user.updated',
+      data: userToWire(next),
+      context: { ...ctx, previous_attributes: { email_verified: false } },
+    });
+    return next;
+  }
+
   /** Stores a stronger hash of a password that was just verified (argon2id parameters moved on). */
   async upgradePasswordHash(env: string, id: string, hash: string) {
     await this.deps.db

@@ -9,8 +9,13 @@ import type { RequestMeta } from '../../../platform/sign-in.ts';
 import { clientIp } from '../../../surfaces/json-surface.ts';
 import type { TokenClient } from '../../../surfaces/token.ts';
 import type { AuthenticateResponse, SessionService } from '../../sessions/service.ts';
+import type { UserService } from '../../users/service.ts';
 import type { AuthorizationCodes } from '../codes.ts';
+import type { EmailVerificationService } from '../email-verification.ts';
+import type { MagicAuthIdentity } from '../identities/magic-auth.ts';
 import type { PasswordIdentity } from '../identities/password.ts';
+import type { OrganizationSelection } from '../organization-selection.ts';
+import type { PendingAuthentications } from '../pending.ts';
 import type { SignInPipeline } from '../sign-in.ts';
 
 /** Everything a grant may use. */
@@ -18,6 +23,11 @@ export interface GrantServices {
   codes: AuthorizationCodes;
   pipeline: SignInPipeline;
   password: PasswordIdentity;
+  magicAuth: MagicAuthIdentity;
+  verifications: EmailVerificationService;
+  pendings: PendingAuthentications;
+  organizations: OrganizationSelection;
+  users: UserService;
   sessions: SessionService;
 }
 

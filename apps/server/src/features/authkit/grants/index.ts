@@ -4,11 +4,21 @@
  */
 import { z } from 'zod';
 import { authorizationCodeGrant } from './authorization-code.ts';
+import { emailVerificationGrant } from './email-verification.ts';
 import type { Grant } from './grant.ts';
+import { magicAuthGrant } from './magic-auth.ts';
+import { organizationSelectionGrant } from './organization-selection.ts';
 import { passwordGrant } from './password.ts';
 import { refreshTokenGrant } from './refresh-token.ts';
 
-const ALL = [authorizationCodeGrant, passwordGrant, refreshTokenGrant] as const;
+const ALL = [
+  authorizationCodeGrant,
+  passwordGrant,
+  refreshTokenGrant,
+  magicAuthGrant,
+  emailVerificationGrant,
+  organizationSelectionGrant,
+] as const;
 
 export const GRANTS: ReadonlyMap<string, Grant> = new Map(ALL.map((g) => [g.type, g as unknown as Grant]));
 
