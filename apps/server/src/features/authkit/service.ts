@@ -5,6 +5,8 @@
  * surviving a cross-site return. Proving who someone is belongs to the identity modules
  * (identities/); what follows — the user, the policies, the code — to the sign-in pipeline.
  */
+
+import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { token } from '../../platform/random.ts';
@@ -12,6 +14,7 @@ import type { RequestMeta, VerifiedIdentity } from '../../platform/sign-in.ts';
 import type { RateLimiter } from '../../surfaces/common.ts';
 import type { ClientEnvironment, EnvironmentService } from '../environments/service.ts';
 import type { UserService } from '../users/service.ts';
+import type { MagicAuthIdentity } from './identities/magic-auth.ts';
 import type { PasswordIdentity } from './identities/password.ts';
 import type { SignInPipeline } from './sign-in.ts';
 
@@ -24,6 +27,7 @@ export class AuthKitService {
     private environments: EnvironmentService,
     private pipeline: SignInPipeline,
     private password: PasswordIdentity,
+    private magicAuth: MagicAuthIdentity,
     private limiter: RateLimiter,
   ) {}
 
@@ -82,14 +86,36 @@ export class AuthKitService {
   private async finish(
     req: { id: string; redirect_uri: string; state: string | null; code_challenge: string | null },
     identity: VerifiedIdentity,
+    alongside?: (tx: Queryable) => Promise<void>,
   ): Promise<string> {
-    const done = await this.pipeline.completeWithCode(identity, {
-      requestId: req.id,
-      redirectUri: req.redirect_uri,
-      state: req.state,
-      codeChallenge: req.code_challenge,
-    });
+    const done = await this.pipeline.completeWithCode(
+      identity,
+      {
+        requestId: req.id,
+        redirectUri: req.redirect_uri,
+        state: req.state,
+        codeChallenge: req.code_challenge,
+      },
+      alongside,
+    );
     return done.redirectUrl;
+  }
+
+  /**
+   * Hosted "Email me a sign-in code": issues a Magic Auth code for the address. The page that
+   * follows is the same whether or not an account exists (a new email signs up with its code).
+   */
+  async hostedMagicStart(requestId: string, email: string, meta: RequestMeta) {
+    const req = await this.usableRequest(requestId, 'sign-in');
+    await this.limiter.shared(`magic_page:${req.environment_id}:${meta.ip ?? 'unknown'}`, 20, 60_000);
+    await this.magicAuth.create(req.environment_id, email, { meta });
+  }
+
+  /** Hosted code entry: the code proves the address; the sign-in finishes (or signs up). */
+  async hostedMagicVerify(requestId: string, email: string, code: string, meta: RequestMeta) {
+    const req = await this.usableRequest(requestId, 'sign-in');
+    const { identity, consume } = await this.magicAuth.check(req.environment_id, email, code, meta);
+    return this.finish(req, identity, consume);
   }
 
   /** Hosted sign-in with a password. */
