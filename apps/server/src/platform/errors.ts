@@ -378,9 +378,23 @@ export const catalog = {
     message:
       'This organization requires single sign-on for the user’s email domain: sign in through its identity provider (getAuthorizationUrl with organizationId or connectionId).',
   },
-  email_already_verified: {
+  email_previously_verified: {
     status: 400,
     message: 'The user’s email is already verified; there is nothing to confirm.',
+  },
+  email_verification_code_incorrect: {
+    status: 400,
+    message:
+      'The code is not the one Portico emailed. Check the six digits in the newest verification email, or send a new one (sendVerificationEmail).',
+  },
+  email_verification_code_previously_used: {
+    status: 400,
+    message: 'This verification code was already used. Send a new one (sendVerificationEmail).',
+  },
+  email_verification_code_expired: {
+    status: 400,
+    message:
+      'This verification code no longer works: it is older than 10 minutes, or five wrong codes were entered for it. Send a new one (sendVerificationEmail).',
   },
   code_challenge_not_found: {
     status: 400,

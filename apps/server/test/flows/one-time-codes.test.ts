@@ -92,11 +92,11 @@ describe('Magic Auth', () => {
     expect((await (await h.api('GET', `/user_management/magic_auth/${m.id}`)).json()).code).toBe('');
   });
 
-  it('signs a new email up when its code is redeemed, not before', async () => {
+  it('signs a new email up: the user exists (unverified) with its code, verified once redeemed', async () => {
     const users = await count('users');
     const m = await magic('newcomer@example.com');
-    expect(m.user_id).toBeNull();
-    expect(await count('users')).toBe(users);
+    expect(m.user_id).toMatch(/^user_/);
+    expect(await count('users')).toBe(users + 1);
     const ok = await authenticate({
       grant_type: 'urn:workos:oauth:grant-type:magic-auth:code',
       code: m.code,
@@ -104,7 +104,7 @@ describe('Magic Auth', () => {
     });
     expect(ok.status).toBe(200);
     const body = (await ok.json()) as { user: { email: string; email_verified: boolean } };
-    expect(body.user).toMatchObject({ email: 'newcomer@example.com', email_verified: true });
+    expect(body.user).toMatchObject({ id: m.user_id, email: 'newcomer@example.com', email_verified: true });
     expect(await count('users')).toBe(users + 1);
   });
 
@@ -263,13 +263,13 @@ describe('email verification required', () => {
     const wrong = await h.api('POST', `/user_management/users/${user.id}/email_verification/confirm`, {
       code: code === '123456' ? '654321' : '123456',
     });
-    expect(await wrong.json()).toMatchObject({ code: 'invalid_one_time_code' });
+    expect(await wrong.json()).toMatchObject({ code: 'email_verification_code_incorrect' });
     const ok = await h.api('POST', `/user_management/users/${user.id}/email_verification/confirm`, { code });
     expect(await ok.json()).toMatchObject({ user: { id: user.id, email_verified: true } });
     const twice = await h.api('POST', `/user_management/users/${user.id}/email_verification/confirm`, {
       code,
     });
-    expect(await twice.json()).toMatchObject({ code: 'email_already_verified' });
+    expect(await twice.json()).toMatchObject({ code: 'email_previously_verified' });
     expect(
       (
         await h.api(

@@ -6,7 +6,7 @@
 import { sha256 } from '../../platform/crypto.ts';
 import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError, type ErrorCode, notFound } from '../../platform/errors.ts';
 import type { UserTable } from '../../platform/schema.ts';
 import type { RequestMeta } from '../../platform/sign-in.ts';
 import type { RateLimiter } from '../../surfaces/common.ts';
@@ -23,6 +23,13 @@ import {
   recentCodes,
   sixDigits,
 } from './one-time-codes.ts';
+
+const VERIFY_EMAIL_CODES: Partial<Record<string, ErrorCode>> = {
+  invalid_one_time_code: 'email_verification_code_incorrect',
+  one_time_code_previously_used: 'email_verification_code_previously_used',
+  one_time_code_expired: 'email_verification_code_expired',
+  one_time_code_too_many_attempts: 'email_verification_code_expired',
+};
 
 export class EmailVerificationService {
   constructor(
@@ -72,7 +79,7 @@ export class EmailVerificationService {
   /** `sendVerificationEmail`: 3 per minute per user (WorkOS's limit). */
   async send(env: string, userId: string) {
     const user = await this.users.row(this.deps.db, env, userId);
-    if (user.email_verified === 1) throw new AppError('email_already_verified');
+    if (user.email_verified === 1) throw new AppError('email_previously_verified');
     await this.limiter.shared(`email_verification:${env}:${user.id}`, 3, 60_000);
     await this.deps.db.transaction().execute((tx) => this.issue(tx, user, { ip: null, userAgent: null }));
     return { user: userToWire(user) };
@@ -119,8 +126,13 @@ export class EmailVerificationService {
   /** `verifyEmail({ userId, code })`. */
   async confirm(env: string, userId: string, code: string) {
     const user = await this.users.row(this.deps.db, env, userId);
-    if (user.email_verified === 1) throw new AppError('email_already_verified');
-    const apply = await this.check(env, userId, code);
+    if (user.email_verified === 1) throw new AppError('email_previously_verified');
+    // verifyEmail answers with WorkOS's own codes for this endpoint (its OpenAPI document).
+    const apply = await this.check(env, userId, code).catch((err: unknown) => {
+      if (!(err instanceof AppError)) throw err;
+      const mapped = VERIFY_EMAIL_CODES[err.code];
+      throw mapped ? new AppError(mapped) : err;
+    });
     const verified = await this.deps.db.transaction().execute((tx) => apply(tx));
     return { user: userToWire(verified) };
   }

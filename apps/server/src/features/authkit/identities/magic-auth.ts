@@ -50,13 +50,12 @@ export class MagicAuthIdentity {
     const { deps } = this;
     const email = normaliseEmail(rawEmail);
     await this.limiter.shared(`magic_auth:${env}:${email}`, 3, 60_000);
-    const user = await this.users.byEmail(deps.db, env, email);
     const code = sixDigits(deps);
     const now = deps.clock.now();
     const row = {
       id: deps.ids.next('magic_auth'),
       environment_id: env,
-      user_id: user?.id ?? null,
+      user_id: '',
       email,
       code_hash: sha256(code),
       code_sealed: deps.secrets.seal(code),
@@ -69,8 +68,16 @@ export class MagicAuthIdentity {
       expires_at: new Date(now.getTime() + ONE_TIME_CODE_TTL_MS).toISOString(),
       used_at: null,
     };
-    const wire = codeToWire(deps, 'magic_auth', row);
-    await deps.db.transaction().execute(async (tx) => {
+    const wire = await deps.db.transaction().execute(async (tx) => {
+      // A new email gets its user now, unverified (WorkOS's MagicAuth always names a user); the
+      // redeemed code verifies the address.
+      const user = await this.users.provision(
+        tx,
+        env,
+        { email, firstName: null, lastName: null, emailVerified: false },
+        { actor: { id: null, source: 'system', name: 'Magic Auth sign-up' } },
+      );
+      row.user_id = user.id;
       await tx.insertInto('magic_auths').values(row).execute();
       await this.emails.enqueue(tx, {
         environmentId: env,
@@ -78,11 +85,13 @@ export class MagicAuthIdentity {
         to: email,
         data: { code, email },
       });
+      const wire = codeToWire(deps, 'magic_auth', row);
       await appendEvent(tx, deps, {
         environmentId: env,
         event: 'magic_auth.created',
         data: codeEventData(wire),
       });
+      return wire;
     });
     return { ...wire, code };
   }
