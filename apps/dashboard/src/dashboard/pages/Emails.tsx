@@ -190,7 +190,7 @@ export function EmailsPage() {
                     </pre>
                   ) : null}
                   {e.last_error && e.status !== 'sent' ? (
-                    <span className="hint" style={{ display: 'block' }}>
+                    <span className="hint email-error">
                       {e.last_error}
                       {e.next_attempt_at ? ` — next attempt ${formatDate(e.next_attempt_at)}` : ''}
                     </span>
