@@ -230,7 +230,8 @@ export class EmailWorker {
         claimed_until: null,
         ...(r.error !== undefined ? { last_error: r.error } : {}),
         ...(r.response !== undefined ? { smtp_response: r.response } : {}),
-        next_attempt_at: r.nextAttemptAt ?? e.next_attempt_at,
+        // Finished: the time of the last attempt (the sweeper's retention counts from it).
+        next_attempt_at: r.nextAttemptAt ?? now,
         sent_at: r.status === 'sent' ? now : null,
         updated_at: now,
       })

@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmailInput } from '../../src/features/email/service.ts';
 import { drainEmails, EmailWorker, leaseMs, smtpTransport } from '../../src/jobs/email-worker.ts';
+import { sweepOnce } from '../../src/jobs/sweep.ts';
 import { createHarness, type Harness, json } from '../harness.ts';
 import { type Sink, startSmtpSink } from './support/smtp.ts';
 
@@ -383,6 +384,27 @@ describe('types turned off and the dashboard', () => {
     // An API key cannot read the outbox (it holds codes).
     const withKey = await h.api('GET', '/_admin/emails');
     expect(withKey.status).toBe(401);
+    await drainEmails(worker);
+  });
+});
+
+describe('retention', () => {
+  it('sweeps finished emails once PORTICO_EVENT_RETENTION_DAYS has passed since their last attempt, never queued ones', async () => {
+    const sent = (await magic('old@example.com'))!;
+    await drainEmails(worker);
+    expect((await row(sent)).status).toBe('sent');
+    h.testClock!.advance(29 * 86_400_000);
+    const queued = (await magic('later@example.com'))!;
+    await sweepOnce(h.portico.deps);
+    expect((await row(sent)).status).toBe('sent');
+    h.testClock!.advance(2 * 86_400_000);
+    await sweepOnce(h.portico.deps);
+    const left = await h.portico.deps.db
+      .selectFrom('emails')
+      .select('id')
+      .where('id', 'in', [sent, queued])
+      .execute();
+    expect(left.map((r) => r.id)).toEqual([queued]);
     await drainEmails(worker);
   });
 });
