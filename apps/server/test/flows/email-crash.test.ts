@@ -4,8 +4,10 @@
  * - a worker killed (SIGKILL) during the SMTP transaction, before the server accepted the message:
  *   the email stays `sending` under its lease, a second worker sends it once the lease lapses,
  *   and the server holds exactly one copy;
- * - a worker killed right after the server accepted (the documented window): the second worker
+ * - a worker killed once the server stored the message, before its 250 reached the worker (the
+ *   documented window): the second worker
  *   sends it again, with the same Message-ID, so the copy is recognisable as the same message.
+ * `portico start` with PORTICO_SMTP_URL sends from its in-process worker and stops cleanly.
  * Then `portico mail list` prints the emails (with the body in development only).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -14,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type Portico } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type DatabaseHandle, migrate, openDatabase } from '../../src/platform/db.ts';
-import { dialect } from '../harness.ts';
+import { dialect, freePort } from '../harness.ts';
 import { porticoCli } from './support/cli.ts';
 import { type Sink, startSmtpSink } from './support/smtp.ts';
 
@@ -116,10 +118,18 @@ describe(`email delivery across worker crashes on ${dialect}`, () => {
     expect(await second.exited).toBe(0);
   });
 
-  it('a worker killed right after the server accepted: the resend carries the same Message-ID', async () => {
+  it('a worker killed once the server had the message, before recording it: the resend carries the same Message-ID', async () => {
     const before = sink.messages.length;
     let first: ReturnType<typeof startWorker> | undefined;
-    sink.replies.push({ kind: 'hook', run: () => 'accept', after: () => first!.child.kill('SIGKILL') });
+    // The server stores the message, then the worker dies before the 250 reaches it.
+    sink.replies.push({
+      kind: 'hook',
+      run: () => 'accept',
+      after: async () => {
+        first!.child.kill('SIGKILL');
+        await first!.exited;
+      },
+    });
     const id = (await enqueue('crash2@example.com', '271828'))!;
     first = startWorker();
     expect(await first.exited).toBe('SIGKILL');
@@ -133,6 +143,27 @@ describe(`email delivery across worker crashes on ${dialect}`, () => {
     expect(copies.map((m) => m.messageId)).toEqual([message_id, message_id]);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+});
+
+describe('portico start', () => {
+  it('sends queued emails from its in-process worker and stops cleanly on SIGTERM', async () => {
+    const before = sink.messages.length;
+    const id = (await enqueue('start@example.com', '161803'))!;
+    const saved = { ...cli.ctx.env };
+    Object.assign(cli.ctx.env, { PORTICO_SMTP_URL: sink.url });
+    try {
+      const server = await cli.start(await freePort());
+      children.push(server.child);
+      await until('the in-process worker to send it', async () => (await row(id)).status === 'sent');
+      expect(sink.messages.slice(before).map((m) => m.text?.includes('161803'))).toEqual([true]);
+      expect(server.output()).toContain('email sent');
+      expect(server.output()).not.toContain('161803');
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      cli.ctx.env = saved;
+    }
   });
 });
 

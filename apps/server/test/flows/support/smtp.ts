@@ -1,7 +1,7 @@
 /**
  * A real SMTP server for the email tests (the `smtp-server` package) on 127.0.0.1 and a free port,
  * requiring AUTH, that parses every message it accepts with `mailparser`. `next` decides how the
- * next DATA is answered: accept (250), a temporary (4xx) or permanent (5xx) refusal, or a callback
+ * next DATA is answered: accept (250), a temporary (4xx) or permanent (5xx) refusal, or callbacks
  * run before the reply (a test kills a worker process there).
  */
 import type { AddressInfo } from 'node:net';
@@ -17,8 +17,11 @@ export type Reply =
   | {
       kind: 'hook';
       run: () => Promise<'accept' | 'drop'> | 'accept' | 'drop';
-      /** Runs right after the 250 reply went out. */
-      after?: () => void;
+      /**
+       * Runs once the server has stored the message and before its 250 reply goes out: the
+       * client cannot have recorded the outcome yet (a test kills the worker here).
+       */
+      after?: () => void | Promise<void>;
     };
 
 export interface Sink {
@@ -63,8 +66,8 @@ export async function startSmtpSink(): Promise<Sink> {
         }
         if (reply.kind === 'hook' && (await reply.run()) === 'drop') return; // no reply at all
         sink.messages.push(await simpleParser(Buffer.concat(chunks)));
+        if (reply.kind === 'hook') await reply.after?.();
         cb(null, `OK: queued as m${sink.messages.length}`);
-        if (reply.kind === 'hook') reply.after?.();
       });
     },
   });
