@@ -11,6 +11,7 @@ import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
 import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
+import { passwordResetPageRoutes } from './features/authkit/reset-routes.tsx';
 import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
 import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
@@ -30,6 +31,8 @@ import { SsoService } from './features/sso/service.ts';
 import { ensureTestOrganization, testIdpRoutes } from './features/sso/test-idp.tsx';
 import { ensureTestOidc, testOidcRoutes } from './features/sso/test-oidc.tsx';
 import { testSignInRoutes } from './features/sso/test-sign-in.tsx';
+import { PasswordResetService } from './features/users/password-reset.ts';
+import { passwordResetRoutes } from './features/users/password-reset-routes.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { UserService } from './features/users/service.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
@@ -80,6 +83,7 @@ export interface Portico {
     sso: SsoService;
     directories: DirectoryService;
     admin: AdminService;
+    passwordResets: PasswordResetService;
   };
   registry: ContractRegistry;
 }
@@ -196,6 +200,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const memberships = new MembershipService(deps, roles);
   const sessions = new SessionService(deps, keys, roles);
   const authkit = new AuthKitService(deps, sessions, users, limiter);
+  const passwordResets = new PasswordResetService(deps, users, sessions, environments, limiter);
   const events = new EventService(deps);
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
@@ -246,6 +251,8 @@ export function buildApp(opts: BuildOptions): Portico {
   }
   organizationRoutes(api, organizations);
   userRoutes(api, users, memberships);
+  passwordResetRoutes(api, passwordResets);
+  passwordResetPageRoutes(app, deps, authkit, passwordResets, limiter);
   eventRoutes(api, events, webhooks);
   webhookRoutes(api, webhooks);
   const portalLinks = new PortalLinks(deps);
@@ -311,6 +318,7 @@ export function buildApp(opts: BuildOptions): Portico {
       sso,
       directories,
       admin,
+      passwordResets,
     },
   };
 }

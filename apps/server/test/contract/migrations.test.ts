@@ -83,6 +83,7 @@ const SAMPLES: [table: string, row: Row][] = [
       client_id: 'client_01JUPGRADE0000000000000',
       created_at: T0,
       default_logout_uri: 'https://app.example.com/signed-out',
+      password_reset_url: 'https://app.example.com/reset-password',
     },
   ],
   [
@@ -230,6 +231,21 @@ const SAMPLES: [table: string, row: Row][] = [
       auth_time: T0,
       created_at: T0,
       updated_at: T1,
+    },
+  ],
+  [
+    'password_resets',
+    {
+      id: 'password_reset_01JUPGRADE000000000000',
+      environment_id: ENV,
+      user_id: USER,
+      email: 'ada@example.com',
+      token_hash: sha256('reset-upgrade'),
+      password_reset_url: 'https://app.example.com/reset-password',
+      authorization_request_id: null,
+      created_at: T0,
+      expires_at: T1,
+      used_at: null,
     },
   ],
   [

@@ -48,6 +48,9 @@ export const SignInPage: FC<FormProps> = (p) => (
       <button type="submit">Sign in</button>
     </form>
     <p class="switch">
+      <a href={`/authkit/forgot-password?request=${encodeURIComponent(p.requestId)}`}>Forgot password?</a>
+    </p>
+    <p class="switch">
       No account yet? <a href={`/authkit/sign-up?request=${encodeURIComponent(p.requestId)}`}>Create one</a>
     </p>
   </Layout>
