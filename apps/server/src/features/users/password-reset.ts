@@ -36,7 +36,7 @@ export const PASSWORD_RESET_TTL_MS = 15 * 60 * 1000;
 /** Reference §9: password reset send, 3 per 60 s per email. */
 export const RESETS_PER_EMAIL = 3;
 
-/** The email outbox (features/email) as this feature needs it; absent until email delivery is wired. */
+/** The email outbox (features/email/service.ts) as this feature uses it. */
 export interface ResetMailer {
   enqueue(
     q: Queryable,
@@ -101,20 +101,14 @@ export interface CreateResetOptions {
 }
 
 export class PasswordResetService {
-  private mailer: ResetMailer | null = null;
-
   constructor(
     private deps: Deps,
     private users: UserService,
     private sessions: SessionService,
     private environments: EnvironmentService,
     private limiter: RateLimiter,
+    private mailer: ResetMailer,
   ) {}
-
-  /** Wires email delivery (app.ts, once the email outbox exists). */
-  useMailer(mailer: ResetMailer) {
-    this.mailer = mailer;
-  }
 
   /** Throws `rate_limit_exceeded` past 3 requests per 60 s for this email (every node counts). */
   async throttle(env: string, email: string) {
@@ -167,7 +161,7 @@ export class PasswordResetService {
     };
     await deps.db.transaction().execute(async (tx) => {
       await tx.insertInto('password_resets').values(row).execute();
-      await this.mailer?.enqueue(tx, {
+      await this.mailer.enqueue(tx, {
         environmentId: env,
         template: 'password_reset',
         to: user.email,
