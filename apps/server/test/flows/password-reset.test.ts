@@ -103,6 +103,16 @@ describe('password reset API', () => {
       password_reset_url: `${h.portico.deps.config.publicUrl}/authkit/reset-password`,
     });
 
+    const mails = await h.portico.deps.db
+      .selectFrom('emails')
+      .select('id')
+      .where('to_address', '=', 'create@example.com')
+      .execute();
+    expect(mails).toHaveLength(1);
+    const mail = await h.portico.services.emails.get(h.environmentId, mails[0]!.id);
+    expect(mail).toMatchObject({ template: 'password_reset', to: 'create@example.com' });
+    expect(mail!.text).toContain(reset.password_reset_url);
+
     const [created] = (await events('password_reset.created')).filter((e) => e.data.id === reset.id);
     expect(created!.data).toEqual({
       object: 'password_reset',
