@@ -128,6 +128,11 @@ export const catalog = {
     message:
       'password_hash could not be parsed for the given password_hash_type. See docs/user-management.md for the accepted formats.',
   },
+  password_reset_error: {
+    status: 400,
+    message:
+      'The password was not reset. `errors[]` says why (an unusable token, or a new password the policy refuses) and how to fix it.',
+  },
   password_reset_token_invalid: {
     status: 400,
     message:

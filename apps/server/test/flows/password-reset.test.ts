@@ -179,7 +179,10 @@ describe('password reset API', () => {
     for (const t of [a, b]) {
       const again = await confirm(t.password_reset_token, 'yet another passphrase 5');
       expect(again.status).toBe(400);
-      expect(await json(again)).toMatchObject({ code: 'password_reset_token_used' });
+      expect(await json(again)).toMatchObject({
+        code: 'password_reset_error',
+        errors: [{ field: 'token', code: 'password_reset_token_used' }],
+      });
     }
     expect((await passwordGrant('once@example.com', NEW)).status).toBe(200);
   });
@@ -200,12 +203,12 @@ describe('password reset API', () => {
     const weak = await confirm(r.password_reset_token, 'password');
     expect(weak.status).toBe(400);
     expect(await json(weak)).toMatchObject({
-      code: 'password_strength_error',
+      code: 'password_reset_error',
       errors: [{ field: 'new_password', code: 'password_breached' }],
     });
     const short = await confirm(r.password_reset_token, 'abc');
     expect(await json(short)).toMatchObject({
-      code: 'password_strength_error',
+      code: 'password_reset_error',
       errors: [{ field: 'new_password', code: 'password_too_short', message: /at least 8 characters/ }],
     });
     const guessable = await confirm(r.password_reset_token, 'refuse@example.com');
@@ -213,14 +216,18 @@ describe('password reset API', () => {
 
     const wrong = await confirm(`${r.password_reset_token.slice(0, -2)}xx`, NEW);
     expect(wrong.status).toBe(400);
-    expect(await json(wrong)).toMatchObject({ code: 'password_reset_token_invalid' });
+    expect(await json(wrong)).toMatchObject({
+      code: 'password_reset_error',
+      errors: [{ code: 'password_reset_token_invalid' }],
+    });
 
     h.testClock!.advance(15 * 60 * 1000 + 1);
     const expired = await confirm(r.password_reset_token, NEW);
     expect(expired.status).toBe(400);
     expect(await json(expired)).toMatchObject({
-      code: 'password_reset_token_expired',
+      code: 'password_reset_error',
       message: /15 minutes/,
+      errors: [{ field: 'token', code: 'password_reset_token_expired' }],
     });
     expect((await passwordGrant('refuse@example.com', OLD)).status).toBe(200);
     const row = await h.portico.deps.db
@@ -245,7 +252,7 @@ describe('password reset API', () => {
       new_password: NEW,
     });
     expect(used.status).toBe(400);
-    expect(await json(used)).toMatchObject({ code: 'password_reset_token_invalid' });
+    expect(await json(used)).toMatchObject({ errors: [{ code: 'password_reset_token_invalid' }] });
     expect((await confirm(r.password_reset_token, NEW)).status).toBe(200);
   });
 

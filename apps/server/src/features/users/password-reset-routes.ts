@@ -27,6 +27,31 @@ export const PasswordResetWire = z.object({
 // only bounds the size of what it is given.
 const newPassword = z.string().max(PASSWORD_MAX_LENGTH * 4);
 
+const TOKEN_CODES = new Set([
+  'password_reset_token_invalid',
+  'password_reset_token_expired',
+  'password_reset_token_used',
+]);
+
+/**
+ * WorkOS answers every refused `resetPassword` with `400 password_reset_error` and the reasons in
+ * `errors[]` (its OpenAPI document), which SDK 11+ raises as a BadRequestException carrying them:
+ * the token's own code, or one entry per broken password rule (`field: "new_password"`).
+ */
+function asResetError(err: unknown): unknown {
+  if (!(err instanceof AppError)) return err;
+  if (TOKEN_CODES.has(err.code)) {
+    return new AppError('password_reset_error', {
+      message: err.message,
+      errors: [{ field: 'token', code: err.code, message: err.message }],
+    });
+  }
+  if (err.code === 'password_strength_error') {
+    return new AppError('password_reset_error', { message: err.message, errors: err.errors });
+  }
+  return err;
+}
+
 export function passwordResetRoutes(api: ApiSurface, resets: PasswordResetService) {
   api.route({
     method: 'post',
@@ -67,11 +92,15 @@ export function passwordResetRoutes(api: ApiSurface, resets: PasswordResetServic
     body: z.object({ token: z.string().min(1).max(512), new_password: newPassword }),
     response: z.object({ user: UserWire }),
     handler: async ({ env, body }) => {
-      const { user } = await resets.confirm(body.token, body.new_password, {
-        env: env.environmentId,
-        context: apiEventContext(env),
-      });
-      return { user };
+      try {
+        const { user } = await resets.confirm(body.token, body.new_password, {
+          env: env.environmentId,
+          context: apiEventContext(env),
+        });
+        return { user };
+      } catch (err) {
+        throw asResetError(err);
+      }
     },
   });
   api.route({
