@@ -88,8 +88,7 @@ export const ResetPasswordPage: FC<{
     <Layout title="Choose a new password">
       <h1>Choose a new password</h1>
       <p class="hint">
-        For <strong>{p.email}</strong>. Signing in again will be needed everywhere: resetting the password
-        signs this account out of every device.
+        For <strong>{p.email}</strong>. Changing the password signs this account out on every device.
       </p>
       <ErrorBox error={p.error} />
       {f.password || f.confirm ? (
