@@ -335,3 +335,56 @@ describe('password policy on create and update', () => {
     expect(ok.status).toBe(201);
   });
 });
+
+describe('the dashboard’s password reset URL setting', () => {
+  it('reads, sets, refuses a bad URL with its field, clears, and an API key cannot use it', async () => {
+    const d = await createHarness({ env: { PORTICO_ADMIN_EMAIL: 'reset-admin@portico.test' } });
+    try {
+      const { password } = await d.portico.services.admin.bootstrap();
+      const origin = d.portico.deps.config.publicUrl;
+      const signIn = await d.portico.app.request('/_admin/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin },
+        body: JSON.stringify({ email: 'reset-admin@portico.test', password }),
+      });
+      const { csrf_token } = await json<{ csrf_token: string }>(signIn);
+      const admin = {
+        cookie: signIn.headers.get('set-cookie')!.split(';')[0]!,
+        'x-portico-csrf': csrf_token,
+        origin,
+        'content-type': 'application/json',
+      };
+      const put = (value: string | null) =>
+        d.portico.app.request('/_admin/password_reset_url', {
+          method: 'PUT',
+          headers: admin,
+          body: JSON.stringify({ password_reset_url: value }),
+        });
+      const hosted = `${origin}/authkit/reset-password`;
+      const got = await d.portico.app.request('/_admin/password_reset_url', { headers: admin });
+      expect(await json(got)).toEqual({ password_reset_url: null, effective_password_reset_url: hosted });
+
+      const set = await put('https://app.example.com/reset');
+      expect(await json(set)).toEqual({
+        password_reset_url: 'https://app.example.com/reset',
+        effective_password_reset_url: 'https://app.example.com/reset',
+      });
+      const bad = await put('https://app.example.com/reset#frag');
+      expect(bad.status).toBe(422);
+      expect(await json(bad)).toMatchObject({
+        code: 'invalid_request_parameters',
+        errors: [{ field: 'password_reset_url', code: 'invalid_password_reset_url' }],
+      });
+      const withKey = await d.api(
+        'PUT',
+        '/_admin/password_reset_url',
+        { password_reset_url: null },
+        { origin },
+      );
+      expect(withKey.status).toBe(401);
+      expect((await json(await put(null))).effective_password_reset_url).toBe(hosted);
+    } finally {
+      await d.close();
+    }
+  });
+});
