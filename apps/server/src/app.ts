@@ -101,12 +101,20 @@ export const LOG_REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
   '*.password',
+  '*.new_password',
+  '*.password_reset_token',
   '*.client_secret',
   '*.refresh_token',
   '*.access_token',
   '*.code_verifier',
   '*.apiKey',
-  ...['body', 'query', 'form'].flatMap((where) => [`${where}.code`, `*.${where}.code`]),
+  // `token`: a password reset token (resetPassword's body, the hosted reset page's query and form).
+  ...['body', 'query', 'form'].flatMap((where) => [
+    `${where}.code`,
+    `*.${where}.code`,
+    `${where}.token`,
+    `*.${where}.token`,
+  ]),
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream) {
