@@ -47,7 +47,7 @@ export const SignInPage: FC<FormProps> = (p) => (
       <small id="password-help">Leave it empty if your company signs you in with single sign-on.</small>
       <button type="submit">Sign in</button>
     </form>
-    <p class="switch">
+    <p class="hint">
       <a href={`/authkit/forgot-password?request=${encodeURIComponent(p.requestId)}`}>Forgot password?</a>
     </p>
     <p class="switch">

@@ -133,7 +133,7 @@ export function checkPassword(
       {
         code: 'password_breached',
         message:
-          'This password is one of the most common passwords found in data breaches, so attackers try it first. Choose a different one, for example a short phrase of four uncommon words.',
+          'This password is too common: it is one of the most common passwords found in data breaches, so attackers try it first. Choose a different one, for example a short phrase of four uncommon words.',
       },
     ];
   }
