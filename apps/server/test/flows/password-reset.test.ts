@@ -5,6 +5,7 @@
  * and changes nothing; the hosted "Forgot password?" form answers the same for unknown emails.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepOnce } from '../../src/jobs/sweep.ts';
 import { sha256 } from '../../src/platform/crypto.ts';
 import { createHarness, type Harness, json } from '../harness.ts';
 import { signInForTokens } from './support.ts';
@@ -300,6 +301,25 @@ describe('password reset API', () => {
       `https://app.example.com/account/reset?token=${r.password_reset_token}`,
     );
     await envs.setPasswordResetUrl(h.environmentId, null);
+  });
+});
+
+describe('clean-up', () => {
+  it('the sweeper deletes resets a week after they expire, not before', async () => {
+    await user('sweep@example.com');
+    const r = await createReset('sweep@example.com');
+    const exists = async () =>
+      (await h.portico.deps.db
+        .selectFrom('password_resets')
+        .select('id')
+        .where('id', '=', r.id)
+        .executeTakeFirst()) !== undefined;
+    h.testClock!.advance(6 * 86_400_000);
+    await sweepOnce(h.portico.deps);
+    expect(await exists()).toBe(true);
+    h.testClock!.advance(2 * 86_400_000);
+    await sweepOnce(h.portico.deps);
+    expect(await exists()).toBe(false);
   });
 });
 
