@@ -19,6 +19,7 @@ import { MagicAuthIdentity } from './features/authkit/identities/magic-auth.ts';
 import { PasswordIdentity } from './features/authkit/identities/password.ts';
 import { OrganizationSelection } from './features/authkit/organization-selection.ts';
 import { PendingAuthentications } from './features/authkit/pending.ts';
+import { passwordResetPageRoutes } from './features/authkit/reset-routes.tsx';
 import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
 import { SignInPipeline } from './features/authkit/sign-in.ts';
@@ -41,6 +42,8 @@ import { SsoService } from './features/sso/service.ts';
 import { ensureTestOrganization, testIdpRoutes } from './features/sso/test-idp.tsx';
 import { ensureTestOidc, testOidcRoutes } from './features/sso/test-oidc.tsx';
 import { testSignInRoutes } from './features/sso/test-sign-in.tsx';
+import { PasswordResetService } from './features/users/password-reset.ts';
+import { passwordResetRoutes } from './features/users/password-reset-routes.ts';
 import { userRoutes } from './features/users/routes.ts';
 import { UserService } from './features/users/service.ts';
 import { webhookRoutes } from './features/webhooks/routes.ts';
@@ -92,6 +95,7 @@ export interface Portico {
     directories: DirectoryService;
     admin: AdminService;
     emails: EmailService;
+    passwordResets: PasswordResetService;
   };
   registry: ContractRegistry;
 }
@@ -107,12 +111,20 @@ export const LOG_REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
   '*.password',
+  '*.new_password',
+  '*.password_reset_token',
   '*.client_secret',
   '*.refresh_token',
   '*.access_token',
   '*.code_verifier',
   '*.apiKey',
-  ...['body', 'query', 'form'].flatMap((where) => [`${where}.code`, `*.${where}.code`]),
+  // `token`: a password reset token (resetPassword's body, the hosted reset page's query and form).
+  ...['body', 'query', 'form'].flatMap((where) => [
+    `${where}.code`,
+    `*.${where}.code`,
+    `${where}.token`,
+    `*.${where}.token`,
+  ]),
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream) {
@@ -226,6 +238,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const magicAuth = new MagicAuthIdentity(deps, users, emails, limiter);
   const password = new PasswordIdentity(deps, users, limiter);
   const authkit = new AuthKitService(deps, users, environments, pipeline, password, magicAuth, limiter);
+  const passwordResets = new PasswordResetService(deps, users, sessions, environments, limiter, emails);
   const events = new EventService(deps);
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
@@ -295,6 +308,8 @@ export function buildApp(opts: BuildOptions): Portico {
   }
   organizationRoutes(api, organizations);
   userRoutes(api, users, memberships);
+  passwordResetRoutes(api, passwordResets);
+  passwordResetPageRoutes(app, deps, authkit, passwordResets, limiter, environments);
   eventRoutes(api, events, webhooks);
   webhookRoutes(api, webhooks);
   const portalLinks = new PortalLinks(deps);
@@ -362,6 +377,7 @@ export function buildApp(opts: BuildOptions): Portico {
       directories,
       admin,
       emails,
+      passwordResets,
     },
   };
 }

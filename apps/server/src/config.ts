@@ -66,6 +66,10 @@ const EnvSchema = z.object({
    * (concurrent refreshes from one cookie) and gets the same successor; 0 turns the grace off.
    */
   PORTICO_REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).max(300).default(10),
+  /** Fewest characters a new password may have (docs/password-reset.md "Password policy"). */
+  PORTICO_PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(8),
+  /** Lowest zxcvbn strength score (0–4) a new password must reach; 0 turns the estimate off. */
+  PORTICO_PASSWORD_MIN_STRENGTH: z.coerce.number().int().min(0).max(4).default(2),
   PORTICO_VALIDATE_RESPONSES: z.enum(['0', '1', 'true', 'false']).optional(),
   PORTICO_EVENT_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   /** Delays between webhook attempts; the first attempt is immediate. */
@@ -125,6 +129,8 @@ export interface Config {
   sessionTtlDays: number;
   /** PORTICO_REFRESH_REUSE_GRACE: the refresh-token reuse grace in seconds (0: none). */
   refreshReuseGraceSeconds: number;
+  /** PORTICO_PASSWORD_MIN_LENGTH / PORTICO_PASSWORD_MIN_STRENGTH (features/users/password-policy.ts). */
+  passwordPolicy: { minLength: number; minStrength: number };
   /** Check every JSON response against its route contract (tests turn this on). */
   validateResponses: boolean;
   eventRetentionDays: number;
@@ -225,6 +231,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     accessTokenTtlSeconds: e.PORTICO_ACCESS_TOKEN_TTL,
     sessionTtlDays: e.PORTICO_SESSION_TTL_DAYS,
     refreshReuseGraceSeconds: e.PORTICO_REFRESH_REUSE_GRACE,
+    passwordPolicy: {
+      minLength: e.PORTICO_PASSWORD_MIN_LENGTH,
+      minStrength: e.PORTICO_PASSWORD_MIN_STRENGTH,
+    },
     validateResponses: flag(e.PORTICO_VALIDATE_RESPONSES, false),
     eventRetentionDays: e.PORTICO_EVENT_RETENTION_DAYS,
     webhooks: {

@@ -5,7 +5,7 @@
  * dashboard sessions an hour after they end, and Admin Portal links a day after they expire (with
  * the portal sessions they opened; a refused link's page is still told apart by the token's MAC),
  * and finished emails (sent, failed, dev outbox) once PORTICO_EVENT_RETENTION_DAYS has passed since
- * their last attempt.
+ * their last attempt, and password resets a week after they expire (until then a late click says "expired").
  * It also refreshes IdP metadata that is due and, hourly, writes the SAML certificate renewal
  * reminders that are due. Safe to run on every node at once: each statement is an idempotent
  * DELETE (or UPDATE to NULL), and each reminder is claimed by a conditional UPDATE.
@@ -53,6 +53,8 @@ export async function sweepOnce(deps: Deps, events?: EventService, connections?:
       new Date(now.getTime() - deps.config.eventRetentionDays * 86_400_000).toISOString(),
     )
     .execute();
+  const weekAgo = new Date(now.getTime() - 7 * 86_400_000).toISOString();
+  await deps.db.deleteFrom('password_resets').where('expires_at', '<=', weekAgo).execute();
   await events?.sweep();
   await connections?.refreshDueMetadata(12 * 3_600_000);
   // Certificate expiry moves by the day: once an hour is plenty (each reminder is written once).

@@ -42,6 +42,7 @@ import * as m0014 from '../../migrations/0014_default_logout_uri.ts';
 import * as m0015 from '../../migrations/0015_test_organization_domains.ts';
 import * as m0016 from '../../migrations/0016_refresh_reuse_grace.ts';
 import * as m0017 from '../../migrations/0017_email.ts';
+import * as m0018 from '../../migrations/0018_password_reset.ts';
 import * as m0020 from '../../migrations/0020_one_time_codes.ts';
 import type { Database } from './schema.ts';
 
@@ -127,6 +128,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0015_test_organization_domains': m0015,
   '0016_refresh_reuse_grace': m0016,
   '0017_email': m0017,
+  '0018_password_reset': m0018,
   '0020_one_time_codes': m0020,
 };
 

@@ -128,6 +128,26 @@ export const catalog = {
     message:
       'password_hash could not be parsed for the given password_hash_type. See docs/user-management.md for the accepted formats.',
   },
+  password_reset_error: {
+    status: 400,
+    message:
+      'The password was not reset. `errors[]` says why (an unusable token, or a new password the policy refuses) and how to fix it.',
+  },
+  password_reset_token_invalid: {
+    status: 400,
+    message:
+      'The password reset token is not one this environment issued (mistyped, cut short, or from another environment). Ask for a new reset link with createPasswordReset or the "Forgot password?" page.',
+  },
+  password_reset_token_expired: {
+    status: 400,
+    message:
+      'The password reset token has expired (tokens are valid for 15 minutes). Ask for a new reset link with createPasswordReset or the "Forgot password?" page.',
+  },
+  password_reset_token_used: {
+    status: 400,
+    message:
+      'The password reset token was already used, or a newer reset of the same user replaced it. Ask for a new reset link if the password must change again.',
+  },
   password_and_hash_conflict: {
     status: 422,
     message: 'Send either `password` or `password_hash` with `password_hash_type`, not both.',

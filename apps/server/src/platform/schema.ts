@@ -12,6 +12,8 @@ export interface EnvironmentTable {
   created_at: string;
   /** Where sign-out goes without return_to (0014); null: Portico's "You are signed out" page. */
   default_logout_uri: string | null;
+  /** Where password-reset emails link to (0018); null: Portico's hosted reset page. */
+  password_reset_url: string | null;
   /** Email branding (0017): the name shown (null: the environment's name), logo URL, `#rrggbb`. */
   email_brand_name: string | null;
   email_logo_url: string | null;
@@ -139,6 +141,22 @@ export interface AuthorizationCodeTable {
    * redeem this same code instead of AuthKit (either one, once).
    */
   sso_profile_id: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** One password-reset token (0018): only its SHA-256 is kept; `used_at` makes it single use. */
+export interface PasswordResetTable {
+  id: string;
+  environment_id: string;
+  user_id: string;
+  email: string;
+  token_hash: string;
+  /** The link base the token was issued for (the environment's setting at the time). */
+  password_reset_url: string;
+  /** The hosted sign-in this reset was started from, to return to after it. */
+  authorization_request_id: string | null;
   created_at: string;
   expires_at: string;
   used_at: string | null;
@@ -584,6 +602,7 @@ export interface Database {
   authorization_requests: AuthorizationRequestTable;
   authorization_codes: AuthorizationCodeTable;
   sessions: SessionTable;
+  password_resets: PasswordResetTable;
   refresh_tokens: RefreshTokenTable;
   signing_keys: SigningKeyTable;
   events: EventTable;

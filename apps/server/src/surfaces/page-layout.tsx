@@ -143,7 +143,7 @@ export const ContinuePage: FC<{ title: string; message: string; href: string }> 
 export const STYLES = `
 :root{color-scheme:light dark;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f4f5f7;color:#111}
-.card{box-sizing:border-box;background:#fff;max-width:464px;width:calc(100% - 32px);padding:32px;border-radius:12px;box-shadow:0 2px 16px rgba(0,0,0,.08)}
+.card{box-sizing:border-box;overflow-wrap:anywhere;background:#fff;max-width:464px;width:calc(100% - 32px);padding:32px;border-radius:12px;box-shadow:0 2px 16px rgba(0,0,0,.08)}
 h1{font-size:1.4rem;margin:0 0 1rem}
 label{display:block;font-weight:600;margin:.9rem 0 .3rem}
 input,select{width:100%;box-sizing:border-box;padding:.6rem .7rem;border:1px solid #888;border-radius:6px;font-size:1rem}

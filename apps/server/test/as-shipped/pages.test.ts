@@ -9,7 +9,7 @@
  * that no longer exists, fails the first test.
  *
  * The cases live beside it, one file per area (support/pages-apps.ts, pages-authkit.ts,
- * pages-sso.ts), on the steps in support/pages-flows.ts. Every document Portico answers during a
+ * pages-reset.ts, pages-sso.ts), on the steps in support/pages-flows.ts. Every document Portico answers during a
  * case is recorded (support/pages-kit.ts): a 5xx, or a
  * final answer that is not HTML, fails the case wherever it happens in the flow. The page a case
  * ends on is checked as a person reads it: status, content type, a title and a heading, no JSON,
@@ -32,6 +32,7 @@ import {
   routeMatcher,
   startApp,
 } from './support/pages-kit.ts';
+import * as reset from './support/pages-reset.ts';
 import * as sso from './support/pages-sso.ts';
 import { startShipped } from './support/shipped.ts';
 
@@ -50,6 +51,11 @@ const PAGES: Record<RouteKey, PageRow> = {
   'GET /authkit/sign-up': authkit.signUpForm,
   'POST /authkit/sign-up': authkit.signUpSubmit,
   'GET /user_management/sessions/logout': authkit.logout,
+  'GET /authkit/forgot-password': reset.forgotForm,
+  'POST /authkit/forgot-password': reset.forgotSubmit,
+  'GET /authkit/reset-password': reset.resetForm,
+  'POST /authkit/reset-password': reset.resetSubmit,
+  'GET /authkit/reset-password/done': reset.resetDone,
   'GET /sso/authorize': sso.ssoAuthorize,
   'POST /sso/saml/:id/acs': sso.samlAcs,
   'GET /sso/oidc/:id/callback': sso.oidcCallback,

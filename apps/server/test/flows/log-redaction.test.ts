@@ -61,8 +61,9 @@ describe('log redaction', () => {
           client_secret: 'sk_test_x',
           code_verifier: 'v',
         },
-        query: { code: 'auth-code-secret', state: 's' },
-        form: { code: 'auth-code-secret' },
+        query: { code: 'auth-code-secret', state: 's', token: 'reset-token-secret' },
+        form: { code: 'auth-code-secret', token: 'reset-token-secret', new_password: 'hunter2' },
+        reset: { password_reset_token: 'reset-token-secret' },
         req: {
           body: { code: 'auth-code-secret' },
           headers: { authorization: 'Bearer sk_test_x', cookie: 'c=1' },
@@ -76,6 +77,7 @@ describe('log redaction', () => {
     expect(text).not.toContain('auth-code-secret');
     expect(text).not.toContain('sk_test_x');
     expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('reset-token-secret');
     expect(text).not.toContain('"rt"');
     expect(text).not.toContain('"at"');
     expect(text).not.toContain('"v"');

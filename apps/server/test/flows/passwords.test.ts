@@ -116,7 +116,7 @@ describe('imported password hashes', () => {
     expect(res.status).toBe(400);
     expect(await json(res)).toMatchObject({
       code: 'password_strength_error',
-      errors: [{ field: 'password', code: 'password_too_weak' }],
+      errors: [{ field: 'password', code: 'password_breached' }],
     });
     expect((await h.api('GET', '/user_management/users?email=weak@example.com').then(json)).data).toEqual([]);
   });

@@ -257,6 +257,31 @@ export function adminRoutes(
     }),
   });
 
+  const ResetUrlWire = z.object({
+    password_reset_url: z.string().nullable(),
+    effective_password_reset_url: z.string(),
+  });
+  const resetUrl = (r: { configured: string | null; effective: string }) => ({
+    password_reset_url: r.configured,
+    effective_password_reset_url: r.effective,
+  });
+  surface.route({
+    method: 'get',
+    path: '/_admin/password_reset_url',
+    summary: 'Where password-reset emails link to (null: Portico’s hosted reset page)',
+    response: ResetUrlWire,
+    handler: async ({ env }) => resetUrl(await environments.passwordResetUrl(env.environmentId)),
+  });
+  surface.route({
+    method: 'put',
+    path: '/_admin/password_reset_url',
+    summary: 'Set or clear (null) the password reset URL; Portico appends ?token=… to it',
+    body: z.object({ password_reset_url: z.string().trim().min(1).max(2048).nullable() }),
+    response: ResetUrlWire,
+    handler: async ({ env, body }) =>
+      resetUrl(await environments.setPasswordResetUrl(env.environmentId, body.password_reset_url)),
+  });
+
   const AdminWire = z.object({
     id: z.string(),
     email: z.string(),

@@ -52,6 +52,9 @@ export const SignInPage: FC<FormProps> = (p) => (
         Email me a sign-in code
       </button>
     </form>
+    <p class="hint">
+      <a href={`/authkit/forgot-password?request=${encodeURIComponent(p.requestId)}`}>Forgot password?</a>
+    </p>
     <p class="switch">
       No account yet? <a href={`/authkit/sign-up?request=${encodeURIComponent(p.requestId)}`}>Create one</a>
     </p>

@@ -46,6 +46,27 @@ export interface ClientEnvironment {
   clientId: string;
 }
 
+/**
+ * Why `uri` cannot be the base of a link Portico emails (password reset), or null: it must be an
+ * absolute https:// URL (http:// only for localhost) without a #fragment or a `token` parameter
+ * of its own (Portico appends `?token=…`).
+ */
+export function validateLinkUrl(uri: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `${quote(uri, 512)} is not an absolute URL. Use a full address such as https://app.example.com/reset-password.`;
+  }
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local))
+    return 'Use an https:// URL (plain http:// is allowed only for localhost).';
+  if (url.hash) return 'The URL must not contain a #fragment: Portico appends ?token=… to it.';
+  if (url.searchParams.has('token'))
+    return 'The URL must not have its own token parameter: Portico appends it.';
+  return null;
+}
+
 export class EnvironmentService {
   private clientCache = new Map<string, { at: number; env: ClientEnvironment | null }>();
   private redirectCache = new Map<string, { at: number; uris: Set<string> }>();
@@ -342,6 +363,44 @@ export class EnvironmentService {
       .where('id', '=', envId)
       .execute();
     return uri;
+  }
+
+  /** Portico's hosted reset page, where reset links point unless the environment names its own. */
+  hostedPasswordResetUrl(): string {
+    return `${this.deps.config.publicUrl.replace(/\/+$/, '')}/authkit/reset-password`;
+  }
+
+  /**
+   * Where password-reset links point (`?token=…` is appended): the environment's own
+   * `password_reset_url` (`configured`), else Portico's hosted page (`effective` is what is used).
+   */
+  async passwordResetUrl(envId: string): Promise<{ configured: string | null; effective: string }> {
+    const row = await this.deps.db
+      .selectFrom('environments')
+      .select('password_reset_url')
+      .where('id', '=', envId)
+      .executeTakeFirst();
+    const configured = row?.password_reset_url ?? null;
+    return { configured, effective: configured ?? this.hostedPasswordResetUrl() };
+  }
+
+  /** Sets (or with null clears) the password reset URL: an absolute https:// URL (http:// on localhost). */
+  async setPasswordResetUrl(envId: string, uri: string | null) {
+    if (uri !== null) {
+      const problem = validateLinkUrl(uri);
+      if (problem) {
+        throw new AppError('invalid_request_parameters', {
+          message: `Password reset URL rejected: ${problem}`,
+          errors: [{ field: 'password_reset_url', code: 'invalid_password_reset_url', message: problem }],
+        });
+      }
+    }
+    await this.deps.db
+      .updateTable('environments')
+      .set({ password_reset_url: uri })
+      .where('id', '=', envId)
+      .execute();
+    return this.passwordResetUrl(envId);
   }
 
   /** A second environment (tests use it to prove tenancy isolation). */

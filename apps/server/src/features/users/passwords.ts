@@ -16,6 +16,7 @@ import { createCipheriv, pbkdf2 as pbkdf2Cb, scrypt as scryptCb, timingSafeEqual
 import { promisify } from 'node:util';
 import { type Algorithm, hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import bcrypt from 'bcryptjs';
+import { checkPassword } from './password-policy.ts';
 
 const pbkdf2 = promisify(pbkdf2Cb);
 const scrypt = promisify(scryptCb) as (
@@ -36,25 +37,12 @@ export async function hashPassword(password: string): Promise<string> {
   return argonHash(password, ARGON2_OPTIONS);
 }
 
-/** A weak-password check that needs no dictionary download: length and a short deny list. */
+/**
+ * The first thing wrong with a new password under the default policy, or null (the dashboard's
+ * admin accounts use it; AuthKit users get the configured policy through `checkPassword`).
+ */
 export function passwordProblem(password: string): string | null {
-  if (password.length < 8) return 'The password must be at least 8 characters long.';
-  if (password.length > 1024) return 'The password must be at most 1024 characters long.';
-  const lowered = password.toLowerCase();
-  const common = [
-    'password',
-    '12345678',
-    '123456789',
-    'qwertyui',
-    'iloveyou',
-    'letmein1',
-    'password1',
-    '11111111',
-    'abc12345',
-  ];
-  if (common.includes(lowered) || /^(.)\1+$/.test(password))
-    return 'The password is too common; choose a longer, less predictable one.';
-  return null;
+  return checkPassword(password)[0]?.message ?? null;
 }
 
 /** Parses an imported hash enough to know it can be verified later; throws InvalidHashError. */

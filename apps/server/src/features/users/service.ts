@@ -9,13 +9,8 @@ import { AppError, notFound, quote } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
 import type { UserTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
-import {
-  type HashType,
-  hashPassword,
-  InvalidHashError,
-  normaliseImportedHash,
-  passwordProblem,
-} from './passwords.ts';
+import { checkPassword, type PasswordIssue } from './password-policy.ts';
+import { type HashType, hashPassword, InvalidHashError, normaliseImportedHash } from './passwords.ts';
 import { userRepo as repo } from './repo.ts';
 import { type CreateUserBody, type UpdateUserBody, userToWire } from './wire.ts';
 
@@ -58,17 +53,14 @@ export class UserService {
   }
 
   /** Turns password / password_hash input into the stored hash (or undefined when neither is given). */
-  async passwordHashFor(body: { password?: string; password_hash?: string; password_hash_type?: HashType }) {
+  async passwordHashFor(
+    body: { password?: string; password_hash?: string; password_hash_type?: HashType },
+    who: { email?: string | null; first_name?: string | null; last_name?: string | null } = {},
+  ) {
     if (body.password !== undefined && body.password_hash !== undefined)
       throw new AppError('password_and_hash_conflict');
     if (body.password !== undefined) {
-      const problem = passwordProblem(body.password);
-      if (problem) {
-        throw new AppError('password_strength_error', {
-          message: problem,
-          errors: [{ field: 'password', code: 'password_too_weak', message: problem }],
-        });
-      }
+      this.assertPasswordPolicy(body.password, [who.email, who.first_name, who.last_name], 'password');
       return hashPassword(body.password);
     }
     if (body.password_hash !== undefined) {
@@ -92,11 +84,28 @@ export class UserService {
     return undefined;
   }
 
+  /**
+   * Refuses a new plaintext password that breaks the policy (features/users/password-policy.ts)
+   * with `password_strength_error`, one `errors[]` entry per broken rule naming `field`.
+   */
+  assertPasswordPolicy(password: string, userInputs: (string | null | undefined)[], field: string) {
+    const issues: PasswordIssue[] = checkPassword(password, this.deps.config.passwordPolicy, userInputs);
+    if (!issues.length) return;
+    throw new AppError('password_strength_error', {
+      message: issues.map((i) => i.message).join(' '),
+      errors: issues.map((i) => ({ field, code: i.code, message: i.message })),
+    });
+  }
+
   async create(env: string, body: z.output<typeof CreateUserBody>, ctx: EventContext) {
     const { deps } = this;
-    const passwordHash = await this.passwordHashFor(body);
-    const now = deps.clock.now().toISOString();
     const split = splitName(body.name);
+    const passwordHash = await this.passwordHashFor(body, {
+      email: body.email,
+      first_name: body.first_name ?? split.first,
+      last_name: body.last_name ?? split.last,
+    });
+    const now = deps.clock.now().toISOString();
     return deps.db.transaction().execute(async (tx) => {
       if (await repo.getByEmail(tx, env, body.email)) {
         throw new AppError('user_creation_error', {
@@ -217,7 +226,11 @@ export class UserService {
 
   async update(env: string, id: string, body: z.output<typeof UpdateUserBody>, ctx: EventContext) {
     const { deps } = this;
-    const passwordHash = await this.passwordHashFor(body);
+    const passwordHash = await this.passwordHashFor(body, {
+      email: body.email,
+      first_name: body.first_name,
+      last_name: body.last_name,
+    });
     const now = deps.clock.now().toISOString();
     return deps.db.transaction().execute(async (tx) => {
       const u = await repo.get(tx, env, id);
