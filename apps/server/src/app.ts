@@ -18,6 +18,8 @@ import { DirectoryService } from './features/directory-sync/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
 import { eventRoutes } from './features/events/routes.ts';
 import { EventService } from './features/events/service.ts';
+import { invitationRoutes } from './features/invitations/routes.ts';
+import { InvitationService } from './features/invitations/service.ts';
 import { MembershipService } from './features/memberships/service.ts';
 import { organizationRoutes } from './features/organizations/routes.ts';
 import { OrganizationService } from './features/organizations/service.ts';
@@ -70,6 +72,7 @@ export interface Portico {
     organizations: OrganizationService;
     users: UserService;
     memberships: MembershipService;
+    invitations: InvitationService;
     sessions: SessionService;
     authkit: AuthKitService;
     keys: KeyStore;
@@ -194,6 +197,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const organizations = new OrganizationService(deps);
   const users = new UserService(deps);
   const memberships = new MembershipService(deps, roles);
+  const invitations = new InvitationService(deps, roles, memberships);
   const sessions = new SessionService(deps, keys, roles);
   const authkit = new AuthKitService(deps, sessions, users, limiter);
   const events = new EventService(deps);
@@ -246,6 +250,7 @@ export function buildApp(opts: BuildOptions): Portico {
   }
   organizationRoutes(api, organizations);
   userRoutes(api, users, memberships);
+  invitationRoutes(api, invitations);
   eventRoutes(api, events, webhooks);
   webhookRoutes(api, webhooks);
   const portalLinks = new PortalLinks(deps);
@@ -301,6 +306,7 @@ export function buildApp(opts: BuildOptions): Portico {
       organizations,
       users,
       memberships,
+      invitations,
       sessions,
       authkit,
       keys,

@@ -157,6 +157,58 @@ export const catalog = {
     message: 'A pending membership cannot be deactivated; revoke its invitation or delete it instead.',
   },
 
+  // ── invitations ───────────────────────────────────────────────────────────
+  email_already_invited_to_organization: {
+    status: 400,
+    message:
+      'A pending invitation for this email (to this organization, or to the application when no organization_id is sent) already exists. Resend it with POST /user_management/invitations/{id}/resend, or revoke it first.',
+  },
+  user_already_organization_member: {
+    status: 400,
+    message:
+      'A user with this email is already an active member of this organization, so there is nothing to invite them to. Change their role through their organization membership instead.',
+  },
+  user_already_exists: {
+    status: 400,
+    message:
+      'A user with this email already exists, and an invitation without organization_id only invites new users to the application. Send organization_id to invite them to an organization.',
+  },
+  invitation_already_accepted: {
+    status: 400,
+    message: 'This invitation was already accepted and cannot be used, revoked or resent again.',
+  },
+  invitation_revoked: {
+    status: 400,
+    message: 'This invitation was revoked. Send a new invitation to the same email.',
+  },
+  invitation_expired: {
+    status: 400,
+    message:
+      'This invitation has expired. Resend it (POST /user_management/invitations/{id}/resend extends it) or send a new one.',
+  },
+  invitation_user_not_found: {
+    status: 400,
+    message:
+      'No user with the invited email exists yet, so the invitation cannot be accepted through the API. The recipient signs up through accept_invitation_url, or create the user first (POST /user_management/users) and accept again.',
+  },
+  invitation_invalid: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'The invitation token is unknown, or its invitation was already accepted, revoked or has expired. Ask for a new invitation.',
+  },
+  invitation_email_mismatch: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'The invitation was sent to another email address than the account signing in. Sign in (or sign up) with the invited email, or ask for an invitation to this one.',
+  },
+  invitation_no_redirect_uri: {
+    status: 400,
+    message:
+      'This environment has no redirect URI, so after accepting an invitation Portico has nowhere to send the new user. Add one with `npm run portico -- redirect-uris add <uri>` or PORTICO_REDIRECT_URIS.',
+  },
+
   // ── webhooks ──────────────────────────────────────────────────────────────
   duplicate_endpoint: {
     status: 409,
@@ -402,6 +454,7 @@ const ID_PREFIX: Record<string, string> = {
   Event: 'event',
   'API key': 'api_key',
   'Active API key': 'api_key',
+  Invitation: 'invitation',
 };
 
 /** What a value looks like, for a message that will not quote it. */
