@@ -15,6 +15,7 @@ import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
 import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
 import { DirectoryService } from './features/directory-sync/service.ts';
+import { EmailService } from './features/email/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
 import { eventRoutes } from './features/events/routes.ts';
 import { EventService } from './features/events/service.ts';
@@ -83,6 +84,7 @@ export interface Portico {
     sso: SsoService;
     directories: DirectoryService;
     admin: AdminService;
+    emails: EmailService;
   };
   registry: ContractRegistry;
 }
@@ -192,12 +194,14 @@ export function buildApp(opts: BuildOptions): Portico {
   app.use('/portal/api/*', browserWriteGuard(deps));
 
   const roles = new RoleService(deps);
+  // AuthKit's emails (features/email): services that send one take it as a constructor argument.
+  const emails = new EmailService(deps);
   const keys = new KeyStore(deps);
   const environments = new EnvironmentService(deps);
   const organizations = new OrganizationService(deps);
   const users = new UserService(deps);
   const memberships = new MembershipService(deps, roles);
-  const invitations = new InvitationService(deps, roles, memberships);
+  const invitations = new InvitationService(deps, roles, memberships, emails);
   const sessions = new SessionService(deps, keys, roles);
   const authkit = new AuthKitService(deps, sessions, users, limiter);
   const events = new EventService(deps);
@@ -317,6 +321,7 @@ export function buildApp(opts: BuildOptions): Portico {
       sso,
       directories,
       admin,
+      emails,
     },
   };
 }

@@ -76,6 +76,27 @@ const EnvSchema = z.object({
   PORTICO_WEBHOOK_DISABLE_AFTER: z.string().default('5d'),
   PORTICO_WEBHOOK_ALLOW_LOOPBACK: z.enum(['0', '1', 'true', 'false']).optional(),
   PORTICO_WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1', 'true', 'false']).optional(),
+  /**
+   * SMTP server for AuthKit emails: smtp://user:pass@host:587 (STARTTLS when offered) or
+   * smtps://user:pass@host:465 (TLS). Unset: emails are kept in the dev outbox (docs/email.md).
+   */
+  PORTICO_SMTP_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || smtpUrlProblem(v) === null, {
+      message: 'must be smtp://user:password@host:port or smtps://user:password@host:port',
+    }),
+  /** The From of every email unless the environment overrides it. */
+  PORTICO_EMAIL_FROM: z
+    .string()
+    .default('Portico <no-reply@localhost>')
+    .refine((v) => parseFromAddress(v) !== null, {
+      message: "must be an address such as no-reply@example.com or 'Example <no-reply@example.com>'",
+    }),
+  /** Delays between email attempts after a failure; the first attempt is immediate. */
+  PORTICO_EMAIL_SCHEDULE: z.string().default('10s,1m,5m,30m,2h'),
+  /** How long one SMTP attempt may take (connect, greeting, each reply). */
+  PORTICO_EMAIL_TIMEOUT: z.string().default('30s'),
   /** `in-process` runs webhook delivery inside `portico start`; `off` leaves it to `portico worker`. */
   PORTICO_WORKER: z.enum(['in-process', 'off']).default('in-process'),
 });
@@ -115,6 +136,13 @@ export interface Config {
     disableAfterMs: number;
     allowLoopback: boolean;
     allowPrivate: boolean;
+  };
+  email: {
+    /** PORTICO_SMTP_URL; null: the dev outbox. */
+    smtpUrl: string | null;
+    from: string;
+    scheduleMs: number[];
+    timeoutMs: number;
   };
   worker: 'in-process' | 'off';
   warnings: string[];
@@ -168,6 +196,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     secretGenerated = true;
     warnings.push('PORTICO_SECRET is not set: using a development secret stored in the data folder.');
   }
+  if (production && !e.PORTICO_SMTP_URL) {
+    warnings.push(
+      'PORTICO_SMTP_URL is not set in production: AuthKit emails are kept in the database (dev outbox), not sent.',
+    );
+  }
   const publicUrl = (e.PORTICO_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   if (production && publicUrl.startsWith('http://')) {
     warnings.push('PORTICO_PUBLIC_URL is http:// in production: cookies will not be marked Secure.');
@@ -203,9 +236,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       allowLoopback: flag(e.PORTICO_WEBHOOK_ALLOW_LOOPBACK, !production),
       allowPrivate: flag(e.PORTICO_WEBHOOK_ALLOW_PRIVATE, false),
     },
+    email: {
+      smtpUrl: e.PORTICO_SMTP_URL ? e.PORTICO_SMTP_URL : null,
+      from: e.PORTICO_EMAIL_FROM,
+      scheduleMs: durations('PORTICO_EMAIL_SCHEDULE', e.PORTICO_EMAIL_SCHEDULE),
+      timeoutMs: durations('PORTICO_EMAIL_TIMEOUT', e.PORTICO_EMAIL_TIMEOUT)[0]!,
+    },
     worker: e.PORTICO_WORKER,
     warnings,
   });
+}
+
+/** Why an SMTP URL cannot be used, or null. */
+export function smtpUrlProblem(value: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') return 'the scheme must be smtp:// or smtps://';
+  if (!u.hostname) return 'no host';
+  if (u.password && !u.username) return 'a password without a user name';
+  return null;
+}
+
+/** `addr@host` or `Name <addr@host>` → its parts, or null. */
+export function parseFromAddress(value: string): { name: string | null; address: string } | null {
+  const v = value.trim();
+  if (v.length > 320 || /[\r\n\0]/.test(v)) return null;
+  const addr = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
+  const m = /^(.*?)\s*<([^<>]+)>$/.exec(v);
+  if (m) {
+    const name = m[1]!.trim().replace(/^"(.*)"$/, '$1');
+    return addr.test(m[2]!) && !/[<>]/.test(name) ? { name: name || null, address: m[2]! } : null;
+  }
+  return addr.test(v) ? { name: null, address: v } : null;
 }
 
 /** In development the master key lives beside the SQLite file (or in ./.portico for PostgreSQL). */

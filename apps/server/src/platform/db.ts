@@ -41,6 +41,7 @@ import * as m0013 from '../../migrations/0013_scim_conformance.ts';
 import * as m0014 from '../../migrations/0014_default_logout_uri.ts';
 import * as m0015 from '../../migrations/0015_test_organization_domains.ts';
 import * as m0016 from '../../migrations/0016_refresh_reuse_grace.ts';
+import * as m0017 from '../../migrations/0017_email.ts';
 import * as m0019 from '../../migrations/0019_invitations.ts';
 import type { Database } from './schema.ts';
 
@@ -125,6 +126,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0014_default_logout_uri': m0014,
   '0015_test_organization_domains': m0015,
   '0016_refresh_reuse_grace': m0016,
+  '0017_email': m0017,
   '0019_invitations': m0019,
 };
 

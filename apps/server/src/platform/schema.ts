@@ -12,6 +12,14 @@ export interface EnvironmentTable {
   created_at: string;
   /** Where sign-out goes without return_to (0014); null: Portico's "You are signed out" page. */
   default_logout_uri: string | null;
+  /** Email branding (0017): the name shown (null: the environment's name), logo URL, `#rrggbb`. */
+  email_brand_name: string | null;
+  email_logo_url: string | null;
+  email_brand_color: string | null;
+  /** The From address of this environment's emails (null: PORTICO_EMAIL_FROM). */
+  email_from: string | null;
+  /** JSON array of the email types turned off (the app sends its own); null: none. */
+  email_disabled: string | null;
 }
 
 export interface ApiKeyTable {
@@ -495,6 +503,31 @@ export interface PortalSessionTable {
   expires_at: string;
 }
 
+export interface EmailTable {
+  id: string;
+  environment_id: string;
+  template: string;
+  to_address: string;
+  from_address: string;
+  subject: string;
+  /** Rendered bodies, sealed (SecretBox): they carry one-time codes and links. */
+  text_sealed: string;
+  html_sealed: string;
+  /** The RFC 5322 Message-ID, the same on every attempt. */
+  message_id: string;
+  status: 'queued' | 'sending' | 'sent' | 'failed' | 'dev_outbox';
+  attempts: number;
+  next_attempt_at: string;
+  /** The lease of the worker sending it (status `sending`). */
+  claimed_until: string | null;
+  last_error: string | null;
+  /** The SMTP server's reply to the accepted message (its queue id). */
+  smtp_response: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
 export interface InvitationTable {
   id: string;
   environment_id: string;
@@ -522,6 +555,7 @@ export interface InvitationTable {
 
 export interface Database {
   environments: EnvironmentTable;
+  emails: EmailTable;
   api_keys: ApiKeyTable;
   redirect_uris: RedirectUriTable;
   organizations: OrganizationTable;

@@ -56,6 +56,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0014_default_logout_uri',
       '0015_test_organization_domains',
       '0016_refresh_reuse_grace',
+      '0017_email',
       '0019_invitations',
     ]);
     expect(await migrate(handle)).toEqual([]);

@@ -37,7 +37,7 @@ const sendOk = async (body: Record<string, unknown>) => {
   expect(res.status, await res.clone().text()).toBe(201);
   return json<Inv>(res);
 };
-const countRows = async (table: 'events' | 'invitations' | 'organization_memberships') =>
+const countRows = async (table: 'events' | 'invitations' | 'organization_memberships' | 'emails') =>
   Number(
     (
       await h.portico.deps.db
@@ -50,6 +50,7 @@ const snapshot = async () => [
   await countRows('events'),
   await countRows('invitations'),
   await countRows('organization_memberships'),
+  await countRows('emails'),
 ];
 const eventsOf = async (name: string) =>
   (
@@ -131,6 +132,13 @@ describe('sending and reading', () => {
       .executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(sha256(inv.token));
     expect(JSON.stringify(row)).not.toContain(inv.token);
+    // The invitation email was queued in the same transaction, with the accept link and who invited.
+    const mails = await h.portico.services.emails.list(h.environmentId, { limit: 10 });
+    const mail = mails.data.find((m) => m.to === 'ada@example.com')!;
+    expect(mail).toMatchObject({ template: 'invitation' });
+    expect(mail.text).toContain(inv.accept_invitation_url);
+    expect(mail.text).toContain('Acme');
+    expect(mail.text).toContain('Bea Boss');
     const [created] = (await eventsOf('invitation.created')).filter((e) => e.id === inv.id);
     expect(created).toMatchObject({ object: 'invitation', id: inv.id, state: 'pending', _org: orgId });
     expect(created).not.toHaveProperty('token');
@@ -325,6 +333,8 @@ describe('accept, revoke, resend', () => {
     expect(resent.token).toBe(inv.token);
     expect(resent.expires_at).toBe(new Date(h.clock.now().getTime() + 2 * DAY).toISOString());
     expect((await eventsOf('invitation.resent')).map((e) => e.id)).toContain(inv.id);
+    const mails = (await h.portico.services.emails.list(h.environmentId, { limit: 50 })).data;
+    expect(mails.filter((m) => m.to === 'erin@example.com' && m.template === 'invitation')).toHaveLength(2);
     const ok = await h.api('POST', `${base}/${inv.id}/accept`);
     expect((await json<Inv>(ok)).state).toBe('accepted');
   });

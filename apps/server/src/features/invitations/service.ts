@@ -23,6 +23,7 @@ import { AppError, notFound } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
 import { token as randomToken } from '../../platform/random.ts';
 import type { InvitationTable } from '../../platform/schema.ts';
+import type { EmailService } from '../email/service.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
 import type { MembershipService } from '../memberships/service.ts';
 import type { RoleService } from '../roles/service.ts';
@@ -38,20 +39,6 @@ import {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_EXPIRES_IN_DAYS = 7;
-
-/** What the invitation email needs; the email feature's `EmailService.enqueue` has this shape. */
-export interface InvitationMailer {
-  enqueue(
-    q: Queryable,
-    m: {
-      environmentId: string;
-      template: 'invitation';
-      to: string;
-      data: { url: string; email: string; organization_name: string | null; inviter_name: string | null };
-      locale?: string | null;
-    },
-  ): Promise<string | null>;
-}
 
 /** The invitation as the hosted invite page shows it. */
 export interface InvitationPeek {
@@ -70,18 +57,12 @@ const systemContext = (clientId?: string): EventContext => ({
 });
 
 export class InvitationService {
-  private mailer: InvitationMailer | null = null;
-
   constructor(
     private deps: Deps,
     private roles: RoleService,
     private memberships: MembershipService,
+    private emails: EmailService,
   ) {}
-
-  /** Wires the email feature in (app.ts); without it no email is queued. */
-  useMailer(mailer: InvitationMailer) {
-    this.mailer = mailer;
-  }
 
   private wire(row: InvitationTable): InvitationWire {
     return invitationToWire(
@@ -126,10 +107,10 @@ export class InvitationService {
     return { organizationName: org?.name ?? null, inviterName };
   }
 
-  private async mail(q: Queryable, env: string, row: InvitationTable, locale: string | null) {
-    if (!this.mailer) return;
+  /** The invitation email, queued in the caller's transaction (null when the environment turned it off). */
+  private async mail(q: Queryable, env: string, row: InvitationTable) {
     const { organizationName, inviterName } = await this.names(q, env, row);
-    await this.mailer.enqueue(q, {
+    return this.emails.enqueue(q, {
       environmentId: env,
       template: 'invitation',
       to: row.email,
@@ -139,7 +120,6 @@ export class InvitationService {
         organization_name: organizationName,
         inviter_name: inviterName,
       },
-      locale,
     });
   }
 
@@ -256,7 +236,7 @@ export class InvitationService {
         updated_at: at,
       };
       await tx.insertInto('invitations').values(row).execute();
-      await this.mail(tx, env, row, row.locale);
+      await this.mail(tx, env, row);
       const wire = invitationToWire(row, secret, deps.config.publicUrl, now);
       await appendEvent(tx, deps, {
         environmentId: env,
@@ -342,7 +322,7 @@ export class InvitationService {
         .returningAll()
         .executeTakeFirst();
       if (!row) throw this.notPending(current);
-      await this.mail(tx, env, row, locale);
+      await this.mail(tx, env, row);
       const wire = this.wire(row);
       await appendEvent(tx, deps, {
         environmentId: env,
