@@ -19,6 +19,7 @@ import { EmailService } from './features/email/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
 import { eventRoutes } from './features/events/routes.ts';
 import { EventService } from './features/events/service.ts';
+import { invitationPageRoutes } from './features/invitations/hosted.tsx';
 import { invitationRoutes } from './features/invitations/routes.ts';
 import { InvitationService } from './features/invitations/service.ts';
 import { MembershipService } from './features/memberships/service.ts';
@@ -203,7 +204,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const memberships = new MembershipService(deps, roles);
   const invitations = new InvitationService(deps, roles, memberships, emails);
   const sessions = new SessionService(deps, keys, roles);
-  const authkit = new AuthKitService(deps, sessions, users, limiter);
+  const authkit = new AuthKitService(deps, sessions, users, limiter, invitations);
   const events = new EventService(deps);
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
@@ -255,6 +256,7 @@ export function buildApp(opts: BuildOptions): Portico {
   organizationRoutes(api, organizations);
   userRoutes(api, users, memberships);
   invitationRoutes(api, invitations);
+  invitationPageRoutes(app, deps, invitations);
   eventRoutes(api, events, webhooks);
   webhookRoutes(api, webhooks);
   const portalLinks = new PortalLinks(deps);

@@ -14,6 +14,7 @@ import { token } from '../../platform/random.ts';
 import type { UserTable } from '../../platform/schema.ts';
 import type { RateLimiter } from '../../surfaces/common.ts';
 import { appendEvent } from '../events/outbox.ts';
+import type { InvitationService } from '../invitations/service.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { hashPassword, verifyPassword } from '../users/passwords.ts';
 import type { UserService } from '../users/service.ts';
@@ -40,6 +41,7 @@ export class AuthKitService {
     private sessions: SessionService,
     private users: UserService,
     private limiter: RateLimiter,
+    private invitations?: InvitationService,
   ) {}
 
   async environmentByClientId(clientId: string): Promise<Environment | null> {
@@ -109,6 +111,8 @@ export class AuthKitService {
       codeChallenge: string | null;
       screenHint: string | null;
       loginHint: string | null;
+      /** The invitation this sign-in or sign-up accepts (authorize `invitation_token`). */
+      invitationId?: string | null;
     },
   ) {
     const now = this.deps.clock.now();
@@ -123,6 +127,7 @@ export class AuthKitService {
         code_challenge: r.codeChallenge,
         screen_hint: r.screenHint,
         login_hint: r.loginHint,
+        invitation_id: r.invitationId ?? null,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + REQUEST_TTL_MS).toISOString(),
         completed_at: null,
@@ -252,9 +257,43 @@ export class AuthKitService {
         message: 'This sign-in link has expired. Start again from the application.',
       });
     const user = await this.verifyCredentials(req.environment_id, email, password, meta);
-    return this.finishRequest(req, user, 'Password', meta, async (tx) =>
-      this.passwordSucceeded(tx, req.environment_id, user, meta),
+    return this.finishRequest(
+      req,
+      user,
+      'Password',
+      meta,
+      async (tx) => this.passwordSucceeded(tx, req.environment_id, user, meta),
+      async (tx) => this.acceptInvitation(tx, req, user),
     );
+  }
+
+  /** The pending invitation an authorize `invitation_token` names in this environment, or null. */
+  async pendingInvitation(envId: string, invitationToken: string) {
+    const peek = await this.invitations?.peekByToken(invitationToken, envId);
+    if (peek?.invitation.state !== 'pending') return null;
+    return { id: peek.invitation.id, email: peek.invitation.email };
+  }
+
+  /** The invitation an authorization request carries, while it is pending (the sign-up locks its email). */
+  async invitationOfRequest(req: { environment_id: string; invitation_id: string | null }) {
+    if (!req.invitation_id || !this.invitations) return null;
+    return this.invitations.pendingById(req.environment_id, req.invitation_id);
+  }
+
+  /** The invitation an authorization request carries, accepted for `user` on `tx` (its organization). */
+  private async acceptInvitation(
+    tx: Queryable,
+    req: { environment_id: string; invitation_id: string | null },
+    user: UserTable,
+  ): Promise<string | null | undefined> {
+    if (!req.invitation_id || !this.invitations) return undefined;
+    const accepted = await this.invitations.acceptForUser(
+      tx,
+      req.environment_id,
+      { id: req.invitation_id },
+      user,
+    );
+    return accepted.organizationId;
   }
 
   /** Hosted sign-up: create the user (user.created), then finish like a sign-in. */
@@ -274,6 +313,8 @@ export class AuthKitService {
       .select('client_id')
       .where('id', '=', req.environment_id)
       .executeTakeFirstOrThrow();
+    // An invited sign-up accepts the invitation (and gets its membership) with the user's creation.
+    let invitedOrg: string | null | undefined;
     const created = await this.users.create(
       req.environment_id,
       {
@@ -283,14 +324,22 @@ export class AuthKitService {
         last_name: input.lastName,
       },
       { client_id: env.client_id, actor: { id: null, source: 'system', name: 'AuthKit sign-up' } },
+      async (tx, user) => {
+        invitedOrg = await this.acceptInvitation(tx, req, user);
+      },
     );
     const user = await this.deps.db
       .selectFrom('users')
       .selectAll()
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
-    return this.finishRequest(req, user, 'Password', meta, async (tx) =>
-      this.passwordSucceeded(tx, req.environment_id, user, meta),
+    return this.finishRequest(
+      req,
+      user,
+      'Password',
+      meta,
+      async (tx) => this.passwordSucceeded(tx, req.environment_id, user, meta),
+      async () => invitedOrg,
     );
   }
 
@@ -306,6 +355,8 @@ export class AuthKitService {
     method: string,
     meta: RequestMeta,
     inTx: (tx: Queryable) => Promise<unknown>,
+    /** Runs after `inTx`; a string or null it returns is the code's organization (an invitation's). */
+    organizationFor?: (tx: Queryable) => Promise<string | null | undefined>,
   ): Promise<string> {
     const { deps } = this;
     const code = token(deps.random, 32);
@@ -323,6 +374,7 @@ export class AuthKitService {
         });
       }
       await inTx(tx);
+      const invitedOrg = organizationFor ? await organizationFor(tx) : undefined;
       await tx
         .insertInto('authorization_codes')
         .values({
@@ -330,7 +382,10 @@ export class AuthKitService {
           environment_id: req.environment_id,
           code_hash: sha256(code),
           user_id: user.id,
-          organization_id: await this.defaultOrganization(tx, req.environment_id, user.id),
+          organization_id:
+            invitedOrg === undefined || invitedOrg === null
+              ? await this.defaultOrganization(tx, req.environment_id, user.id)
+              : invitedOrg,
           redirect_uri: req.redirect_uri,
           code_challenge: req.code_challenge,
           authentication_method: method,

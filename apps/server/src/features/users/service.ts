@@ -3,6 +3,7 @@
  * update, delete. Emails are unique per environment and stored lower-cased.
  */
 import type { z } from 'zod';
+import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, notFound, quote } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
@@ -91,7 +92,16 @@ export class UserService {
     return undefined;
   }
 
-  async create(env: string, body: z.output<typeof CreateUserBody>, ctx: EventContext) {
+  /**
+   * `inTx`, when given, runs in the same transaction right after the user is inserted (the hosted
+   * sign-up accepts an invitation there, so the user and their membership commit together).
+   */
+  async create(
+    env: string,
+    body: z.output<typeof CreateUserBody>,
+    ctx: EventContext,
+    inTx?: (tx: Queryable, user: UserTable) => Promise<void>,
+  ) {
     const { deps } = this;
     const passwordHash = await this.passwordHashFor(body);
     const now = deps.clock.now().toISOString();
@@ -130,6 +140,7 @@ export class UserService {
       await tx.insertInto('users').values(row).execute();
       const wire = userToWire(row);
       await appendEvent(tx, deps, { environmentId: env, event: 'user.created', data: wire, context: ctx });
+      if (inTx) await inTx(tx, row);
       return wire;
     });
   }
