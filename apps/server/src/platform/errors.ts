@@ -173,23 +173,41 @@ export const catalog = {
     message:
       'A user with this email already exists, and an invitation without organization_id only invites new users to the application. Send organization_id to invite them to an organization.',
   },
-  invitation_already_accepted: {
-    status: 400,
-    message: 'This invitation was already accepted and cannot be used, revoked or resent again.',
-  },
-  invitation_revoked: {
-    status: 400,
-    message: 'This invitation was revoked. Send a new invitation to the same email.',
-  },
-  invitation_expired: {
+  email_already_invited: {
     status: 400,
     message:
-      'This invitation has expired. Resend it (POST /user_management/invitations/{id}/resend extends it) or send a new one.',
+      'A pending application invitation (no organization_id) for this email already exists. Resend it with POST /user_management/invitations/{id}/resend, or revoke it first.',
   },
-  invitation_user_not_found: {
+  expires_in_days_too_short: {
+    status: 400,
+    message: 'expires_in_days must be at least 1. Send a whole number of days from 1 to 30 (7 when omitted).',
+  },
+  expires_in_days_too_long: {
+    status: 400,
+    message: 'expires_in_days must be at most 30. Send a whole number of days from 1 to 30 (7 when omitted).',
+  },
+  invite_not_pending: {
     status: 400,
     message:
-      'No user with the invited email exists yet, so the invitation cannot be accepted through the API. The recipient signs up through accept_invitation_url, or create the user first (POST /user_management/users) and accept again.',
+      'The invitation is not pending: it was already accepted, revoked, or has expired (the message says which). Send a new invitation if one is still needed.',
+  },
+  invite_accepted: {
+    status: 400,
+    message: 'The invitation was already accepted, so there is nothing to resend.',
+  },
+  invite_revoked: {
+    status: 400,
+    message: 'The invitation was revoked and cannot be resent. Send a new invitation to the same email.',
+  },
+  invite_expired: {
+    status: 400,
+    message:
+      'The invitation has expired and cannot be resent. Send a new invitation to the same email (an expired one does not block it).',
+  },
+  invalid_invite: {
+    status: 400,
+    message:
+      'The invitation cannot be accepted through the API: no user with the invited email exists yet. The recipient signs up through accept_invitation_url, or create the user first (POST /user_management/users) and accept again.',
   },
   invitation_invalid: {
     status: 400,
@@ -197,7 +215,7 @@ export const catalog = {
     message:
       'The invitation token is unknown, or its invitation was already accepted, revoked or has expired. Ask for a new invitation.',
   },
-  invitation_email_mismatch: {
+  invitation_cannot_be_used_for_email: {
     status: 400,
     style: 'oauth',
     message:
@@ -416,12 +434,19 @@ export class AppError extends Error {
 
   constructor(
     code: ErrorCode,
-    opts: { message?: string; errors?: FieldError[]; extra?: Record<string, unknown>; cause?: unknown } = {},
+    opts: {
+      message?: string;
+      errors?: FieldError[];
+      extra?: Record<string, unknown>;
+      cause?: unknown;
+      /** Where WorkOS answers the same code with another status on one endpoint (invalid_role: 400 on sendInvitation). */
+      status?: number;
+    } = {},
   ) {
     const entry: CatalogEntry = catalog[code];
     super(opts.message ?? entry.message, { cause: opts.cause });
     this.code = code;
-    this.status = entry.status;
+    this.status = opts.status ?? entry.status;
     this.style = entry.style ?? 'workos';
     this.errors = opts.errors;
     this.extra = opts.extra;

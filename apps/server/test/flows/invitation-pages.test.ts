@@ -102,7 +102,7 @@ describe('hosted invitation', () => {
     });
     expect(wrong.status).toBe(400);
     const wrongHtml = await wrong.text();
-    expect(wrongHtml).toContain('invitation_email_mismatch');
+    expect(wrongHtml).toContain('invitation_cannot_be_used_for_email');
     expect(wrongHtml).toContain('value="new@umbrella.test"');
     const none = await h.api('GET', '/user_management/users?email=other%40umbrella.test');
     expect((await json<{ data: unknown[] }>(none)).data).toEqual([]);
@@ -167,7 +167,7 @@ describe('hosted invitation', () => {
       password: 'correct horse battery',
     });
     expect(res.status).toBe(400);
-    expect(await res.text()).toContain('invitation_email_mismatch');
+    expect(await res.text()).toContain('invitation_cannot_be_used_for_email');
     const after = await json<{ state: string }>(await h.api('GET', `/user_management/invitations/${inv.id}`));
     expect(after.state).toBe('pending');
   });

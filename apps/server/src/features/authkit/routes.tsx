@@ -290,7 +290,7 @@ export function authkitRoutes(
       if (invited && email.toLowerCase() !== invited.email)
         return again(
           400,
-          'invitation_email_mismatch',
+          'invitation_cannot_be_used_for_email',
           `This invitation is for ${invited.email}: create the account with that email.`,
         );
       if (!email || !str('password')) return again(400, 'invalid_request', 'Enter your email and password.');

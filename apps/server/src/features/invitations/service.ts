@@ -8,9 +8,9 @@
  * - State is stored as pending / accepted / revoked; a pending invitation past `expires_at` reads
  *   `expired`. Accept and revoke are single `UPDATE … WHERE state = 'pending' RETURNING`
  *   statements, so two racing accepts cannot both win.
- * - Resend works on a pending or expired invitation: the same token, a fresh `expires_at`
- *   (now + the original `expires_in_days`), the email again and `invitation.resent`. An
- *   accepted or revoked one is refused.
+ * - Resend works on a pending invitation only (WorkOS answers `invite_expired`, `invite_revoked`,
+ *   `invite_accepted` otherwise): the same token, a fresh `expires_at` (now + the original
+ *   `expires_in_days`), the email again and `invitation.resent`.
  * - Accepting creates (or reactivates) the membership of the invitation's organization with its
  *   role, in the same transaction, and emits `invitation.accepted`.
  * - Every query is scoped by environment; another environment's ids are `entity_not_found`.
@@ -123,25 +123,43 @@ export class InvitationService {
     });
   }
 
-  /** The refusal for an invitation that is not pending (or has expired). */
-  private notPending(row: InvitationTable): AppError {
+  /** Why an invitation is not pending, for a message. */
+  private why(row: InvitationTable): string {
     const state = stateOf(row, this.deps.clock.now());
-    if (state === 'accepted')
-      return new AppError('invitation_already_accepted', {
-        message: `Invitation ${row.id} was already accepted${row.accepted_at ? ` at ${row.accepted_at}` : ''}.`,
-      });
-    if (state === 'revoked')
-      return new AppError('invitation_revoked', {
-        message: `Invitation ${row.id} was revoked${row.revoked_at ? ` at ${row.revoked_at}` : ''}. Send a new invitation to the same email.`,
-      });
-    return new AppError('invitation_expired', {
-      message: `Invitation ${row.id} expired at ${row.expires_at}. Resend it (POST /user_management/invitations/${row.id}/resend) or send a new one.`,
+    if (state === 'accepted') return `was already accepted${row.accepted_at ? ` at ${row.accepted_at}` : ''}`;
+    if (state === 'revoked') return `was revoked${row.revoked_at ? ` at ${row.revoked_at}` : ''}`;
+    return `expired at ${row.expires_at}`;
+  }
+
+  /** Accept and revoke of an invitation that is not pending: `invite_not_pending`, saying why. */
+  private notPending(row: InvitationTable): AppError {
+    return new AppError('invite_not_pending', {
+      message: `Invitation ${row.id} is not pending: it ${this.why(row)}. Send a new invitation if one is still needed.`,
+    });
+  }
+
+  /** Resend of an invitation that is not pending: WorkOS's one code per state. */
+  private notResendable(row: InvitationTable): AppError {
+    const state = stateOf(row, this.deps.clock.now());
+    const code =
+      state === 'accepted' ? 'invite_accepted' : state === 'revoked' ? 'invite_revoked' : 'invite_expired';
+    return new AppError(code, {
+      message: `Invitation ${row.id} ${this.why(row)}, so it cannot be resent.${state === 'accepted' ? '' : ' Send a new invitation to the same email.'}`,
     });
   }
 
   async send(env: string, body: z.output<typeof SendInvitationBody>, ctx: EventContext) {
     const { deps } = this;
     const email = body.email;
+    const days = body.expires_in_days ?? DEFAULT_EXPIRES_IN_DAYS;
+    if (days < 1)
+      throw new AppError('expires_in_days_too_short', {
+        message: `expires_in_days is ${days}; it must be at least 1 (1 to 30, 7 when omitted).`,
+      });
+    if (days > 30)
+      throw new AppError('expires_in_days_too_long', {
+        message: `expires_in_days is ${days}; it must be at most 30 (1 to 30, 7 when omitted).`,
+      });
     return serialized(deps, `invitation:${env}:${email}`, async (tx) => {
       const now = deps.clock.now();
       if (body.organization_id) {
@@ -169,8 +187,17 @@ export class InvitationService {
           errors: [{ field: 'organization_id', code: 'required', message: 'required with role_slug' }],
         });
       }
-      const roleSlug =
-        body.role_slug !== undefined ? (await this.roles.resolveSlugs(tx, env, [body.role_slug]))[0]! : null;
+      let roleSlug: string | null = null;
+      if (body.role_slug !== undefined) {
+        try {
+          roleSlug = (await this.roles.resolveSlugs(tx, env, [body.role_slug]))[0]!;
+        } catch (err) {
+          // WorkOS answers an unknown role on sendInvitation with 400, not the memberships' 422.
+          if (err instanceof AppError && err.code === 'invalid_role')
+            throw new AppError('invalid_role', { message: err.message, status: 400 });
+          throw err;
+        }
+      }
       const user = await tx
         .selectFrom('users')
         .select('id')
@@ -209,11 +236,13 @@ export class InvitationService {
         : pending.where('organization_id', 'is', null);
       const open = await pending.executeTakeFirst();
       if (open) {
-        throw new AppError('email_already_invited_to_organization', {
-          message: `'${email}' already has a pending invitation ${open.id}${body.organization_id ? ` to organization ${body.organization_id}` : ''}. Resend it (POST /user_management/invitations/${open.id}/resend) or revoke it first.`,
-        });
+        throw new AppError(
+          body.organization_id ? 'email_already_invited_to_organization' : 'email_already_invited',
+          {
+            message: `'${email}' already has a pending invitation ${open.id}${body.organization_id ? ` to organization ${body.organization_id}` : ' to the application'}. Resend it (POST /user_management/invitations/${open.id}/resend) or revoke it first.`,
+          },
+        );
       }
-      const days = body.expires_in_days ?? DEFAULT_EXPIRES_IN_DAYS;
       const secret = randomToken(deps.random, 32);
       const at = now.toISOString();
       const row: InvitationTable = {
@@ -319,9 +348,10 @@ export class InvitationService {
         .where('environment_id', '=', env)
         .where('id', '=', id)
         .where('state', '=', 'pending')
+        .where('expires_at', '>', at)
         .returningAll()
         .executeTakeFirst();
-      if (!row) throw this.notPending(current);
+      if (!row) throw this.notResendable(current);
       await this.mail(tx, env, row);
       const wire = this.wire(row);
       await appendEvent(tx, deps, {
@@ -348,7 +378,7 @@ export class InvitationService {
   ) {
     const { deps } = this;
     if (current.email !== user.email.trim().toLowerCase()) {
-      throw new AppError('invitation_email_mismatch', {
+      throw new AppError('invitation_cannot_be_used_for_email', {
         message: `This invitation was sent to another email address than ${user.email}. Sign in or sign up with the invited email, or ask for an invitation to this one.`,
       });
     }
@@ -395,7 +425,7 @@ export class InvitationService {
         .where('email', '=', current.email)
         .executeTakeFirst();
       if (!user) {
-        throw new AppError('invitation_user_not_found', {
+        throw new AppError('invalid_invite', {
           message: `No user with the email '${current.email}' exists yet, so invitation ${id} cannot be accepted through the API. The recipient signs up through accept_invitation_url, or create the user first and accept again.`,
         });
       }
@@ -410,7 +440,7 @@ export class InvitationService {
    * grant or of the authorize URL, or the invitation id an authorization request carries) for
    * `user`, on the caller's open transaction — the user's creation, the membership and
    * `invitation.accepted` commit together. Throws `invitation_invalid` (unknown token, another
-   * environment's, or not pending / expired) or `invitation_email_mismatch`.
+   * environment's, or not pending / expired) or `invitation_cannot_be_used_for_email`.
    */
   async acceptForUser(
     tx: Queryable,

@@ -70,7 +70,8 @@ export function invitationEventData(w: InvitationWire) {
 export const SendInvitationBody = z.object({
   email,
   organization_id: z.string().min(1).optional(),
-  expires_in_days: z.number().int().min(1).max(30).optional(),
+  // The 1–30 range is checked by the service: WorkOS answers 400 expires_in_days_too_short / _too_long.
+  expires_in_days: z.number().int().optional(),
   inviter_user_id: z.string().min(1).optional(),
   role_slug: z.string().min(1).max(100).optional(),
   locale: z.string().min(2).max(35).optional(),
