@@ -49,6 +49,7 @@ const PAGES: Record<RouteKey, PageRow> = {
   'POST /authkit/sign-in': authkit.signInSubmit,
   'GET /authkit/sign-up': authkit.signUpForm,
   'POST /authkit/sign-up': authkit.signUpSubmit,
+  'GET /authkit/invite': authkit.invitePage,
   'GET /user_management/sessions/logout': authkit.logout,
   'GET /sso/authorize': sso.ssoAuthorize,
   'POST /sso/saml/:id/acs': sso.samlAcs,
