@@ -11,8 +11,16 @@ import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
 import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
+import { oneTimeCodeRoutes } from './features/authkit/code-routes.ts';
+import { AuthorizationCodes } from './features/authkit/codes.ts';
+import { EmailVerificationService } from './features/authkit/email-verification.ts';
+import { MagicAuthIdentity } from './features/authkit/identities/magic-auth.ts';
+import { PasswordIdentity } from './features/authkit/identities/password.ts';
+import { OrganizationSelection } from './features/authkit/organization-selection.ts';
+import { PendingAuthentications } from './features/authkit/pending.ts';
 import { authkitRoutes } from './features/authkit/routes.tsx';
 import { AuthKitService } from './features/authkit/service.ts';
+import { SignInPipeline } from './features/authkit/sign-in.ts';
 import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
 import { DirectoryService } from './features/directory-sync/service.ts';
 import { EmailService } from './features/email/service.ts';
@@ -204,11 +212,28 @@ export function buildApp(opts: BuildOptions): Portico {
   const memberships = new MembershipService(deps, roles);
   const invitations = new InvitationService(deps, roles, memberships, emails);
   const sessions = new SessionService(deps, keys, roles);
-  const authkit = new AuthKitService(deps, sessions, users, limiter, invitations);
+  // Sign-in flows one way: identity modules (password, SSO…) → the pipeline → codes and sessions.
+  const codes = new AuthorizationCodes(deps, sessions, users, invitations);
+  const pendings = new PendingAuthentications(deps);
+  const verifications = new EmailVerificationService(deps, users, emails, limiter);
+  const pipeline = new SignInPipeline(
+    deps,
+    users,
+    memberships,
+    sessions,
+    codes,
+    environments,
+    pendings,
+    verifications,
+    invitations,
+  );
+  const magicAuth = new MagicAuthIdentity(deps, users, emails, limiter);
+  const password = new PasswordIdentity(deps, users, limiter);
+  const authkit = new AuthKitService(deps, users, environments, pipeline, password, limiter, invitations);
   const events = new EventService(deps);
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
-  const sso = new SsoService(deps, roles);
+  const sso = new SsoService(deps, environments, pipeline);
   const directories = new DirectoryService(deps, sessions);
   organizations.onDelete((tx, env, id, ctx) => directories.deleteForOrganization(tx, env, id, ctx));
 
@@ -228,7 +253,7 @@ export function buildApp(opts: BuildOptions): Portico {
       : null;
   };
   const api = createApiSurface(app, deps, registry, limiter, apiKeys, dashboardAuth);
-  const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, authkit);
+  const tokenSurface = createTokenSurface(app, deps, registry, limiter, apiKeys, environments);
 
   app.get('/health', async (c) => {
     try {
@@ -243,15 +268,26 @@ export function buildApp(opts: BuildOptions): Portico {
   spaAssetRoutes(app);
   app.get('/', (c) => serveSpa(c, 'index.html'));
 
-  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso }, environments);
+  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso }, environments, {
+    codes,
+    pipeline,
+    password,
+    magicAuth,
+    verifications,
+    pendings,
+    organizations: new OrganizationSelection(deps, users, memberships, connections),
+    users,
+    sessions,
+  });
+  oneTimeCodeRoutes(api, magicAuth, verifications);
   ssoApiRoutes(api, deps, connections, sso);
   testSignInRoutes(app, deps, sso);
   directoryApiRoutes(api, directories);
   scimRoutes(app, deps, directories);
-  ssoBrowserRoutes(app, deps, tokenSurface, connections, sso, authkit);
+  ssoBrowserRoutes(app, deps, tokenSurface, connections, sso, environments);
   if (!deps.config.production) {
-    testIdpRoutes(app, deps, sso.spKeys);
-    testOidcRoutes(app, deps);
+    testIdpRoutes(app, deps, sso.spKeys, environments);
+    testOidcRoutes(app, deps, environments);
   }
   organizationRoutes(api, organizations);
   userRoutes(api, users, memberships);

@@ -409,6 +409,49 @@ export const catalog = {
     status: 400,
     message: 'The email or password is incorrect.',
   },
+  invalid_one_time_code: {
+    status: 400,
+    message:
+      'The code is not the one Portico sent. Check the six digits in the newest email (a code sent earlier stops working once a new one is sent only if it has expired), or ask for a new code.',
+  },
+  one_time_code_expired: {
+    status: 400,
+    message: 'The code has expired (codes last 10 minutes). Ask for a new code.',
+  },
+  one_time_code_previously_used: {
+    status: 400,
+    message: 'The code was already used; each code works once. Ask for a new code.',
+  },
+  one_time_code_too_many_attempts: {
+    status: 400,
+    message:
+      'Too many wrong codes were entered, so this code no longer works. Ask for a new code and enter it exactly as sent.',
+  },
+  email_verification_required: {
+    status: 403,
+    message:
+      'The user must verify their email before signing in. Portico emailed a code: call authenticateWithEmailVerification with it and the pending_authentication_token.',
+  },
+  organization_selection_required: {
+    status: 403,
+    message:
+      'The user belongs to several organizations: call authenticateWithOrganizationSelection with one of `organizations[].id` and the pending_authentication_token.',
+  },
+  invalid_pending_authentication_token: {
+    status: 400,
+    message:
+      'The pending_authentication_token is unknown, expired (they last 10 minutes), already used, or for another step of the sign-in. Start the sign-in again.',
+  },
+  sso_required: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'This organization requires single sign-on for the user’s email domain: sign in through its identity provider (getAuthorizationUrl with organizationId or connectionId).',
+  },
+  email_already_verified: {
+    status: 400,
+    message: 'The user’s email is already verified; there is nothing to confirm.',
+  },
   code_challenge_not_found: {
     status: 400,
     message:

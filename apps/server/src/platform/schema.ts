@@ -20,6 +20,8 @@ export interface EnvironmentTable {
   email_from: string | null;
   /** JSON array of the email types turned off (the app sends its own); null: none. */
   email_disabled: string | null;
+  /** 1: a sign-in of a user whose email is unverified stops at `email_verification_required` (0020). */
+  email_verification_required: number;
 }
 
 export interface ApiKeyTable {
@@ -503,6 +505,46 @@ export interface PortalSessionTable {
   expires_at: string;
 }
 
+/** A Magic Auth or email-verification one-time code (0020). */
+export interface OneTimeCodeTable {
+  id: string;
+  environment_id: string;
+  user_id: string | null;
+  email: string;
+  code_hash: string;
+  /** The code sealed with the master key, for the API to return; null once used. */
+  code_sealed: string | null;
+  attempts: number;
+  invitation_token: string | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface EmailVerificationTable extends OneTimeCodeTable {
+  user_id: string;
+}
+
+/** A sign-in waiting for one more step (0020). */
+export interface PendingAuthenticationTable {
+  id: string;
+  environment_id: string;
+  token_hash: string;
+  kind: 'email_verification' | 'organization_selection';
+  user_id: string;
+  email_verification_id: string | null;
+  /** JSON: the verified identity, less what the user row holds. */
+  identity: string;
+  /** JSON: where the sign-in goes on — a session for a client, or a code for a redirect URI. */
+  target: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 export interface EmailTable {
   id: string;
   environment_id: string;
@@ -556,6 +598,9 @@ export interface InvitationTable {
 export interface Database {
   environments: EnvironmentTable;
   emails: EmailTable;
+  magic_auths: OneTimeCodeTable;
+  email_verifications: EmailVerificationTable;
+  pending_authentications: PendingAuthenticationTable;
   api_keys: ApiKeyTable;
   redirect_uris: RedirectUriTable;
   organizations: OrganizationTable;

@@ -45,6 +45,8 @@ export interface JsonRoute<
   params?: P;
   query?: Q;
   body?: B;
+  /** The body as /openapi.json documents it, when the handler validates it further than `body`. */
+  documentedBody?: AnySchema;
   /** Success status; default 200 (201 is common for creates). */
   status?: number;
   response?: AnySchema;
@@ -86,7 +88,7 @@ export class JsonSurface<E> {
       summary: def.summary,
       params: def.params,
       query: def.query,
-      body: def.body,
+      body: def.documentedBody ?? def.body,
       status: def.status ?? 200,
       response: def.response,
     });

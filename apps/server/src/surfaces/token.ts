@@ -5,7 +5,7 @@
  * OAuth shape where WorkOS does.
  */
 import type { Context, Hono } from 'hono';
-import type { AuthKitService, Environment } from '../features/authkit/service.ts';
+import type { ClientEnvironment, EnvironmentService } from '../features/environments/service.ts';
 import type { ContractRegistry } from '../platform/contract.ts';
 import type { Deps } from '../platform/deps.ts';
 import { AppError, quote } from '../platform/errors.ts';
@@ -14,7 +14,7 @@ import { type ApiKeyResolver, bearer } from './api.ts';
 import type { RateLimiter } from './common.ts';
 import { JsonSurface } from './json-surface.ts';
 
-export interface TokenClient extends Environment {
+export interface TokenClient extends ClientEnvironment {
   confidential: boolean;
 }
 
@@ -46,7 +46,7 @@ export function createTokenSurface(
   registry: ContractRegistry,
   limiter: RateLimiter,
   keys: ApiKeyResolver,
-  authkit: AuthKitService,
+  environments: EnvironmentService,
 ): TokenSurface {
   return new JsonSurface<TokenClient>(app, deps, registry, limiter, {
     name: 'token',
@@ -57,7 +57,7 @@ export function createTokenSurface(
         throw new AppError('invalid_request', {
           message: 'client_id is required. Pass your environment’s client id (client_…).',
         });
-      const env = await authkit.environmentByClientId(clientId);
+      const env = await environments.byClientId(clientId);
       if (!env)
         throw new AppError('invalid_client', {
           message: `client_id ${quote(clientId)} is not known to this Portico server.`,

@@ -58,6 +58,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0016_refresh_reuse_grace',
       '0017_email',
       '0019_invitations',
+      '0020_one_time_codes',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);
@@ -122,6 +123,7 @@ describe(`repository primitives on ${dialect}`, () => {
         name: 'Dup',
         client_id: h.clientId,
         created_at: new Date().toISOString(),
+        email_verification_required: 0,
       })
       .execute()
       .catch((e) => e);

@@ -208,3 +208,69 @@ describe('hosted invitation', () => {
     }
   });
 });
+
+describe('invitation_token on the grants', () => {
+  const authenticate = (body: Record<string, unknown>) =>
+    h.portico.app.request('/user_management/authenticate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: h.clientId, client_secret: h.apiKey, ...body }),
+    });
+
+  it('password grant: accepts for the user and starts the session in the organization; a mismatch or a used token is refused', async () => {
+    const user = await json<{ id: string }>(
+      await h.api('POST', '/user_management/users', {
+        email: 'pw@umbrella.test',
+        password: 'correct horse battery',
+      }),
+    );
+    const inv = await invite({ email: 'pw@umbrella.test', organization_id: orgId, role_slug: 'admin' });
+    const other = await invite({ email: 'not-pw@umbrella.test', organization_id: orgId });
+    const mismatch = await authenticate({
+      grant_type: 'password',
+      email: 'pw@umbrella.test',
+      password: 'correct horse battery',
+      invitation_token: other.token,
+    });
+    expect(mismatch.status).toBe(400);
+    expect((await json<{ error: string }>(mismatch)).error).toBe('invitation_cannot_be_used_for_email');
+    const ok = await authenticate({
+      grant_type: 'password',
+      email: 'pw@umbrella.test',
+      password: 'correct horse battery',
+      invitation_token: inv.token,
+    });
+    expect(ok.status).toBe(200);
+    expect(await json(ok)).toMatchObject({ user: { id: user.id }, organization_id: orgId });
+    const ms = await json<{ data: { role: { slug: string } }[] }>(
+      await h.api('GET', `/user_management/organization_memberships?user_id=${user.id}`),
+    );
+    expect(ms.data).toMatchObject([{ role: { slug: 'admin' } }]);
+    const again = await authenticate({
+      grant_type: 'password',
+      email: 'pw@umbrella.test',
+      password: 'correct horse battery',
+      invitation_token: inv.token,
+    });
+    expect(again.status).toBe(400);
+    expect((await json<{ error: string }>(again)).error).toBe('invitation_invalid');
+  });
+
+  it('authorization_code grant: the invitation is accepted for the code’s user; a bad token refuses the code and keeps it unused', async () => {
+    await h.api('POST', '/user_management/users', {
+      email: 'code@umbrella.test',
+      password: 'correct horse battery',
+    });
+    const inv = await invite({ email: 'code@umbrella.test', organization_id: orgId });
+    const { signInForCode } = await import('./support.ts');
+    const { code } = await signInForCode(h, 'code@umbrella.test', 'correct horse battery');
+    const bad = await authenticate({ grant_type: 'authorization_code', code, invitation_token: 'nope' });
+    expect(bad.status).toBe(400);
+    expect((await json<{ error: string }>(bad)).error).toBe('invitation_invalid');
+    const ok = await authenticate({ grant_type: 'authorization_code', code, invitation_token: inv.token });
+    expect(ok.status).toBe(200);
+    expect((await json<{ organization_id?: string }>(ok)).organization_id).toBe(orgId);
+    const after = await json<{ state: string }>(await h.api('GET', `/user_management/invitations/${inv.id}`));
+    expect(after.state).toBe('accepted');
+  });
+});

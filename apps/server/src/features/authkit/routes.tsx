@@ -11,6 +11,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError, describeId, quote } from '../../platform/errors.ts';
 import { listOf, listSchema, paginationQuery, readForm } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
+import { openAuthorizeRequest } from '../../surfaces/authorize.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import { ContinuePage, errorPage, type PageError, pageErrors, STYLES } from '../../surfaces/page-layout.tsx';
@@ -21,10 +22,10 @@ import type { KeyStore } from '../sessions/keys.ts';
 import type { SessionService } from '../sessions/service.ts';
 import { SessionWire } from '../sessions/wire.ts';
 import type { ConnectionService } from '../sso/connections.ts';
-import { resolveConnection } from '../sso/routes.tsx';
 import type { SsoService } from '../sso/service.ts';
 import { UserWire } from '../users/wire.ts';
-import { openAuthorizeRequest } from './authorize-request.ts';
+import type { GrantServices } from './grants/grant.ts';
+import { AuthenticateBodies, GRANTS } from './grants/index.ts';
 import { SignedOutPage, SignInPage, SignUpPage } from './pages.tsx';
 import type { AuthKitService } from './service.ts';
 
@@ -35,40 +36,6 @@ const AuthenticateResponse = z.object({
   refresh_token: z.string(),
   authentication_method: z.string().optional(),
 });
-
-const AuthenticateBody = z.discriminatedUnion('grant_type', [
-  z.object({
-    grant_type: z.literal('authorization_code'),
-    client_id: z.string(),
-    client_secret: z.string().optional(),
-    code: z.string().min(1).max(512),
-    code_verifier: z.string().min(43).max(128).optional(),
-    invitation_token: z.string().optional(),
-    ip_address: z.string().optional(),
-    user_agent: z.string().optional(),
-  }),
-  z.object({
-    grant_type: z.literal('password'),
-    client_id: z.string(),
-    client_secret: z.string().optional(),
-    email: z.string().min(1).max(320),
-    password: z.string().min(1).max(1024),
-    invitation_token: z.string().optional(),
-    ip_address: z.string().optional(),
-    user_agent: z.string().optional(),
-  }),
-  z.object({
-    grant_type: z.literal('refresh_token'),
-    client_id: z.string(),
-    client_secret: z.string().optional(),
-    refresh_token: z.string().min(1).max(512),
-    organization_id: z.string().min(1).optional(),
-    ip_address: z.string().optional(),
-    user_agent: z.string().optional(),
-  }),
-]);
-
-const SUPPORTED_GRANTS = ['authorization_code', 'password', 'refresh_token'];
 
 function meta(c: Context, body?: { ip_address?: string; user_agent?: string }) {
   return {
@@ -87,6 +54,7 @@ export function authkitRoutes(
   keys: KeyStore,
   sso: { connections: ConnectionService; sso: SsoService },
   environments: EnvironmentService,
+  grantServices: GrantServices,
 ) {
   const page = (c: Context, status: number, node: unknown, formTargets: string[] = []) => {
     pageHeaders(c, formTargets);
@@ -104,7 +72,7 @@ export function authkitRoutes(
     const opened = await openAuthorizeRequest(
       c,
       deps,
-      authkit,
+      environments,
       'Pass clientId to getAuthorizationUrl, or set it in the WorkOS constructor.',
     );
     if (opened instanceof Response) return opened;
@@ -137,7 +105,7 @@ export function authkitRoutes(
       if (organizationId || connectionId || ssoByDomain) {
         const conn =
           ssoByDomain ??
-          (await resolveConnection(deps, sso.connections, env.id, {
+          (await sso.connections.resolve(env.id, {
             connection: connectionId,
             organization: organizationId,
           }));
@@ -337,47 +305,33 @@ export function authkitRoutes(
   }
 
   // ── authenticate ─────────────────────────────────────────────────────────
+  const supported = [...GRANTS.keys()];
   tokenSurface.route({
     method: 'post',
     path: '/user_management/authenticate',
-    summary: 'Authenticate (authorization_code, password, refresh_token)',
+    summary: `Authenticate (${supported.join(', ')})`,
     acceptsForm: true,
     sealReplay: true,
-    body: z
-      .object({ grant_type: z.string() })
-      .passthrough()
-      .superRefine(() => {}),
+    // Validated in two steps — the grant type first (an unknown one is unsupported_grant_type, not
+    // a schema error), then that grant's own body — and documented as the union of every grant.
+    body: z.object({ grant_type: z.string() }).passthrough(),
+    documentedBody: AuthenticateBodies,
     response: AuthenticateResponse,
     handler: async ({ env, body, c }) => {
-      if (!SUPPORTED_GRANTS.includes(body.grant_type)) {
+      const grant = GRANTS.get(body.grant_type);
+      if (!grant) {
         throw new AppError('unsupported_grant_type', {
-          message: `grant_type ${quote(body.grant_type)} is not supported by this Portico server. Supported: ${SUPPORTED_GRANTS.join(', ')}.`,
+          message: `grant_type ${quote(body.grant_type)} is not supported by this Portico server. Supported: ${supported.join(', ')}.`,
         });
       }
-      const parsed = AuthenticateBody.safeParse(body);
+      const parsed = grant.body.safeParse(body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         throw new AppError('invalid_request', {
           message: `${issue.path.join('.') || 'body'}: ${issue.message}`,
         });
       }
-      const b = parsed.data;
-      switch (b.grant_type) {
-        case 'authorization_code':
-          return authkit.exchangeCode(env, b.code, b.code_verifier, env.confidential, {
-            ip: b.ip_address ?? null,
-            userAgent: b.user_agent ?? null,
-          });
-        case 'password':
-          if (!env.confidential) {
-            throw new AppError('invalid_client', {
-              message: 'The password grant needs client_secret: call it from your server with an API key.',
-            });
-          }
-          return authkit.passwordGrant(env, b.email, b.password, meta(c, b));
-        case 'refresh_token':
-          return sessions.refresh(env.id, env.clientId, b.refresh_token, b.organization_id);
-      }
+      return grant.handle(parsed.data, { client: env, c, services: grantServices });
     },
   });
 
@@ -400,7 +354,7 @@ export function authkitRoutes(
         message: `Session not found: ${describeId(sessionId, 'session')}.`,
         hint: 'The sid claim of the access token names the session to end.',
       });
-    if (returnTo && !(await authkit.isReturnToAllowed(found.environment_id, returnTo))) {
+    if (returnTo && !(await environments.isReturnToAllowed(found.environment_id, returnTo))) {
       return errorPage(c, 400, {
         title: 'Return address not allowed',
         code: 'return_to_not_allowed',
@@ -413,7 +367,7 @@ export function authkitRoutes(
     // No return_to: the environment's default logout URI (re-checked: the redirect URI that made it
     // allowed may have been removed since), else the neutral "You are signed out" page.
     const fallback = await environments.defaultLogoutUri(found.environment_id);
-    if (fallback && (await authkit.isReturnToAllowed(found.environment_id, fallback)))
+    if (fallback && (await environments.isReturnToAllowed(found.environment_id, fallback)))
       return c.redirect(fallback, 302);
     pageHeaders(c);
     return c.html(String(<SignedOutPage />), 200);
@@ -421,7 +375,7 @@ export function authkitRoutes(
 
   // ── JWKS ─────────────────────────────────────────────────────────────────
   app.get('/sso/jwks/:clientId', async (c) => {
-    const env = await authkit.environmentByClientId(c.req.param('clientId'));
+    const env = await environments.byClientId(c.req.param('clientId'));
     if (!env)
       return c.json(
         {

@@ -40,8 +40,87 @@ export function validateRedirectUri(uri: string): string | null {
   return null;
 }
 
+/** An environment as the browser and token endpoints know it: by its public client id. */
+export interface ClientEnvironment {
+  id: string;
+  clientId: string;
+}
+
 export class EnvironmentService {
+  private clientCache = new Map<string, { at: number; env: ClientEnvironment | null }>();
+  private redirectCache = new Map<string, { at: number; uris: Set<string> }>();
+
   constructor(private deps: Deps) {}
+
+  /** The environment a client id names (cached 5 s: it is read on every authorize and token request). */
+  async byClientId(clientId: string): Promise<ClientEnvironment | null> {
+    const now = this.deps.clock.now().getTime();
+    const hit = this.clientCache.get(clientId);
+    if (hit && now - hit.at < 5_000) return hit.env;
+    const row = await this.deps.db
+      .selectFrom('environments')
+      .select(['id', 'client_id'])
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    const env = row ? { id: row.id, clientId: row.client_id } : null;
+    if (this.clientCache.size > 1000) this.clientCache.clear();
+    this.clientCache.set(clientId, { at: now, env });
+    return env;
+  }
+
+  /** The client id of an environment. */
+  async clientIdOf(envId: string, q: Queryable = this.deps.db): Promise<string> {
+    const row = await q
+      .selectFrom('environments')
+      .select('client_id')
+      .where('id', '=', envId)
+      .executeTakeFirstOrThrow();
+    return row.client_id;
+  }
+
+  private async allowedRedirectUris(envId: string, fresh = false): Promise<Set<string>> {
+    const now = this.deps.clock.now().getTime();
+    const hit = this.redirectCache.get(envId);
+    if (hit && !fresh && now - hit.at < 5_000) return hit.uris;
+    const rows = await this.deps.db
+      .selectFrom('redirect_uris')
+      .select('uri')
+      .where('environment_id', '=', envId)
+      .execute();
+    const uris = new Set(rows.map((r) => r.uri));
+    this.redirectCache.set(envId, { at: now, uris });
+    return uris;
+  }
+
+  /**
+   * Redirect URIs match exactly, as OAuth 2.1 requires. A URI missing from the cached list is
+   * looked up again before it is refused, so one just added (by the CLI, another process or the
+   * dashboard) works at once; a removed one stops working within the cache's 5 seconds.
+   */
+  async isRedirectAllowed(envId: string, uri: string): Promise<boolean> {
+    if ((await this.allowedRedirectUris(envId)).has(uri)) return true;
+    return (await this.allowedRedirectUris(envId, true)).has(uri);
+  }
+
+  /** A logout `return_to` may be an allowed redirect URI or any URL on the same origin as one. */
+  async isReturnToAllowed(envId: string, uri: string): Promise<boolean> {
+    // Control characters (CR/LF above all) are refused outright: the URL parser drops tabs and
+    // line breaks, so the origin checked would not be the text sent in the Location header.
+    if ([...uri].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) return false;
+    let origin: string;
+    try {
+      origin = new URL(uri).origin;
+    } catch {
+      return false;
+    }
+    for (const allowed of await this.allowedRedirectUris(envId)) {
+      if (allowed === uri) return true;
+      try {
+        if (new URL(allowed).origin === origin) return true;
+      } catch {}
+    }
+    return false;
+  }
 
   /** The first environment (the one `portico start` created), or undefined on an empty database. */
   async first(q: Queryable = this.deps.db) {
@@ -68,7 +147,13 @@ export class EnvironmentService {
       const now = deps.clock.now().toISOString();
       await tx
         .insertInto('environments')
-        .values({ id: envId, name: 'Development', client_id: clientId, created_at: now })
+        .values({
+          id: envId,
+          name: 'Development',
+          client_id: clientId,
+          created_at: now,
+          email_verification_required: 0,
+        })
         .execute();
       await tx
         .insertInto('api_keys')
@@ -194,6 +279,25 @@ export class EnvironmentService {
     return Number(r.numDeletedRows) === 1;
   }
 
+  /** Whether a sign-in of a user with an unverified email stops at `email_verification_required`. */
+  async requiresEmailVerification(envId: string, q: Queryable = this.deps.db): Promise<boolean> {
+    const row = await q
+      .selectFrom('environments')
+      .select('email_verification_required')
+      .where('id', '=', envId)
+      .executeTakeFirst();
+    return row?.email_verification_required === 1;
+  }
+
+  async setEmailVerificationRequired(envId: string, required: boolean): Promise<boolean> {
+    await this.deps.db
+      .updateTable('environments')
+      .set({ email_verification_required: required ? 1 : 0 })
+      .where('id', '=', envId)
+      .execute();
+    return required;
+  }
+
   /** Where sign-out goes without `return_to`, or null (Portico's "You are signed out" page). */
   async defaultLogoutUri(envId: string): Promise<string | null> {
     const row = await this.deps.db
@@ -249,7 +353,7 @@ export class EnvironmentService {
     await this.deps.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('environments')
-        .values({ id: envId, name, client_id: clientId, created_at: now })
+        .values({ id: envId, name, client_id: clientId, created_at: now, email_verification_required: 0 })
         .execute();
       await seedRoles(tx, this.deps, envId);
     });

@@ -217,6 +217,66 @@ export class MembershipService {
     return wire;
   }
 
+  /**
+   * Just-in-time membership inside a sign-in's transaction (an SSO connection's organization): an
+   * active membership with the default role when the user has none there; an existing one, active
+   * or not, is left as it is (a deactivated member stays deactivated).
+   */
+  async ensureForSignIn(q: Tx, env: string, organizationId: string, userId: string, ctx: EventContext) {
+    const { deps } = this;
+    const existing = await q
+      .selectFrom('organization_memberships')
+      .select(['id'])
+      .where('environment_id', '=', env)
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (existing) return;
+    const org = await q
+      .selectFrom('organizations')
+      .select(['id', 'name'])
+      .where('environment_id', '=', env)
+      .where('id', '=', organizationId)
+      .executeTakeFirst();
+    if (!org) return;
+    const user = await this.userOf(q, env, userId);
+    const now = deps.clock.now().toISOString();
+    const row: OrganizationMembershipTable = {
+      id: deps.ids.next('om'),
+      environment_id: env,
+      organization_id: organizationId,
+      user_id: userId,
+      status: 'active',
+      role_slugs: JSON.stringify(await this.roles.resolveSlugs(q, env, undefined)),
+      directory_managed: 0,
+      custom_attributes: '{}',
+      created_at: now,
+      updated_at: now,
+    };
+    await q.insertInto('organization_memberships').values(row).execute();
+    await appendEvent(q, deps, {
+      environmentId: env,
+      event: 'organization_membership.created',
+      data: membershipEventData(membershipToWire(row, org.name, user)),
+      organizationId,
+      context: ctx,
+    });
+  }
+
+  /** The organizations the user is an active member of (id and name), oldest membership first. */
+  async activeOrganizations(q: Tx, env: string, userId: string): Promise<{ id: string; name: string }[]> {
+    return q
+      .selectFrom('organization_memberships')
+      .innerJoin('organizations', 'organizations.id', 'organization_memberships.organization_id')
+      .select(['organizations.id as id', 'organizations.name as name'])
+      .where('organization_memberships.environment_id', '=', env)
+      .where('organization_memberships.user_id', '=', userId)
+      .where('organization_memberships.status', '=', 'active')
+      .orderBy('organization_memberships.created_at')
+      .orderBy('organization_memberships.id')
+      .execute();
+  }
+
   private async change(
     env: string,
     id: string,

@@ -9,7 +9,7 @@ import { certificateFingerprint, parseIdpMetadata, type SamlError } from '@porti
 import type { z } from 'zod';
 import type { Tx } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError, notFound } from '../../platform/errors.ts';
+import { AppError, describeId, notFound, quote } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
 import { safeFetch } from '../../platform/safe-http.ts';
 import type { ConnectionTable } from '../../platform/schema.ts';
@@ -580,5 +580,63 @@ export class ConnectionService {
       .where('domain', '=', domain.toLowerCase())
       .executeTakeFirst();
     return org ? this.activeForOrganization(env, org.organization_id) : undefined;
+  }
+
+  /** Routing: a connection id, else an organization's active connection, else a domain's. */
+  async resolve(
+    env: string,
+    r: { connection?: string; organization?: string; domain?: string; loginHint?: string; provider?: string },
+  ) {
+    if (r.connection) {
+      const conn = await this.deps.db
+        .selectFrom('connections')
+        .selectAll()
+        .where('environment_id', '=', env)
+        .where('id', '=', r.connection)
+        .executeTakeFirst();
+      if (!conn)
+        throw new AppError('invalid_connection', {
+          message: `Connection not found in this environment: ${describeId(r.connection, 'conn')}.`,
+        });
+      if (conn.state !== 'active')
+        throw new AppError('invalid_connection', {
+          message: `Connection '${r.connection}' is ${conn.state}; activate it first.`,
+        });
+      return conn;
+    }
+    if (r.organization) {
+      const org = await this.deps.db
+        .selectFrom('organizations')
+        .select('id')
+        .where('environment_id', '=', env)
+        .where('id', '=', r.organization)
+        .executeTakeFirst();
+      if (!org)
+        throw new AppError('organization_invalid', {
+          message: `Organization not found in this environment: ${describeId(r.organization, 'org')}.`,
+        });
+      const conn = await this.activeForOrganization(env, org.id);
+      if (!conn)
+        throw new AppError('organization_invalid', {
+          message: `Organization '${r.organization}' has no active SSO connection. Set one up (Admin Portal or POST /connections).`,
+        });
+      return conn;
+    }
+    const domain = r.domain ?? (r.loginHint?.includes('@') ? r.loginHint.split('@')[1] : undefined);
+    if (domain) {
+      const conn = await this.activeForDomain(env, domain);
+      if (!conn)
+        throw new AppError('invalid_connection', {
+          message: `No organization with an active SSO connection owns the domain ${quote(domain, 253)}.`,
+        });
+      return conn;
+    }
+    if (r.provider)
+      throw new AppError('invalid_request', {
+        message: `provider ${quote(r.provider)} is not configured on this Portico server.`,
+      });
+    throw new AppError('invalid_request', {
+      message: 'Pass connection, organization, domain_hint or login_hint to choose the SSO connection.',
+    });
   }
 }

@@ -12,11 +12,11 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError, describeId, quote } from '../../platform/errors.ts';
 import { listOf, listSchema, paginationQuery, readForm } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
+import { openAuthorizeRequest } from '../../surfaces/authorize.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import { errorPage, pageErrors } from '../../surfaces/page-layout.tsx';
 import type { TokenSurface } from '../../surfaces/token.ts';
-import { openAuthorizeRequest } from '../authkit/authorize-request.ts';
-import type { AuthKitService } from '../authkit/service.ts';
+import type { EnvironmentService } from '../environments/service.ts';
 import { type ConnectionService, spValues } from './connections.ts';
 import { SsoFailure, type SsoService } from './service.ts';
 import { ReturnPath, startTestSignIn } from './test-sign-in.tsx';
@@ -139,7 +139,7 @@ export function ssoBrowserRoutes(
   tokenSurface: TokenSurface,
   connections: ConnectionService,
   sso: SsoService,
-  authkit: AuthKitService,
+  environments: EnvironmentService,
 ) {
   const meta = (c: Context) => ({ ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null });
 
@@ -236,13 +236,13 @@ export function ssoBrowserRoutes(
     const opened = await openAuthorizeRequest(
       c,
       deps,
-      authkit,
+      environments,
       'sso.getAuthorizationUrl does not fill clientId from the constructor: pass clientId explicitly.',
     );
     if (opened instanceof Response) return opened;
     const { one, env, redirectUri, state, fail } = opened;
     try {
-      const conn = await resolveConnection(deps, connections, env.id, {
+      const conn = await connections.resolve(env.id, {
         connection: one('connection'),
         organization: one('organization'),
         domain: one('domain_hint') ?? one('domain'),
@@ -304,65 +304,5 @@ export function ssoBrowserRoutes(
         401,
       );
     return c.json(profile, 200);
-  });
-}
-
-/** Routing (issue item 4): connection id, organization, then domain (hint or login hint). */
-export async function resolveConnection(
-  deps: Deps,
-  connections: ConnectionService,
-  env: string,
-  r: { connection?: string; organization?: string; domain?: string; loginHint?: string; provider?: string },
-) {
-  if (r.connection) {
-    const conn = await deps.db
-      .selectFrom('connections')
-      .selectAll()
-      .where('environment_id', '=', env)
-      .where('id', '=', r.connection)
-      .executeTakeFirst();
-    if (!conn)
-      throw new AppError('invalid_connection', {
-        message: `Connection not found in this environment: ${describeId(r.connection, 'conn')}.`,
-      });
-    if (conn.state !== 'active')
-      throw new AppError('invalid_connection', {
-        message: `Connection '${r.connection}' is ${conn.state}; activate it first.`,
-      });
-    return conn;
-  }
-  if (r.organization) {
-    const org = await deps.db
-      .selectFrom('organizations')
-      .select('id')
-      .where('environment_id', '=', env)
-      .where('id', '=', r.organization)
-      .executeTakeFirst();
-    if (!org)
-      throw new AppError('organization_invalid', {
-        message: `Organization not found in this environment: ${describeId(r.organization, 'org')}.`,
-      });
-    const conn = await connections.activeForOrganization(env, org.id);
-    if (!conn)
-      throw new AppError('organization_invalid', {
-        message: `Organization '${r.organization}' has no active SSO connection. Set one up (Admin Portal or POST /connections).`,
-      });
-    return conn;
-  }
-  const domain = r.domain ?? (r.loginHint?.includes('@') ? r.loginHint.split('@')[1] : undefined);
-  if (domain) {
-    const conn = await connections.activeForDomain(env, domain);
-    if (!conn)
-      throw new AppError('invalid_connection', {
-        message: `No organization with an active SSO connection owns the domain ${quote(domain, 253)}.`,
-      });
-    return conn;
-  }
-  if (r.provider)
-    throw new AppError('invalid_request', {
-      message: `provider ${quote(r.provider)} is not configured on this Portico server.`,
-    });
-  throw new AppError('invalid_request', {
-    message: 'Pass connection, organization, domain_hint or login_hint to choose the SSO connection.',
   });
 }

@@ -10,15 +10,16 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import { buildAuthnRequestUrl, SamlError, validateSamlResponse } from '@portico/saml';
-import { constantTimeEqual, sha256 } from '../../platform/crypto.ts';
+import { sha256 } from '../../platform/crypto.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
+import { CODE_TTL_MS, checkPkce } from '../../platform/pkce.ts';
 import { token } from '../../platform/random.ts';
 import { safeFetch } from '../../platform/safe-http.ts';
-import type { ConnectionTable, SsoFlowTable, UserTable } from '../../platform/schema.ts';
-import { CODE_TTL_MS } from '../authkit/service.ts';
+import type { ConnectionTable, SsoFlowTable } from '../../platform/schema.ts';
+import type { SignInPort } from '../../platform/sign-in.ts';
+import type { EnvironmentService } from '../environments/service.ts';
 import { appendEvent } from '../events/outbox.ts';
-import type { RoleService } from '../roles/service.ts';
 import { spValues } from './connections.ts';
 import { type AttributeMap, type MappedProfile, mapSamlAttributes } from './mapping.ts';
 import {
@@ -65,9 +66,14 @@ export interface StartInput {
 
 export class SsoService {
   readonly spKeys: SpKeyStore;
+  /**
+   * `signIn` is AuthKit's side of the seam: an AuthKit sign-in (or an IdP-initiated one) ends as a
+   * verified identity handed to it; SSO never provisions users or mints AuthKit codes itself.
+   */
   constructor(
     private deps: Deps,
-    private roles: RoleService,
+    private environments: EnvironmentService,
+    private signIn: SignInPort,
   ) {
     this.spKeys = new SpKeyStore(deps);
   }
@@ -544,14 +550,7 @@ export class SsoService {
     let target = flow;
     const idpInitiated = !flow;
     if (!target) {
-      const uris = (
-        await deps.db
-          .selectFrom('redirect_uris')
-          .select('uri')
-          .where('environment_id', '=', c.environment_id)
-          .orderBy('created_at')
-          .execute()
-      ).map((r) => r.uri);
+      const uris = await this.environments.listRedirectUris(c.environment_id);
       const chosen = relayState && uris.includes(relayState) ? relayState : uris[0];
       if (!chosen) {
         throw new SsoFailure(
@@ -570,7 +569,6 @@ export class SsoService {
       } as SsoFlowTable;
     }
     const now = deps.clock.now();
-    const code = token(deps.random, 32);
     const profileId = deps.ids.next('prof');
     const profile: ProfileWire = {
       object: 'profile',
@@ -587,24 +585,29 @@ export class SsoService {
       custom_attributes: mapped.customAttributes,
       raw_attributes: mapped.rawAttributes,
     };
-    let userId: string | null = null;
-    await deps.db.transaction().execute(async (tx) => {
-      // The profile is kept for the SSO API; an IdP-initiated sign-in keeps it too, because nothing
-      // says which kind of application will redeem its code (see exchange()).
-      if (target.kind === 'sso_api' || idpInitiated) {
-        await tx
-          .insertInto('sso_profiles')
-          .values({
-            id: profileId,
-            environment_id: c.environment_id,
-            connection_id: c.id,
-            organization_id: c.organization_id,
-            data: JSON.stringify(profile),
-            created_at: now.toISOString(),
-          })
-          .execute();
-      }
-      if (target.kind === 'sso_api') {
+    const sso = { organization_id: c.organization_id, connection_id: c.id };
+    // The profile is kept for the SSO API; an IdP-initiated sign-in keeps it too, because nothing
+    // says which kind of application will redeem its code (see exchange()).
+    const storeProfile = async (tx: Deps['db']) => {
+      await tx
+        .insertInto('sso_profiles')
+        .values({
+          id: profileId,
+          environment_id: c.environment_id,
+          connection_id: c.id,
+          organization_id: c.organization_id,
+          data: JSON.stringify(profile),
+          created_at: now.toISOString(),
+        })
+        .execute();
+    };
+    let redirect: URL;
+    let signedIn: string;
+    if (target.kind === 'sso_api') {
+      // The SSO API: a profile code of its own (sso_codes), redeemed at /sso/token.
+      const code = token(deps.random, 32);
+      await deps.db.transaction().execute(async (tx) => {
+        await storeProfile(tx);
         await tx
           .insertInto('sso_codes')
           .values({
@@ -619,120 +622,60 @@ export class SsoService {
             used_at: null,
           })
           .execute();
-      } else {
-        const user = await this.jit(tx, c, mapped, now.toISOString());
-        userId = user.id;
-        await tx
-          .insertInto('authorization_codes')
-          .values({
-            id: deps.ids.next('code'),
-            environment_id: c.environment_id,
-            code_hash: sha256(code),
-            user_id: user.id,
-            organization_id: c.organization_id,
-            redirect_uri: target.redirect_uri,
-            code_challenge: target.code_challenge,
-            authentication_method: 'SSO',
+        await appendEvent(tx, deps, {
+          environmentId: c.environment_id,
+          event: 'authentication.sso_succeeded',
+          organizationId: c.organization_id,
+          data: {
+            type: 'sso',
+            status: 'succeeded',
+            user_id: null,
+            email: mapped.email,
             ip_address: meta.ip,
             user_agent: meta.userAgent,
-            session_id: null,
-            sso_profile_id: idpInitiated ? profileId : null,
-            created_at: now.toISOString(),
-            expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
-            used_at: null,
-          })
-          .execute();
-      }
-      await appendEvent(tx, deps, {
-        environmentId: c.environment_id,
-        event: 'authentication.sso_succeeded',
-        organizationId: c.organization_id,
-        data: {
-          type: 'sso',
-          status: 'succeeded',
-          user_id: userId,
-          email: mapped.email,
-          ip_address: meta.ip,
-          user_agent: meta.userAgent,
-          sso: { organization_id: c.organization_id, connection_id: c.id, session_id: null },
-        },
+            sso: { ...sso, session_id: null },
+          },
+        });
       });
-    });
+      redirect = new URL(target.redirect_uri);
+      redirect.searchParams.set('code', code);
+      if (target.app_state !== null) redirect.searchParams.set('state', target.app_state);
+      signedIn = `profile ${profileId}`;
+    } else {
+      // AuthKit (or IdP-initiated): the verified identity goes to AuthKit's sign-in pipeline.
+      const done = await this.signIn.completeWithCode(
+        {
+          kind: 'profile',
+          environmentId: c.environment_id,
+          email: mapped.email,
+          firstName: mapped.firstName,
+          lastName: mapped.lastName,
+          emailVerified: true,
+          method: 'SSO',
+          eventType: 'sso',
+          organizationId: c.organization_id,
+          sso,
+          provisionedBy: { id: c.id, name: 'SSO JIT provisioning' },
+          meta,
+        },
+        {
+          redirectUri: target.redirect_uri,
+          state: target.app_state,
+          codeChallenge: target.code_challenge,
+          ssoProfileId: idpInitiated ? profileId : null,
+        },
+        idpInitiated ? storeProfile : undefined,
+      );
+      redirect = new URL(done.redirectUrl);
+      signedIn = `user ${done.userId}`;
+    }
     steps.push({
       step: target.kind === 'sso_api' ? 'profile_issued' : 'user_signed_in',
       ok: true,
-      detail: userId ? `user ${userId}` : `profile ${profileId}`,
+      detail: signedIn,
     });
     await this.finishTrace(traceId, { outcome: 'succeeded', steps, decoded, email: mapped.email });
-    const url = new URL(target.redirect_uri);
-    url.searchParams.set('code', code);
-    if (target.app_state !== null) url.searchParams.set('state', target.app_state);
-    return url.toString();
-  }
-
-  /** Just-in-time provisioning: find or create the AuthKit user and the membership. */
-  private async jit(tx: Deps['db'], c: ConnectionTable, p: MappedProfile, now: string): Promise<UserTable> {
-    const { deps } = this;
-    let user = await tx
-      .selectFrom('users')
-      .selectAll()
-      .where('environment_id', '=', c.environment_id)
-      .where('email', '=', p.email!)
-      .executeTakeFirst();
-    if (!user) {
-      user = {
-        id: deps.ids.next('user'),
-        environment_id: c.environment_id,
-        email: p.email!,
-        email_verified: 1,
-        first_name: p.firstName,
-        last_name: p.lastName,
-        profile_picture_url: null,
-        password_hash: null,
-        last_sign_in_at: null,
-        locale: null,
-        external_id: null,
-        metadata: '{}',
-        created_at: now,
-        updated_at: now,
-      };
-      await tx.insertInto('users').values(user).execute();
-      const { userToWire } = await import('../users/wire.ts');
-      await appendEvent(tx, deps, {
-        environmentId: c.environment_id,
-        event: 'user.created',
-        data: userToWire(user),
-        context: { actor: { id: c.id, source: 'system', name: 'SSO JIT provisioning' } },
-      });
-    }
-    if (c.organization_id) {
-      const m = await tx
-        .selectFrom('organization_memberships')
-        .select(['id', 'status'])
-        .where('environment_id', '=', c.environment_id)
-        .where('organization_id', '=', c.organization_id)
-        .where('user_id', '=', user.id)
-        .executeTakeFirst();
-      if (!m) {
-        const slugs = await this.roles.resolveSlugs(tx, c.environment_id, undefined);
-        await tx
-          .insertInto('organization_memberships')
-          .values({
-            id: deps.ids.next('om'),
-            environment_id: c.environment_id,
-            organization_id: c.organization_id,
-            user_id: user.id,
-            status: 'active',
-            role_slugs: JSON.stringify(slugs),
-            directory_managed: 0,
-            custom_attributes: '{}',
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
-      }
-    }
-    return user;
+    return redirect.toString();
   }
 
   /** `POST /sso/token`: a single-use code for the profile and a 10-minute profile token. */
@@ -752,39 +695,18 @@ export class SsoService {
         .where('environment_id', '=', env)
         .where('code_hash', '=', sha256(code))
         .where('used_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst()) ??
-      (await deps.db
-        .updateTable('authorization_codes')
-        .set({ used_at: now })
-        .where('environment_id', '=', env)
-        .where('code_hash', '=', sha256(code))
-        .where('used_at', 'is', null)
-        .where('sso_profile_id', 'is not', null)
-        .returning(['expires_at', 'code_challenge', 'sso_profile_id as profile_id'])
-        .executeTakeFirst());
-    if (!row?.profile_id || row.expires_at <= now)
+        .returning(['expires_at', 'code_challenge', 'profile_id'])
+        .executeTakeFirst()
+        .then(
+          (r) => r && { expiresAt: r.expires_at, codeChallenge: r.code_challenge, profileId: r.profile_id },
+        )) ?? (await this.signIn.consumeProfileCode(env, code));
+    if (!row || row.expiresAt <= now)
       throw new AppError('invalid_grant', { message: 'The code is invalid, expired or already used.' });
-    if (row.code_challenge) {
-      const { createHash } = await import('node:crypto');
-      if (
-        !verifier ||
-        !constantTimeEqual(createHash('sha256').update(verifier).digest('base64url'), row.code_challenge)
-      ) {
-        throw new AppError('invalid_grant', {
-          message: 'code_verifier does not match the code_challenge sent to /sso/authorize.',
-        });
-      }
-    } else if (!confidential) {
-      throw new AppError('invalid_client', {
-        message:
-          'Without a client_secret, PKCE is required: send code_challenge to /sso/authorize and code_verifier here.',
-      });
-    }
+    checkPkce({ challenge: row.codeChallenge, verifier, confidential, authorizeEndpoint: '/sso/authorize' });
     const profile = await deps.db
       .selectFrom('sso_profiles')
       .selectAll()
-      .where('id', '=', row.profile_id)
+      .where('id', '=', row.profileId)
       .executeTakeFirstOrThrow();
     const accessToken = token(deps.random, 32, 'prof_tok_');
     await deps.db

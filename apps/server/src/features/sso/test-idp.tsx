@@ -16,6 +16,7 @@ import { readForm } from '../../platform/http.ts';
 import { selfSignedCertificate } from '../../platform/x509.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { errorPage, pageErrors } from '../../surfaces/page-layout.tsx';
+import type { EnvironmentService } from '../environments/service.ts';
 import { spValues } from './connections.ts';
 import { readAuthnRequest } from './service.ts';
 import type { SpKeyStore } from './sp-keys.ts';
@@ -81,15 +82,11 @@ export async function insertTestOrganization(
  * redirect or two through Portico, on one of them, and CSP form-action governs every redirect of
  * a form submission, so the page that holds the form must allow them.
  */
-export async function redirectOrigins(deps: Deps, environmentId: string) {
-  const rows = await deps.db
-    .selectFrom('redirect_uris')
-    .select('uri')
-    .where('environment_id', '=', environmentId)
-    .execute();
-  const origins = rows.flatMap((r) => {
+export async function redirectOrigins(environments: EnvironmentService, environmentId: string) {
+  const uris = await environments.listRedirectUris(environmentId);
+  const origins = uris.flatMap((uri) => {
     try {
-      return [new URL(r.uri).origin];
+      return [new URL(uri).origin];
     } catch {
       return [];
     }
@@ -204,7 +201,7 @@ const Layout = ({ title, children }: { title: string; children?: unknown }) => (
   </html>
 );
 
-export function testIdpRoutes(app: Hono, deps: Deps, spKeys: SpKeyStore) {
+export function testIdpRoutes(app: Hono, deps: Deps, spKeys: SpKeyStore, environments: EnvironmentService) {
   const load = async (c: Context) => {
     const conn = await deps.db
       .selectFrom('connections')
@@ -298,7 +295,10 @@ export function testIdpRoutes(app: Hono, deps: Deps, spKeys: SpKeyStore) {
     const now = deps.clock.now();
     // The ACS answers this form post with a redirect to one of the environment's redirect URIs,
     // and CSP form-action also governs that redirect: allow their origins.
-    pageHeaders(c, [new URL(sp.acs_url).origin, ...(await redirectOrigins(deps, conn.environment_id))]);
+    pageHeaders(c, [
+      new URL(sp.acs_url).origin,
+      ...(await redirectOrigins(environments, conn.environment_id)),
+    ]);
     const xml = buildSamlResponse({
       idpEntityId: conn.saml_idp_entity_id!,
       spEntityId: sp.sp_entity_id,

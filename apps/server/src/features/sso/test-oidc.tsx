@@ -17,6 +17,7 @@ import { readForm } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { errorPage, pageErrors } from '../../surfaces/page-layout.tsx';
+import type { EnvironmentService } from '../environments/service.ts';
 import { spValues } from './connections.ts';
 import { insertTestOrganization, redirectOrigins } from './test-idp.tsx';
 
@@ -119,7 +120,7 @@ export async function ensureTestOidc(deps: Deps, env: string) {
   });
 }
 
-export function testOidcRoutes(app: Hono, deps: Deps) {
+export function testOidcRoutes(app: Hono, deps: Deps, environments: EnvironmentService) {
   const load = async (c: Context) => {
     const conn = await deps.db
       .selectFrom('connections')
@@ -196,7 +197,7 @@ export function testOidcRoutes(app: Hono, deps: Deps) {
     if (q.redirect_uri !== callback) return badRedirect(c, callback);
     // The form posts here; the answer redirects to Portico's callback, which redirects to the
     // application's redirect URI: CSP form-action governs that whole chain.
-    pageHeaders(c, await redirectOrigins(deps, p.conn.environment_id));
+    pageHeaders(c, await redirectOrigins(environments, p.conn.environment_id));
     const csrf = issueCsrf(c, deps, p.conn.id);
     return c.html(
       String(

@@ -145,6 +145,86 @@ export class UserService {
     });
   }
 
+  /** A user read inside the caller's transaction (the sign-in pipeline's). */
+  async row(q: Queryable, env: string, id: string): Promise<UserTable> {
+    const u = await repo.get(q, env, id);
+    if (!u) throw notFound('User', id);
+    return u;
+  }
+
+  async byEmail(q: Queryable, env: string, email: string): Promise<UserTable | undefined> {
+    return repo.getByEmail(q, env, email);
+  }
+
+  /**
+   * Just-in-time provisioning inside the sign-in's transaction: the user with this email, or a new
+   * one (no password; `user.created` with the provisioning actor). An existing user is left as is.
+   */
+  async provision(
+    q: Queryable,
+    env: string,
+    p: { email: string; firstName: string | null; lastName: string | null; emailVerified: boolean },
+    ctx: EventContext,
+  ): Promise<UserTable> {
+    const { deps } = this;
+    const existing = await repo.getByEmail(q, env, p.email);
+    if (existing) return existing;
+    const now = deps.clock.now().toISOString();
+    const user: UserTable = {
+      id: deps.ids.next('user'),
+      environment_id: env,
+      email: p.email.toLowerCase(),
+      email_verified: p.emailVerified ? 1 : 0,
+      first_name: p.firstName,
+      last_name: p.lastName,
+      profile_picture_url: null,
+      password_hash: null,
+      last_sign_in_at: null,
+      locale: null,
+      external_id: null,
+      metadata: '{}',
+      created_at: now,
+      updated_at: now,
+    };
+    await q.insertInto('users').values(user).execute();
+    await appendEvent(q, deps, {
+      environmentId: env,
+      event: 'user.created',
+      data: userToWire(user),
+      context: ctx,
+    });
+    return user;
+  }
+
+  /** Marks the user's email verified in the caller's transaction (`user.updated`); a no-op if it is. */
+  async markEmailVerified(q: Queryable, user: UserTable, ctx: EventContext): Promise<UserTable> {
+    if (user.email_verified === 1) return user;
+    const next = { ...user, email_verified: 1, updated_at: this.deps.clock.now().toISOString() };
+    await q
+      .updateTable('users')
+      .set({ email_verified: 1, updated_at: next.updated_at })
+      .where('environment_id', '=', user.environment_id)
+      .where('id', '=', user.id)
+      .execute();
+    await appendEvent(q, this.deps, {
+      environmentId: user.environment_id,
+      event: 'user.updated',
+      data: userToWire(next),
+      context: { ...ctx, previous_attributes: { email_verified: false } },
+    });
+    return next;
+  }
+
+  /** Stores a stronger hash of a password that was just verified (argon2id parameters moved on). */
+  async upgradePasswordHash(env: string, id: string, hash: string) {
+    await this.deps.db
+      .updateTable('users')
+      .set({ password_hash: hash })
+      .where('environment_id', '=', env)
+      .where('id', '=', id)
+      .execute();
+  }
+
   async update(env: string, id: string, body: z.output<typeof UpdateUserBody>, ctx: EventContext) {
     const { deps } = this;
     const passwordHash = await this.passwordHashFor(body);

@@ -1,12 +1,13 @@
 /**
- * Shared by `/user_management/authorize` and `/sso/authorize`.
+ * The public authorize surface, shared by `/user_management/authorize` (AuthKit) and
+ * `/sso/authorize` (the SSO API).
  */
 import type { Context } from 'hono';
-import type { Deps } from '../../platform/deps.ts';
-import { AppError, catalog, quote } from '../../platform/errors.ts';
-import { readQuery } from '../../platform/http.ts';
-import { errorPage } from '../../surfaces/page-layout.tsx';
-import type { AuthKitService } from './service.ts';
+import type { EnvironmentService } from '../features/environments/service.ts';
+import type { Deps } from '../platform/deps.ts';
+import { AppError, catalog, quote } from '../platform/errors.ts';
+import { readQuery } from '../platform/http.ts';
+import { errorPage } from './page-layout.tsx';
 
 /**
  * The common start of `/user_management/authorize` and `/sso/authorize`: the client id must name an
@@ -20,7 +21,7 @@ import type { AuthKitService } from './service.ts';
 export async function openAuthorizeRequest(
   c: Context,
   deps: Pick<Deps, 'log'>,
-  authkit: AuthKitService,
+  environments: EnvironmentService,
   clientIdHint: string,
 ) {
   const q = readQuery(c);
@@ -37,7 +38,7 @@ export async function openAuthorizeRequest(
       message: 'The client_id parameter is missing.',
       hint: clientIdHint,
     });
-  const env = await authkit.environmentByClientId(clientId);
+  const env = await environments.byClientId(clientId);
   if (!env) {
     return errorPage(c, 400, {
       title: 'Unknown application',
@@ -54,7 +55,7 @@ export async function openAuthorizeRequest(
       hint: 'Pass redirectUri to getAuthorizationUrl.',
     });
   }
-  if (!(await authkit.isRedirectAllowed(env.id, redirectUri))) {
+  if (!(await environments.isRedirectAllowed(env.id, redirectUri))) {
     return errorPage(c, 400, {
       title: 'Redirect URI not allowed',
       code: 'redirect_uri_not_allowed',
