@@ -13,6 +13,7 @@ import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
 import { oneTimeCodeRoutes } from './features/authkit/code-routes.ts';
 import { AuthorizationCodes } from './features/authkit/codes.ts';
+import { continueRoutes } from './features/authkit/continue-routes.tsx';
 import { EmailVerificationService } from './features/authkit/email-verification.ts';
 import { MagicAuthIdentity } from './features/authkit/identities/magic-auth.ts';
 import { PasswordIdentity } from './features/authkit/identities/password.ts';
@@ -229,10 +230,20 @@ export function buildApp(opts: BuildOptions): Portico {
   );
   const magicAuth = new MagicAuthIdentity(deps, users, emails, limiter);
   const password = new PasswordIdentity(deps, users, limiter);
-  const authkit = new AuthKitService(deps, users, environments, pipeline, password, limiter, invitations);
+  const authkit = new AuthKitService(
+    deps,
+    users,
+    environments,
+    pipeline,
+    password,
+    magicAuth,
+    limiter,
+    invitations,
+  );
   const events = new EventService(deps);
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
+  const organizationSelection = new OrganizationSelection(deps, users, memberships, connections);
   const sso = new SsoService(deps, environments, pipeline);
   const directories = new DirectoryService(deps, sessions);
   organizations.onDelete((tx, env, id, ctx) => directories.deleteForOrganization(tx, env, id, ctx));
@@ -275,11 +286,18 @@ export function buildApp(opts: BuildOptions): Portico {
     magicAuth,
     verifications,
     pendings,
-    organizations: new OrganizationSelection(deps, users, memberships, connections),
+    organizations: organizationSelection,
     users,
     sessions,
   });
   oneTimeCodeRoutes(api, magicAuth, verifications);
+  continueRoutes(app, deps, {
+    pendings,
+    pipeline,
+    verifications,
+    organizations: organizationSelection,
+    users,
+  });
   ssoApiRoutes(api, deps, connections, sso);
   testSignInRoutes(app, deps, sso);
   directoryApiRoutes(api, directories);

@@ -202,12 +202,32 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
       userId: u.id,
       roleSlug: 'admin',
     });
-    const first = await workos.userManagement.authenticateWithPassword({
-      email: email('switch'),
-      password: 'another strong pass',
+    // Two memberships: the sign-in stops at organization selection (AuthenticationException).
+    const stop = await workos.userManagement
+      .authenticateWithPassword({
+        email: email('switch'),
+        password: 'another strong pass',
+        clientId: p.h.clientId,
+      })
+      .then(
+        () => null,
+        (e: { status: number; rawData: Record<string, unknown> }) => e,
+      );
+    expect(stop?.status).toBe(403);
+    expect(stop?.rawData).toMatchObject({
+      code: 'organization_selection_required',
+      organizations: [
+        { id: a.id, name: 'A' },
+        { id: b.id, name: 'B' },
+      ],
+      user: { id: u.id },
+    });
+    const first = await workos.userManagement.authenticateWithOrganizationSelection({
+      organizationId: a.id,
+      pendingAuthenticationToken: String(stop?.rawData.pending_authentication_token),
       clientId: p.h.clientId,
     });
-    expect(first.organizationId).toBeUndefined(); // two memberships: no default organization
+    expect(first.organizationId).toBe(a.id);
     const switched = await workos.userManagement.authenticateWithRefreshToken({
       refreshToken: first.refreshToken,
       clientId: p.h.clientId,
@@ -242,11 +262,22 @@ describe.each(MAJORS)('official SDK %s against a listening Portico', (major) => 
       error: 'invalid_grant',
     });
 
-    const again = await workos.userManagement.authenticateWithPassword({
-      email: email('switch'),
-      password: 'another strong pass',
+    const pendingAgain = await workos.userManagement
+      .authenticateWithPassword({
+        email: email('switch'),
+        password: 'another strong pass',
+        clientId: p.h.clientId,
+      })
+      .then(
+        () => null,
+        (e: { rawData: Record<string, unknown> }) => e,
+      );
+    const again = await workos.userManagement.authenticateWithOrganizationSelection({
+      organizationId: b.id,
+      pendingAuthenticationToken: String(pendingAgain?.rawData.pending_authentication_token),
       clientId: p.h.clientId,
     });
+    expect(again.organizationId).toBe(b.id);
     await workos.userManagement.revokeSession({
       sessionId: JSON.parse(Buffer.from(again.accessToken.split('.')[1], 'base64url').toString()).sid,
     });

@@ -31,9 +31,19 @@ async function signIn(h: Harness, orgIds: string[] = []) {
   );
   for (const organization_id of orgIds)
     await h.api('POST', '/user_management/organization_memberships', { organization_id, user_id: user.id });
-  const login = await json(
+  let login = await json(
     await authenticate(h, { grant_type: 'password', email, password: 'grace password 1' }),
   );
+  if (login.code === 'organization_selection_required') {
+    // Several memberships: the sign-in asks which organization (the first one, here).
+    login = await json(
+      await authenticate(h, {
+        grant_type: 'urn:workos:oauth:grant-type:organization-selection',
+        organization_id: orgIds[0],
+        pending_authentication_token: login.pending_authentication_token,
+      }),
+    );
+  }
   return { login, sid: sessionOf(login), refresh: String(login.refresh_token) };
 }
 

@@ -6,6 +6,7 @@ export async function signInForCode(
   email: string,
   password: string,
   extra: Record<string, string> = {},
+  organization?: string,
 ): Promise<{ code: string; state: string | null }> {
   const params = new URLSearchParams({
     client_id: h.clientId,
@@ -28,7 +29,23 @@ export async function signInForCode(
     body: new URLSearchParams({ csrf, email, password }).toString(),
   });
   if (res.status !== 302) throw new Error(`sign-in: ${res.status} ${(await res.text()).slice(0, 300)}`);
-  const back = new URL(res.headers.get('location')!);
+  let back = new URL(res.headers.get('location')!, 'http://portico.invalid');
+  if (back.pathname.startsWith('/authkit/continue/')) {
+    // A member of several organizations picks one (`organization`, else the first listed).
+    const picker = await h.portico.app.request(back.pathname, { headers: { cookie } });
+    const page = await picker.text();
+    const token = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const orgs = [...page.matchAll(/name="organization_id" value="([^"]+)"/g)].map((m) => m[1]!);
+    if (!orgs.length) throw new Error(`pending step is not an organization picker: ${page.slice(0, 300)}`);
+    const chosen = await h.portico.app.request(back.pathname, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: token, organization_id: organization ?? orgs[0]! }).toString(),
+    });
+    if (chosen.status !== 302)
+      throw new Error(`organization picker: ${chosen.status} ${(await chosen.text()).slice(0, 300)}`);
+    back = new URL(chosen.headers.get('location')!);
+  }
   return { code: back.searchParams.get('code')!, state: back.searchParams.get('state') };
 }
 

@@ -78,6 +78,13 @@ export class EmailVerificationService {
     return { user: userToWire(user) };
   }
 
+  /** A new code for a sign-in waiting on verification (the hosted page's "Send a new code"). */
+  async resend(env: string, userId: string, meta: RequestMeta) {
+    const user = await this.users.row(this.deps.db, env, userId);
+    await this.limiter.shared(`email_verification:${env}:${user.id}`, 3, 60_000);
+    await this.deps.db.transaction().execute((tx) => this.issue(tx, user, meta));
+  }
+
   async get(env: string, id: string) {
     const row = await this.deps.db
       .selectFrom('email_verifications')

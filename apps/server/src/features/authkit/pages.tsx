@@ -47,7 +47,12 @@ export const SignInPage: FC<FormProps> = (p) => (
         autofocus={!!p.email}
       />
       <small id="password-help">Leave it empty if your company signs you in with single sign-on.</small>
-      <button type="submit">Sign in</button>
+      <button type="submit" name="action" value="password">
+        Sign in
+      </button>
+      <button type="submit" name="action" value="magic" class="secondary" formnovalidate>
+        Email me a sign-in code
+      </button>
     </form>
     <p class="switch">
       No account yet? <a href={`/authkit/sign-up?request=${encodeURIComponent(p.requestId)}`}>Create one</a>

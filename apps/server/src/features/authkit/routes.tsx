@@ -24,6 +24,7 @@ import { SessionWire } from '../sessions/wire.ts';
 import type { ConnectionService } from '../sso/connections.ts';
 import type { SsoService } from '../sso/service.ts';
 import { UserWire } from '../users/wire.ts';
+import { MagicCodePage } from './code-pages.tsx';
 import type { GrantServices } from './grants/grant.ts';
 import { AuthenticateBodies, GRANTS } from './grants/index.ts';
 import { SignedOutPage, SignInPage, SignUpPage } from './pages.tsx';
@@ -261,6 +262,27 @@ export function authkitRoutes(
           'invitation_cannot_be_used_for_email',
           `This invitation is for ${invited.email}: create the account with that email.`,
         );
+      if (screen === 'sign-in' && str('action') === 'magic') {
+        if (!z.string().email().safeParse(email).success)
+          return again(
+            400,
+            'invalid_request_parameters',
+            'Enter your email address, such as ada@example.com, to get a code.',
+          );
+        try {
+          await authkit.hostedMagicStart(req.id, email, meta(c));
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          if (err.code !== 'rate_limit_exceeded') return again(err.status, err.code, err.message);
+          c.header('Retry-After', String(err.extra?.retry_after ?? 60));
+          return again(
+            429,
+            err.code,
+            `Too many codes requested. Wait ${err.extra?.retry_after ?? 60} seconds and try again.`,
+          );
+        }
+        return magicPage(c, req, email.toLowerCase());
+      }
       if (!email || !str('password')) return again(400, 'invalid_request', 'Enter your email and password.');
       if (!z.string().email().safeParse(email).success)
         return again(
@@ -303,6 +325,51 @@ export function authkitRoutes(
       }
     });
   }
+
+  const magicPage = (
+    c: Context,
+    req: { id: string; redirect_uri: string },
+    email: string,
+    error?: PageError,
+    status = 200,
+  ) =>
+    page(
+      c,
+      status,
+      <MagicCodePage requestId={req.id} csrf={issueCsrf(c, deps, req.id)} email={email} error={error} />,
+      redirectOrigin(req.redirect_uri),
+    );
+
+  app.post('/authkit/magic/verify', pageErrors, async (c) => {
+    const { req, error } = await loadRequest(c);
+    if (error) return error;
+    const form = await readForm(c);
+    const email = typeof form.email === 'string' ? form.email.trim().toLowerCase() : '';
+    const code = typeof form.code === 'string' ? form.code.trim() : '';
+    if (!checkCsrf(c, deps, req.id, form.csrf))
+      return magicPage(
+        c,
+        req,
+        email,
+        { code: 'form_expired', message: 'Your session on this page expired. Please enter the code again.' },
+        403,
+      );
+    if (!/^\d{6}$/.test(code))
+      return magicPage(
+        c,
+        req,
+        email,
+        { code: 'invalid_one_time_code', message: 'Enter the six digits from the email.' },
+        400,
+      );
+    try {
+      return c.redirect(await authkit.hostedMagicVerify(req.id, email, code, meta(c)), 302);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'rate_limit_exceeded') c.header('Retry-After', String(err.extra?.retry_after ?? 60));
+      return magicPage(c, req, email, { code: err.code, message: err.message }, err.status);
+    }
+  });
 
   // ── authenticate ─────────────────────────────────────────────────────────
   const supported = [...GRANTS.keys()];

@@ -5,6 +5,8 @@
  * surviving a cross-site return. Proving who someone is belongs to the identity modules
  * (identities/); what follows — the user, the policies, the code — to the sign-in pipeline.
  */
+
+import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { token } from '../../platform/random.ts';
@@ -13,6 +15,7 @@ import type { RateLimiter } from '../../surfaces/common.ts';
 import type { ClientEnvironment, EnvironmentService } from '../environments/service.ts';
 import type { InvitationService } from '../invitations/service.ts';
 import type { UserService } from '../users/service.ts';
+import type { MagicAuthIdentity } from './identities/magic-auth.ts';
 import type { PasswordIdentity } from './identities/password.ts';
 import type { SignInPipeline } from './sign-in.ts';
 
@@ -25,6 +28,7 @@ export class AuthKitService {
     private environments: EnvironmentService,
     private pipeline: SignInPipeline,
     private password: PasswordIdentity,
+    private magicAuth: MagicAuthIdentity,
     private limiter: RateLimiter,
     private invitations?: InvitationService,
   ) {}
@@ -100,6 +104,7 @@ export class AuthKitService {
   private async finish(
     req: { id: string; redirect_uri: string; state: string | null; code_challenge: string | null },
     identity: VerifiedIdentity,
+    alongside?: (tx: Queryable) => Promise<void>,
     invitation?: { id: string },
   ): Promise<string> {
     const done = await this.pipeline.completeWithCode(
@@ -110,10 +115,27 @@ export class AuthKitService {
         state: req.state,
         codeChallenge: req.code_challenge,
       },
-      undefined,
+      alongside,
       invitation,
     );
     return done.redirectUrl;
+  }
+
+  /**
+   * Hosted "Email me a sign-in code": issues a Magic Auth code for the address. The page that
+   * follows is the same whether or not an account exists (a new email signs up with its code).
+   */
+  async hostedMagicStart(requestId: string, email: string, meta: RequestMeta) {
+    const req = await this.usableRequest(requestId, 'sign-in');
+    await this.limiter.shared(`magic_page:${req.environment_id}:${meta.ip ?? 'unknown'}`, 20, 60_000);
+    await this.magicAuth.create(req.environment_id, email, { meta });
+  }
+
+  /** Hosted code entry: the code proves the address; the sign-in finishes (or signs up). */
+  async hostedMagicVerify(requestId: string, email: string, code: string, meta: RequestMeta) {
+    const req = await this.usableRequest(requestId, 'sign-in');
+    const { identity, consume } = await this.magicAuth.check(req.environment_id, email, code, meta);
+    return this.finish(req, identity, consume, req.invitation_id ? { id: req.invitation_id } : undefined);
   }
 
   /** Hosted sign-in with a password. */
@@ -121,7 +143,7 @@ export class AuthKitService {
     const req = await this.usableRequest(requestId, 'sign-in');
     const identity = await this.password.verify(req.environment_id, email, password, meta);
     // A request from an invitation (authorize `invitation_token`) accepts it in the sign-in's transaction.
-    return this.finish(req, identity, req.invitation_id ? { id: req.invitation_id } : undefined);
+    return this.finish(req, identity, undefined, req.invitation_id ? { id: req.invitation_id } : undefined);
   }
 
   /** Hosted sign-up: create the user (user.created), then finish like a sign-in. */

@@ -231,7 +231,8 @@ export class SignInPipeline implements SignInPort {
         authenticationMethod: identity.method,
         ipAddress: identity.meta.ip,
         userAgent: identity.meta.userAgent,
-        authTime: deps.clock.now(),
+        // A resumed sign-in authenticated when its pending step began (the password, the code).
+        authTime: o.pending ? new Date(o.pending.row.created_at) : deps.clock.now(),
       });
       return { issued, userId: user.id };
     });

@@ -1,0 +1,149 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * The hosted pages of a sign-in's pending step (`/authkit/continue/:id`): the email-verification
+ * code and the organization picker. The id is the pending authentication's unguessable id; the
+ * step finishes through the same pipeline the API's grants use, and the browser goes on to the
+ * application with its code (or to the next step).
+ */
+import type { Context, Hono } from 'hono';
+import type { Deps } from '../../platform/deps.ts';
+import { AppError } from '../../platform/errors.ts';
+import { readForm } from '../../platform/http.ts';
+import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
+import { clientIp } from '../../surfaces/json-surface.ts';
+import { errorPage, type PageError, pageErrors } from '../../surfaces/page-layout.tsx';
+import type { UserService } from '../users/service.ts';
+import { OrganizationPickerPage, VerifyEmailPage } from './code-pages.tsx';
+import type { EmailVerificationService } from './email-verification.ts';
+import type { OrganizationSelection } from './organization-selection.ts';
+import type { Pending, PendingAuthentications } from './pending.ts';
+import type { SignInPipeline } from './sign-in.ts';
+
+export function continueRoutes(
+  app: Hono,
+  deps: Deps,
+  s: {
+    pendings: PendingAuthentications;
+    pipeline: SignInPipeline;
+    verifications: EmailVerificationService;
+    organizations: OrganizationSelection;
+    users: UserService;
+  },
+) {
+  const meta = (c: Context) => ({ ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null });
+  const origins = (p: Pending) => {
+    if (p.target.kind !== 'code') return [];
+    try {
+      return [new URL(p.target.redirectUri).origin];
+    } catch {
+      return [];
+    }
+  };
+  const load = async (c: Context) => {
+    const pending = await s.pendings.byId(c.req.param('id') ?? '');
+    // A pending step started through the API (a session target) is finished through its grant.
+    if (pending?.target.kind !== 'code') {
+      return {
+        error: errorPage(c, 400, {
+          title: 'Sign-in link expired',
+          code: 'sign_in_link_expired',
+          message: 'This step of the sign-in has expired (it lasts 10 minutes) or was already completed.',
+          hint: 'Go back to the application and start signing in again.',
+        }),
+      };
+    }
+    return { pending: pending as Pending };
+  };
+  const render = async (c: Context, p: Pending, status: number, error?: PageError, resent?: boolean) => {
+    pageHeaders(c, origins(p));
+    const csrf = issueCsrf(c, deps, p.row.id);
+    if (p.row.kind === 'email_verification') {
+      const user = await s.users.row(deps.db, p.row.environment_id, p.row.user_id);
+      return c.html(
+        String(
+          <VerifyEmailPage
+            pendingId={p.row.id}
+            csrf={csrf}
+            email={user.email}
+            error={error}
+            resent={resent}
+          />,
+        ),
+        status as 200,
+      );
+    }
+    return c.html(
+      String(
+        <OrganizationPickerPage
+          pendingId={p.row.id}
+          csrf={csrf}
+          organizations={await s.organizations.choices(p)}
+          error={error}
+        />,
+      ),
+      status as 200,
+    );
+  };
+
+  app.get('/authkit/continue/:id', pageErrors, async (c) => {
+    const { pending, error } = await load(c);
+    if (error) return error;
+    return render(c, pending, 200);
+  });
+
+  app.post('/authkit/continue/:id', pageErrors, async (c) => {
+    const { pending, error } = await load(c);
+    if (error) return error;
+    const form = await readForm(c);
+    if (!checkCsrf(c, deps, pending.row.id, form.csrf))
+      return render(c, pending, 403, {
+        code: 'form_expired',
+        message: 'Your session on this page expired. Please submit the form again.',
+      });
+    try {
+      let next: { redirectUrl?: string };
+      if (pending.row.kind === 'email_verification') {
+        const code = typeof form.code === 'string' ? form.code.trim() : '';
+        if (!/^\d{6}$/.test(code))
+          return render(c, pending, 400, {
+            code: 'invalid_one_time_code',
+            message: 'Enter the six digits from the email.',
+          });
+        const verify = await s.verifications.check(pending.row.environment_id, pending.row.user_id, code);
+        next = await s.pipeline.resume(pending, pending.identity, { alongside: verify });
+      } else {
+        const chosen = typeof form.organization_id === 'string' ? form.organization_id : '';
+        if (!chosen)
+          return render(c, pending, 400, {
+            code: 'invalid_request',
+            message: 'Choose an organization to continue.',
+          });
+        next = await s.pipeline.resume(pending, await s.organizations.choose(pending, chosen), {});
+      }
+      return c.redirect(next.redirectUrl!, 302);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'rate_limit_exceeded') c.header('Retry-After', String(err.extra?.retry_after ?? 60));
+      return render(c, pending, err.status, { code: err.code, message: err.message });
+    }
+  });
+
+  app.post('/authkit/continue/:id/resend', pageErrors, async (c) => {
+    const { pending, error } = await load(c);
+    if (error) return error;
+    const form = await readForm(c);
+    if (pending.row.kind !== 'email_verification' || !checkCsrf(c, deps, pending.row.id, form.csrf))
+      return render(c, pending, 403, {
+        code: 'form_expired',
+        message: 'Your session on this page expired. Please submit the form again.',
+      });
+    try {
+      await s.verifications.resend(pending.row.environment_id, pending.row.user_id, meta(c));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'rate_limit_exceeded') c.header('Retry-After', String(err.extra?.retry_after ?? 60));
+      return render(c, pending, err.status, { code: err.code, message: err.message });
+    }
+    return render(c, pending, 200, undefined, true);
+  });
+}
