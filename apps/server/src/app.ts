@@ -30,6 +30,9 @@ import { EmailService } from './features/email/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
 import { eventRoutes } from './features/events/routes.ts';
 import { EventService } from './features/events/service.ts';
+import { invitationPageRoutes } from './features/invitations/hosted.tsx';
+import { invitationRoutes } from './features/invitations/routes.ts';
+import { InvitationService } from './features/invitations/service.ts';
 import { MembershipService } from './features/memberships/service.ts';
 import { organizationRoutes } from './features/organizations/routes.ts';
 import { OrganizationService } from './features/organizations/service.ts';
@@ -84,6 +87,7 @@ export interface Portico {
     organizations: OrganizationService;
     users: UserService;
     memberships: MembershipService;
+    invitations: InvitationService;
     sessions: SessionService;
     authkit: AuthKitService;
     keys: KeyStore;
@@ -220,9 +224,10 @@ export function buildApp(opts: BuildOptions): Portico {
   const organizations = new OrganizationService(deps);
   const users = new UserService(deps);
   const memberships = new MembershipService(deps, roles);
+  const invitations = new InvitationService(deps, roles, memberships, emails);
   const sessions = new SessionService(deps, keys, roles);
   // Sign-in flows one way: identity modules (password, SSO…) → the pipeline → codes and sessions.
-  const codes = new AuthorizationCodes(deps, sessions, users);
+  const codes = new AuthorizationCodes(deps, sessions, users, invitations);
   const pendings = new PendingAuthentications(deps);
   const verifications = new EmailVerificationService(deps, users, emails, limiter);
   const pipeline = new SignInPipeline(
@@ -234,10 +239,20 @@ export function buildApp(opts: BuildOptions): Portico {
     environments,
     pendings,
     verifications,
+    invitations,
   );
   const magicAuth = new MagicAuthIdentity(deps, users, emails, limiter);
   const password = new PasswordIdentity(deps, users, limiter);
-  const authkit = new AuthKitService(deps, users, environments, pipeline, password, magicAuth, limiter);
+  const authkit = new AuthKitService(
+    deps,
+    users,
+    environments,
+    pipeline,
+    password,
+    magicAuth,
+    limiter,
+    invitations,
+  );
   const passwordResets = new PasswordResetService(deps, users, sessions, environments, limiter, emails);
   const events = new EventService(deps);
   const webhooks = new WebhookService(deps);
@@ -310,6 +325,8 @@ export function buildApp(opts: BuildOptions): Portico {
   userRoutes(api, users, memberships);
   passwordResetRoutes(api, passwordResets);
   passwordResetPageRoutes(app, deps, authkit, passwordResets, limiter, environments);
+  invitationRoutes(api, invitations);
+  invitationPageRoutes(app, deps, invitations);
   eventRoutes(api, events, webhooks);
   webhookRoutes(api, webhooks);
   const portalLinks = new PortalLinks(deps);
@@ -366,6 +383,7 @@ export function buildApp(opts: BuildOptions): Portico {
       organizations,
       users,
       memberships,
+      invitations,
       sessions,
       authkit,
       keys,

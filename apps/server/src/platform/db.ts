@@ -43,6 +43,7 @@ import * as m0015 from '../../migrations/0015_test_organization_domains.ts';
 import * as m0016 from '../../migrations/0016_refresh_reuse_grace.ts';
 import * as m0017 from '../../migrations/0017_email.ts';
 import * as m0018 from '../../migrations/0018_password_reset.ts';
+import * as m0019 from '../../migrations/0019_invitations.ts';
 import * as m0020 from '../../migrations/0020_one_time_codes.ts';
 import type { Database } from './schema.ts';
 
@@ -129,6 +130,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0016_refresh_reuse_grace': m0016,
   '0017_email': m0017,
   '0018_password_reset': m0018,
+  '0019_invitations': m0019,
   '0020_one_time_codes': m0020,
 };
 

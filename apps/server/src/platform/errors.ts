@@ -177,6 +177,76 @@ export const catalog = {
     message: 'A pending membership cannot be deactivated; revoke its invitation or delete it instead.',
   },
 
+  // ── invitations ───────────────────────────────────────────────────────────
+  email_already_invited_to_organization: {
+    status: 400,
+    message:
+      'A pending invitation for this email (to this organization, or to the application when no organization_id is sent) already exists. Resend it with POST /user_management/invitations/{id}/resend, or revoke it first.',
+  },
+  user_already_organization_member: {
+    status: 400,
+    message:
+      'A user with this email is already an active member of this organization, so there is nothing to invite them to. Change their role through their organization membership instead.',
+  },
+  user_already_exists: {
+    status: 400,
+    message:
+      'A user with this email already exists, and an invitation without organization_id only invites new users to the application. Send organization_id to invite them to an organization.',
+  },
+  email_already_invited: {
+    status: 400,
+    message:
+      'A pending application invitation (no organization_id) for this email already exists. Resend it with POST /user_management/invitations/{id}/resend, or revoke it first.',
+  },
+  expires_in_days_too_short: {
+    status: 400,
+    message: 'expires_in_days must be at least 1. Send a whole number of days from 1 to 30 (7 when omitted).',
+  },
+  expires_in_days_too_long: {
+    status: 400,
+    message: 'expires_in_days must be at most 30. Send a whole number of days from 1 to 30 (7 when omitted).',
+  },
+  invite_not_pending: {
+    status: 400,
+    message:
+      'The invitation is not pending: it was already accepted, revoked, or has expired (the message says which). Send a new invitation if one is still needed.',
+  },
+  invite_accepted: {
+    status: 400,
+    message: 'The invitation was already accepted, so there is nothing to resend.',
+  },
+  invite_revoked: {
+    status: 400,
+    message: 'The invitation was revoked and cannot be resent. Send a new invitation to the same email.',
+  },
+  invite_expired: {
+    status: 400,
+    message:
+      'The invitation has expired and cannot be resent. Send a new invitation to the same email (an expired one does not block it).',
+  },
+  invalid_invite: {
+    status: 400,
+    message:
+      'The invitation cannot be accepted through the API: no user with the invited email exists yet. The recipient signs up through accept_invitation_url, or create the user first (POST /user_management/users) and accept again.',
+  },
+  invitation_invalid: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'The invitation token is unknown, or its invitation was already accepted, revoked or has expired. Ask for a new invitation.',
+  },
+  invitation_cannot_be_used_for_email: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'The invitation was sent to another email address than the account signing in. Sign in (or sign up) with the invited email, or ask for an invitation to this one.',
+  },
+  invitation_no_redirect_uri: {
+    status: 400,
+    message:
+      'This environment has no redirect URI, so after accepting an invitation Portico has nowhere to send the new user. Add one with `npm run portico -- redirect-uris add <uri>` or PORTICO_REDIRECT_URIS.',
+  },
+
   // ── webhooks ──────────────────────────────────────────────────────────────
   duplicate_endpoint: {
     status: 409,
@@ -441,12 +511,19 @@ export class AppError extends Error {
 
   constructor(
     code: ErrorCode,
-    opts: { message?: string; errors?: FieldError[]; extra?: Record<string, unknown>; cause?: unknown } = {},
+    opts: {
+      message?: string;
+      errors?: FieldError[];
+      extra?: Record<string, unknown>;
+      cause?: unknown;
+      /** Where WorkOS answers the same code with another status on one endpoint (invalid_role: 400 on sendInvitation). */
+      status?: number;
+    } = {},
   ) {
     const entry: CatalogEntry = catalog[code];
     super(opts.message ?? entry.message, { cause: opts.cause });
     this.code = code;
-    this.status = entry.status;
+    this.status = opts.status ?? entry.status;
     this.style = entry.style ?? 'workos';
     this.errors = opts.errors;
     this.extra = opts.extra;
@@ -479,6 +556,7 @@ const ID_PREFIX: Record<string, string> = {
   Event: 'event',
   'API key': 'api_key',
   'Active API key': 'api_key',
+  Invitation: 'invitation',
 };
 
 /** What a value looks like, for a message that will not quote it. */

@@ -121,6 +121,8 @@ export interface AuthorizationRequestTable {
   created_at: string;
   expires_at: string;
   completed_at: string | null;
+  /** The invitation this sign-in or sign-up accepts (authorize `invitation_token`), if any. */
+  invitation_id: string | null;
 }
 
 export interface AuthorizationCodeTable {
@@ -586,6 +588,31 @@ export interface EmailTable {
   sent_at: string | null;
 }
 
+export interface InvitationTable {
+  id: string;
+  environment_id: string;
+  /** Lower-cased. */
+  email: string;
+  organization_id: string | null;
+  inviter_user_id: string | null;
+  accepted_user_id: string | null;
+  role_slug: string | null;
+  locale: string | null;
+  /** SHA-256 of the token, for `by_token` and the accept link. */
+  token_hash: string;
+  /** The token sealed with the master key: the API returns it on every read. */
+  token_sealed: string;
+  /** What `expires_in_days` was; a resend of an expired invitation extends it by as much. */
+  expires_in_days: number;
+  /** `pending`, `accepted` or `revoked`; `expired` is computed from `expires_at`. */
+  state: string;
+  expires_at: string;
+  accepted_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   environments: EnvironmentTable;
   emails: EmailTable;
@@ -628,4 +655,5 @@ export interface Database {
   admin_sessions: AdminSessionTable;
   portal_links: PortalLinkTable;
   portal_sessions: PortalSessionTable;
+  invitations: InvitationTable;
 }

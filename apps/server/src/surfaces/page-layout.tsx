@@ -148,6 +148,7 @@ h1{font-size:1.4rem;margin:0 0 1rem}
 label{display:block;font-weight:600;margin:.9rem 0 .3rem}
 input,select{width:100%;box-sizing:border-box;padding:.6rem .7rem;border:1px solid #888;border-radius:6px;font-size:1rem}
 input:focus,button:focus,a:focus{outline:3px solid #2563eb;outline-offset:2px}
+input[readonly]{background:#eef0f3;color:#333}
 button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;font-size:1rem;font-weight:600;cursor:pointer}
 input[type=radio]{width:auto}fieldset{border:0;padding:0;margin:0}fieldset label{font-weight:400}.row{display:flex;gap:12px}.row>span{flex:1}
 button.secondary{margin-top:.6rem;background:transparent;color:#1d4ed8;border:1px solid #1d4ed8}

@@ -50,6 +50,7 @@ const PAGES: Record<RouteKey, PageRow> = {
   'POST /authkit/sign-in': authkit.signInSubmit,
   'GET /authkit/sign-up': authkit.signUpForm,
   'POST /authkit/sign-up': authkit.signUpSubmit,
+  'GET /authkit/invite': authkit.invitePage,
   'GET /user_management/sessions/logout': authkit.logout,
   'GET /authkit/forgot-password': reset.forgotForm,
   'POST /authkit/forgot-password': reset.forgotSubmit,

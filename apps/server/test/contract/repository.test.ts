@@ -58,6 +58,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0016_refresh_reuse_grace',
       '0017_email',
       '0018_password_reset',
+      '0019_invitations',
       '0020_one_time_codes',
     ]);
     expect(await migrate(handle)).toEqual([]);

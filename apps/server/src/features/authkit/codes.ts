@@ -11,6 +11,7 @@ import { CODE_TTL_MS, checkPkce } from '../../platform/pkce.ts';
 import { token } from '../../platform/random.ts';
 import type { AuthenticationMethod, RequestMeta } from '../../platform/sign-in.ts';
 import type { ClientEnvironment } from '../environments/service.ts';
+import type { InvitationService } from '../invitations/service.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { UserService } from '../users/service.ts';
 
@@ -30,6 +31,7 @@ export class AuthorizationCodes {
     private deps: Deps,
     private sessions: SessionService,
     private users: UserService,
+    private invitations?: InvitationService,
   ) {}
 
   /** Inserts a code in the caller's transaction and returns its value (stored only as a hash). */
@@ -70,6 +72,8 @@ export class AuthorizationCodes {
     verifier: string | undefined,
     confidential: boolean,
     meta: RequestMeta,
+    /** `invitation_token` on the grant: accepted for the code's user in the same transaction. */
+    invitationToken?: string,
   ) {
     const { deps } = this;
     const hash = sha256(code);
@@ -96,13 +100,19 @@ export class AuthorizationCodes {
         authorizeEndpoint: '/user_management/authorize',
       });
       const user = await this.users.row(tx, env.id, row.user_id);
+      let organizationId = row.organization_id;
+      if (invitationToken) {
+        if (!this.invitations) throw new Error('invitations are not wired into AuthorizationCodes');
+        const accepted = await this.invitations.acceptForUser(tx, env.id, { token: invitationToken }, user);
+        organizationId = accepted.organizationId ?? organizationId;
+      }
       // The browser's address and agent were captured on the hosted page; the token request
       // comes from the app's server, so its own headers describe the wrong machine.
       const issued = await this.sessions.start(tx, {
         environmentId: env.id,
         clientId: env.clientId,
         user,
-        organizationId: row.organization_id,
+        organizationId,
         authenticationMethod: row.authentication_method,
         ipAddress: meta.ip ?? row.ip_address,
         userAgent: meta.userAgent ?? row.user_agent,

@@ -13,6 +13,8 @@ export interface FormProps {
   error?: PageError;
   firstName?: string;
   lastName?: string;
+  /** Sign-up from an invitation: the email is the invited one and cannot be changed. */
+  lockedEmail?: string;
 }
 
 export const SignInPage: FC<FormProps> = (p) => (
@@ -90,7 +92,17 @@ export const SignUpPage: FC<FormProps> = (p) => (
         </span>
       </div>
       <label for="email">Email</label>
-      <input id="email" name="email" type="email" autocomplete="email" required value={p.email ?? ''} />
+      <input
+        id="email"
+        name="email"
+        type="email"
+        autocomplete="email"
+        required
+        value={p.lockedEmail ?? p.email ?? ''}
+        readonly={!!p.lockedEmail}
+        aria-describedby={p.lockedEmail ? 'email-help' : undefined}
+      />
+      {p.lockedEmail ? <small id="email-help">You were invited with this email.</small> : null}
       <label for="password">Password</label>
       <input
         id="password"

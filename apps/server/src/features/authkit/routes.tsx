@@ -128,12 +128,20 @@ export function authkitRoutes(
           `provider ${quote(provider)} is not configured on this Portico server; use provider=authkit.`,
         );
       const screenHint = one('screen_hint') === 'sign-up' ? 'sign-up' : 'sign-in';
+      const invitationToken = one('invitation_token');
+      const invitation = invitationToken ? await authkit.pendingInvitation(env.id, invitationToken) : null;
+      if (invitationToken && !invitation)
+        return back(
+          'invitation_invalid',
+          'invitation_token names no pending invitation of this application (unknown, accepted, revoked or expired). Ask for a new invitation.',
+        );
       const requestId = await authkit.createRequest(env, {
         redirectUri,
         state,
         codeChallenge: challenge,
         screenHint,
-        loginHint: one('login_hint') ?? null,
+        loginHint: invitation?.email ?? one('login_hint') ?? null,
+        invitationId: invitation?.id ?? null,
       });
       return c.redirect(`/authkit/${screenHint}?request=${encodeURIComponent(requestId)}`, 302);
     } catch (err) {
@@ -179,10 +187,17 @@ export function authkitRoutes(
       const { req, error } = await loadRequest(c);
       if (error) return error;
       const csrf = issueCsrf(c, deps, req.id);
+      // An invited sign-up is locked to the invited email.
+      const invited = screen === 'sign-up' ? await authkit.invitationOfRequest(req) : null;
       return page(
         c,
         200,
-        <Page requestId={req.id} csrf={csrf} email={req.login_hint ?? ''} />,
+        <Page
+          requestId={req.id}
+          csrf={csrf}
+          email={invited?.email ?? req.login_hint ?? ''}
+          lockedEmail={invited?.email}
+        />,
         redirectOrigin(req.redirect_uri),
       );
     });
@@ -191,6 +206,7 @@ export function authkitRoutes(
       if (error) return error;
       const form = await readForm(c);
       const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
+      const invited = screen === 'sign-up' ? await authkit.invitationOfRequest(req) : null;
       const email = str('email').trim();
       const again = (status: number, code: PageError['code'], message: string) =>
         page(
@@ -199,7 +215,8 @@ export function authkitRoutes(
           <Page
             requestId={req.id}
             csrf={issueCsrf(c, deps, req.id)}
-            email={email}
+            email={invited?.email ?? email}
+            lockedEmail={invited?.email}
             firstName={str('first_name')}
             lastName={str('last_name')}
             error={{ code, message }}
@@ -239,6 +256,12 @@ export function authkitRoutes(
           );
         }
       }
+      if (invited && email.toLowerCase() !== invited.email)
+        return again(
+          400,
+          'invitation_cannot_be_used_for_email',
+          `This invitation is for ${invited.email}: create the account with that email.`,
+        );
       if (screen === 'sign-in' && str('action') === 'magic') {
         if (!z.string().email().safeParse(email).success)
           return again(
@@ -274,7 +297,7 @@ export function authkitRoutes(
             : await authkit.hostedSignUp(
                 req.id,
                 {
-                  email,
+                  email: invited?.email ?? email,
                   password: str('password'),
                   firstName: str('first_name').trim() || null,
                   lastName: str('last_name').trim() || null,

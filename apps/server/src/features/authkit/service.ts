@@ -13,6 +13,7 @@ import { token } from '../../platform/random.ts';
 import type { RequestMeta, VerifiedIdentity } from '../../platform/sign-in.ts';
 import type { RateLimiter } from '../../surfaces/common.ts';
 import type { ClientEnvironment, EnvironmentService } from '../environments/service.ts';
+import type { InvitationService } from '../invitations/service.ts';
 import type { UserService } from '../users/service.ts';
 import type { MagicAuthIdentity } from './identities/magic-auth.ts';
 import type { PasswordIdentity } from './identities/password.ts';
@@ -29,7 +30,21 @@ export class AuthKitService {
     private password: PasswordIdentity,
     private magicAuth: MagicAuthIdentity,
     private limiter: RateLimiter,
+    private invitations?: InvitationService,
   ) {}
+
+  /** The pending invitation an authorize `invitation_token` names in this environment, or null. */
+  async pendingInvitation(envId: string, invitationToken: string) {
+    const peek = await this.invitations?.peekByToken(invitationToken, envId);
+    if (peek?.invitation.state !== 'pending') return null;
+    return { id: peek.invitation.id, email: peek.invitation.email };
+  }
+
+  /** The invitation an authorization request carries, while it is pending (the sign-up locks its email). */
+  async invitationOfRequest(req: { environment_id: string; invitation_id: string | null }) {
+    if (!req.invitation_id || !this.invitations) return null;
+    return this.invitations.pendingById(req.environment_id, req.invitation_id);
+  }
 
   async createRequest(
     env: ClientEnvironment,
@@ -39,6 +54,8 @@ export class AuthKitService {
       codeChallenge: string | null;
       screenHint: string | null;
       loginHint: string | null;
+      /** The invitation this sign-in or sign-up accepts (authorize `invitation_token`). */
+      invitationId?: string | null;
     },
   ) {
     const now = this.deps.clock.now();
@@ -53,6 +70,7 @@ export class AuthKitService {
         code_challenge: r.codeChallenge,
         screen_hint: r.screenHint,
         login_hint: r.loginHint,
+        invitation_id: r.invitationId ?? null,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + REQUEST_TTL_MS).toISOString(),
         completed_at: null,
@@ -87,6 +105,7 @@ export class AuthKitService {
     req: { id: string; redirect_uri: string; state: string | null; code_challenge: string | null },
     identity: VerifiedIdentity,
     alongside?: (tx: Queryable) => Promise<void>,
+    invitation?: { id: string },
   ): Promise<string> {
     const done = await this.pipeline.completeWithCode(
       identity,
@@ -97,6 +116,7 @@ export class AuthKitService {
         codeChallenge: req.code_challenge,
       },
       alongside,
+      invitation,
     );
     return done.redirectUrl;
   }
@@ -115,13 +135,15 @@ export class AuthKitService {
   async hostedMagicVerify(requestId: string, email: string, code: string, meta: RequestMeta) {
     const req = await this.usableRequest(requestId, 'sign-in');
     const { identity, consume } = await this.magicAuth.check(req.environment_id, email, code, meta);
-    return this.finish(req, identity, consume);
+    return this.finish(req, identity, consume, req.invitation_id ? { id: req.invitation_id } : undefined);
   }
 
   /** Hosted sign-in with a password. */
   async hostedSignIn(requestId: string, email: string, password: string, meta: RequestMeta): Promise<string> {
     const req = await this.usableRequest(requestId, 'sign-in');
-    return this.finish(req, await this.password.verify(req.environment_id, email, password, meta));
+    const identity = await this.password.verify(req.environment_id, email, password, meta);
+    // A request from an invitation (authorize `invitation_token`) accepts it in the sign-in's transaction.
+    return this.finish(req, identity, undefined, req.invitation_id ? { id: req.invitation_id } : undefined);
   }
 
   /** Hosted sign-up: create the user (user.created), then finish like a sign-in. */
@@ -132,6 +154,7 @@ export class AuthKitService {
   ): Promise<string> {
     const req = await this.usableRequest(requestId, 'sign-up');
     await this.limiter.shared(`signup:${req.environment_id}:${meta.ip ?? 'unknown'}`, 20, 60_000);
+    let invitedOrg: string | null = null;
     const created = await this.users.create(
       req.environment_id,
       {
@@ -144,6 +167,13 @@ export class AuthKitService {
         client_id: await this.environments.clientIdOf(req.environment_id),
         actor: { id: null, source: 'system', name: 'AuthKit sign-up' },
       },
+      // An invited sign-up accepts the invitation (and gets its membership) with the user's creation.
+      async (tx, user) => {
+        if (!req.invitation_id || !this.invitations) return;
+        invitedOrg = (
+          await this.invitations.acceptForUser(tx, req.environment_id, { id: req.invitation_id }, user)
+        ).organizationId;
+      },
     );
     return this.finish(req, {
       kind: 'user',
@@ -151,7 +181,7 @@ export class AuthKitService {
       environmentId: req.environment_id,
       method: 'Password',
       eventType: 'password',
-      organizationId: null,
+      organizationId: invitedOrg,
       meta,
     });
   }

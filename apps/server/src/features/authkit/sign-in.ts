@@ -19,6 +19,7 @@ import type { UserTable } from '../../platform/schema.ts';
 import type { CodeTarget, SignInPort, UserIdentity, VerifiedIdentity } from '../../platform/sign-in.ts';
 import type { ClientEnvironment, EnvironmentService } from '../environments/service.ts';
 import { appendEvent } from '../events/outbox.ts';
+import type { InvitationService } from '../invitations/service.ts';
 import type { MembershipService } from '../memberships/service.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { UserService } from '../users/service.ts';
@@ -34,6 +35,8 @@ export interface RunOptions {
   alongside?: (tx: Queryable) => Promise<unknown>;
   /** The pending authentication this run finishes (consumed in the same transaction). */
   pending?: Pending;
+  /** An invitation to accept for the signed-in user (a grant's `invitation_token`, or the hosted request's). */
+  invitation?: { token: string } | { id: string };
 }
 
 type Stopped = {
@@ -59,6 +62,7 @@ export class SignInPipeline implements SignInPort {
     private environments: EnvironmentService,
     private pendings: PendingAuthentications,
     private verifications: EmailVerificationService,
+    private invitations?: InvitationService,
   ) {}
 
   /** The identity's user, provisioned just in time, with its JIT membership. */
@@ -193,6 +197,12 @@ export class SignInPipeline implements SignInPort {
       }
       if (o.alongside) await o.alongside(tx);
       const user = await this.resolve(tx, identity);
+      if (o.invitation) {
+        if (!this.invitations) throw new Error('invitations are not wired into the sign-in pipeline');
+        // Accepting creates the membership; the session then starts in the invited organization.
+        const accepted = await this.invitations.acceptForUser(tx, identity.environmentId, o.invitation, user);
+        if (accepted.organizationId) identity = { ...identity, organizationId: accepted.organizationId };
+      }
       const policy = await this.policies(tx, identity, user, outcome);
       if ('stopped' in policy) return { stopped: policy.stopped, userId: user.id };
       await this.succeeded(tx, identity, user);
@@ -253,8 +263,9 @@ export class SignInPipeline implements SignInPort {
     identity: VerifiedIdentity,
     target: CodeTarget,
     alongside?: (tx: Queryable) => Promise<void>,
+    invitation?: RunOptions['invitation'],
   ): Promise<{ redirectUrl: string; userId: string }> {
-    const r = await this.run(identity, { kind: 'code', target }, { alongside });
+    const r = await this.run(identity, { kind: 'code', target }, { alongside, invitation });
     if (!r.redirectUrl) throw new Error('a code sign-in ended without a redirect');
     return { redirectUrl: r.redirectUrl, userId: r.userId };
   }

@@ -157,6 +157,67 @@ export class MembershipService {
   }
 
   /**
+   * On the caller's transaction (accepting an invitation): makes `userId` an active member of
+   * `organizationId` with `roleSlug` (or the default role). An active membership is left as it
+   * is; an inactive or pending one becomes active with that role (`organization_membership.updated`);
+   * otherwise one is created (`organization_membership.created`).
+   */
+  async ensureActive(
+    tx: Tx,
+    env: string,
+    m: { organizationId: string; userId: string; roleSlug: string | null },
+    ctx: EventContext,
+  ) {
+    const { deps } = this;
+    const now = deps.clock.now().toISOString();
+    const org = await tx
+      .selectFrom('organizations')
+      .select(['id', 'name'])
+      .where('environment_id', '=', env)
+      .where('id', '=', m.organizationId)
+      .executeTakeFirst();
+    if (!org) throw notFound('Organization', m.organizationId);
+    const user = await this.userOf(tx, env, m.userId);
+    const existing = await tx
+      .selectFrom('organization_memberships')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('organization_id', '=', org.id)
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    if (existing?.status === 'active') return membershipToWire(existing, org.name, user);
+    const slugs = await this.roles.resolveSlugs(tx, env, m.roleSlug ? [m.roleSlug] : undefined);
+    let row: OrganizationMembershipTable;
+    if (existing) {
+      row = { ...existing, status: 'active', role_slugs: JSON.stringify(slugs), updated_at: now };
+      await tx.updateTable('organization_memberships').set(row).where('id', '=', existing.id).execute();
+    } else {
+      row = {
+        id: deps.ids.next('om'),
+        environment_id: env,
+        organization_id: org.id,
+        user_id: user.id,
+        status: 'active',
+        role_slugs: JSON.stringify(slugs),
+        directory_managed: 0,
+        custom_attributes: '{}',
+        created_at: now,
+        updated_at: now,
+      };
+      await tx.insertInto('organization_memberships').values(row).execute();
+    }
+    const wire = membershipToWire(row, org.name, user);
+    await appendEvent(tx, deps, {
+      environmentId: env,
+      event: existing ? 'organization_membership.updated' : 'organization_membership.created',
+      data: membershipEventData(wire),
+      organizationId: org.id,
+      context: existing ? { ...ctx, previous_attributes: { status: existing.status } } : ctx,
+    });
+    return wire;
+  }
+
+  /**
    * Just-in-time membership inside a sign-in's transaction (an SSO connection's organization): an
    * active membership with the default role when the user has none there; an existing one, active
    * or not, is left as it is (a deactivated member stays deactivated).

@@ -97,7 +97,16 @@ export class UserService {
     });
   }
 
-  async create(env: string, body: z.output<typeof CreateUserBody>, ctx: EventContext) {
+  /**
+   * `inTx`, when given, runs in the same transaction right after the user is inserted (the hosted
+   * sign-up accepts an invitation there, so the user and their membership commit together).
+   */
+  async create(
+    env: string,
+    body: z.output<typeof CreateUserBody>,
+    ctx: EventContext,
+    inTx?: (tx: Queryable, user: UserTable) => Promise<void>,
+  ) {
     const { deps } = this;
     const split = splitName(body.name);
     const passwordHash = await this.passwordHashFor(body, {
@@ -140,6 +149,7 @@ export class UserService {
       await tx.insertInto('users').values(row).execute();
       const wire = userToWire(row);
       await appendEvent(tx, deps, { environmentId: env, event: 'user.created', data: wire, context: ctx });
+      if (inTx) await inTx(tx, row);
       return wire;
     });
   }

@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import {
+  api,
   atApp,
   authorizeUrl,
   error,
@@ -369,6 +370,66 @@ export const logout: PageRow = {
           heading: 'Return address not allowed',
           code: 'return_to_not_allowed',
           fix: 'redirect-uris add',
+          styles: HOSTED,
+        });
+      }),
+    ),
+  ],
+};
+
+/** `GET /authkit/invite` — where an invitation's accept_invitation_url points. */
+export const invitePage: PageRow = {
+  page: 'the invitation page: who invited whom, then the sign-up locked to the invited email',
+  cases: [
+    ok(
+      'an invitation’s accept link → sign-up locked to the email → the application, in the organization',
+      () =>
+        inChromium(async (v) => {
+          const email = `invitee-${Date.now()}@pages.example`;
+          const inv = await api<{ accept_invitation_url: string }>('/user_management/invitations', {
+            method: 'POST',
+            body: JSON.stringify({ email, organization_id: t.known.testOrg, role_slug: 'admin' }),
+          });
+          await v.go(inv.accept_invitation_url);
+          await expectPage(v, { status: 200, heading: 'You are invited', styles: HOSTED });
+          await v.submit(v.page.getByRole('button', { name: 'Accept and create account' }));
+          await expectPage(v, { status: 200, heading: 'Create your account', styles: HOSTED });
+          const field = v.page.getByLabel('Email', { exact: true });
+          expect(await field.inputValue()).toBe(email);
+          expect(await field.getAttribute('readonly')).not.toBeNull();
+          await v.page.getByLabel('Password', { exact: true }).fill('a long enough passphrase 42');
+          await v.submit(v.page.getByRole('button', { name: 'Create account' }));
+          const q = await atApp(v);
+          const tokens = await redeem(q.get('code')!);
+          expect(tokens.user.email).toBe(email);
+          expect((tokens as { organization_id?: string }).organization_id).toBe(t.known.testOrg);
+        }),
+    ),
+    error('a link without a valid token explains and asks for the email again', () =>
+      inChromium(async (v) => {
+        await v.go(`${t.p.url}/authkit/invite?invitation_token=not-a-token`);
+        await expectPage(v, {
+          status: 400,
+          heading: 'Invitation not recognised',
+          code: 'invitation_invalid',
+          fix: 'resend it',
+          styles: HOSTED,
+        });
+      }),
+    ),
+    error('a revoked invitation says it was withdrawn', () =>
+      inChromium(async (v) => {
+        const inv = await api<{ id: string; accept_invitation_url: string }>('/user_management/invitations', {
+          method: 'POST',
+          body: JSON.stringify({ email: `revoked-${Date.now()}@pages.example` }),
+        });
+        await api(`/user_management/invitations/${inv.id}/revoke`, { method: 'POST' });
+        await v.go(inv.accept_invitation_url);
+        await expectPage(v, {
+          status: 400,
+          heading: 'Invitation can no longer be used',
+          code: 'invitation_invalid',
+          fix: 'send a new invitation',
           styles: HOSTED,
         });
       }),

@@ -14,8 +14,12 @@ export const authorizationCodeGrant = defineGrant({
   // Only what the app's server forwards describes the person; the token request's own address is
   // the app server's, so the hosted page's captured values are kept otherwise.
   handle: (b, { client, services }) =>
-    services.codes.redeem(client, b.code, b.code_verifier, client.confidential, {
-      ip: b.ip_address ?? null,
-      userAgent: b.user_agent ?? null,
-    }),
+    services.codes.redeem(
+      client,
+      b.code,
+      b.code_verifier,
+      client.confidential,
+      { ip: b.ip_address ?? null, userAgent: b.user_agent ?? null },
+      b.invitation_token,
+    ),
 });

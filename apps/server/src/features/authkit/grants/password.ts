@@ -19,6 +19,8 @@ export const passwordGrant = defineGrant({
       });
     }
     const identity = await services.password.verify(client.id, b.email, b.password, callerMeta(c, b));
-    return services.pipeline.completeWithSession(identity, client);
+    return services.pipeline.completeWithSession(identity, client, {
+      invitation: b.invitation_token ? { token: b.invitation_token } : undefined,
+    });
   },
 });
