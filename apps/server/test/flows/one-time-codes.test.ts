@@ -335,3 +335,51 @@ describe('organization selection', () => {
     expect(accessClaims(body.access_token).org_id).toBe(orgs[1]);
   });
 });
+
+describe('the dashboard’s email verification policy', () => {
+  it('reads and sets email_verification_required; a wrong type changes nothing; an API key cannot use it', async () => {
+    const d = await createHarness({ env: { PORTICO_ADMIN_EMAIL: 'policy-admin@portico.test' } });
+    try {
+      const { password } = await d.portico.services.admin.bootstrap();
+      const origin = d.portico.deps.config.publicUrl;
+      const signIn = await d.portico.app.request('/_admin/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin },
+        body: JSON.stringify({ email: 'policy-admin@portico.test', password }),
+      });
+      const { csrf_token } = (await signIn.json()) as { csrf_token: string };
+      const admin = {
+        cookie: signIn.headers.get('set-cookie')!.split(';')[0]!,
+        'x-portico-csrf': csrf_token,
+        origin,
+        'content-type': 'application/json',
+      };
+      const put = (body: unknown) =>
+        d.portico.app.request('/_admin/authentication_policy', {
+          method: 'PUT',
+          headers: admin,
+          body: JSON.stringify(body),
+        });
+      const read = async () =>
+        (await d.portico.app.request('/_admin/authentication_policy', { headers: admin })).json();
+      expect(await read()).toEqual({ email_verification_required: false });
+      expect(await (await put({ email_verification_required: true })).json()).toEqual({
+        email_verification_required: true,
+      });
+      expect(await d.portico.services.environments.requiresEmailVerification(d.environmentId)).toBe(true);
+      const bad = await put({ email_verification_required: 'yes' });
+      expect(bad.status).toBe(422);
+      expect(await read()).toEqual({ email_verification_required: true });
+      const withKey = await d.api(
+        'PUT',
+        '/_admin/authentication_policy',
+        { email_verification_required: false },
+        { origin },
+      );
+      expect(withKey.status).toBe(401);
+      expect(await read()).toEqual({ email_verification_required: true });
+    } finally {
+      await d.close();
+    }
+  });
+});

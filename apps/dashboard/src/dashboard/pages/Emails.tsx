@@ -141,6 +141,42 @@ function EmailSettings({ settings, reload }: { settings: Settings; reload: () =>
   );
 }
 
+/** `/_admin/authentication_policy`: a sign-in of an unverified email stops at a code first. */
+function VerificationPolicy() {
+  const policy = useLoad(
+    () => dash.get<{ email_verification_required: boolean }>('/_admin/authentication_policy'),
+    [],
+  );
+  const save = useAction(async (required: boolean) => {
+    await dash.put('/_admin/authentication_policy', { email_verification_required: required });
+    policy.reload();
+  });
+  return (
+    <div className="panel" id="verification-policy">
+      <h2>Email verification</h2>
+      <LoadState loaded={policy} what="the verification policy">
+        {(p) => (
+          <>
+            <p id="verification-policy-current">
+              {p.email_verification_required
+                ? 'Required: a user whose email is not verified gets a six-digit code by email before the sign-in completes (the API answers email_verification_required).'
+                : 'Not required: users sign in whether or not their email is verified.'}
+            </p>
+            <Button
+              kind="secondary"
+              busy={save.busy}
+              onClick={() => void save.run(!p.email_verification_required)}
+            >
+              {p.email_verification_required ? 'Stop requiring verified emails' : 'Require verified emails'}
+            </Button>
+          </>
+        )}
+      </LoadState>
+      <ErrorNotice error={save.error} />
+    </div>
+  );
+}
+
 export function EmailsPage() {
   const [stack, setStack] = useState<string[]>([]);
   const before = stack[stack.length - 1];
@@ -174,6 +210,7 @@ export function EmailsPage() {
           )
         }
       </LoadState>
+      <VerificationPolicy />
       <LoadState loaded={list} what="emails">
         {(page) => (
           <>

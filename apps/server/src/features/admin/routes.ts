@@ -282,6 +282,30 @@ export function adminRoutes(
       resetUrl(await environments.setPasswordResetUrl(env.environmentId, body.password_reset_url)),
   });
 
+  const PolicyWire = z.object({ email_verification_required: z.boolean() });
+  surface.route({
+    method: 'get',
+    path: '/_admin/authentication_policy',
+    summary: 'AuthKit policy: whether a sign-in needs a verified email (email_verification_required)',
+    response: PolicyWire,
+    handler: async ({ env }) => ({
+      email_verification_required: await environments.requiresEmailVerification(env.environmentId),
+    }),
+  });
+  surface.route({
+    method: 'put',
+    path: '/_admin/authentication_policy',
+    summary: 'Require (or stop requiring) a verified email before a sign-in completes',
+    body: PolicyWire,
+    response: PolicyWire,
+    handler: async ({ env, body }) => ({
+      email_verification_required: await environments.setEmailVerificationRequired(
+        env.environmentId,
+        body.email_verification_required,
+      ),
+    }),
+  });
+
   const AdminWire = z.object({
     id: z.string(),
     email: z.string(),
