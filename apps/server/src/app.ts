@@ -24,6 +24,7 @@ import { AuthKitService } from './features/authkit/service.ts';
 import { SignInPipeline } from './features/authkit/sign-in.ts';
 import { directoryApiRoutes, scimRoutes } from './features/directory-sync/routes.ts';
 import { DirectoryService } from './features/directory-sync/service.ts';
+import { emailAdminRoutes } from './features/email/routes.ts';
 import { EmailService } from './features/email/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
 import { eventRoutes } from './features/events/routes.ts';
@@ -304,7 +305,8 @@ export function buildApp(opts: BuildOptions): Portico {
     directories,
     organizations,
   });
-  adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
+  const adminSurface = adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
+  emailAdminRoutes(adminSurface, deps, emails);
 
   // The first path segments of the JSON APIs (`user_management`, `organizations`, `portal`, `_admin`…).
   const apiPrefixes = new Set(registry.routes.map((r) => r.path.split('/')[1]!));

@@ -5,7 +5,7 @@
  *   first environment and the first dashboard admin on an empty database and prints their
  *   credentials once (app.ts `startPortico`), then serves until SIGTERM/SIGINT (then drains and
  *   closes).
- * - `worker` migrates and delivers webhooks; it needs no environment and creates nothing.
+ * - `worker` migrates and delivers webhooks and emails; it needs no environment and creates nothing.
  * - `migrate` applies pending migrations.
  * - The database commands (cli/database-commands.ts) migrate, find the environment and do one
  *   thing: no boot path, so they cannot disturb a running server.
@@ -18,6 +18,7 @@ import { printAdmin, printWelcome } from './cli/banners.ts';
 import { DATABASE_COMMANDS, runDatabaseCommand } from './cli/database-commands.ts';
 import { HELP } from './cli/help.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { EmailWorker } from './jobs/email-worker.ts';
 import { startSweeper } from './jobs/sweep.ts';
 import { WebhookWorker } from './jobs/webhook-worker.ts';
 import { type DatabaseHandle, migrate, openDatabase } from './platform/db.ts';
@@ -87,6 +88,8 @@ async function start(config: ReturnType<typeof loadConfig>, database: DatabaseHa
   const stopSweeper = startSweeper(portico.deps, portico.services.events, portico.services.connections);
   const worker = config.worker === 'in-process' ? new WebhookWorker(portico.deps) : null;
   worker?.start();
+  const emailWorker = config.worker === 'in-process' ? new EmailWorker(portico.deps) : null;
+  emailWorker?.start();
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -103,6 +106,7 @@ async function start(config: ReturnType<typeof loadConfig>, database: DatabaseHa
       // Handlers whose client already left may still be running: let them finish first.
       for (let i = 0; i < 100 && portico.inFlight() > 0; i++) await new Promise((r) => setTimeout(r, 50));
       await worker?.stop();
+      await emailWorker?.stop();
       await database.close();
       log.info('stopped');
       process.exit(0);
@@ -115,7 +119,7 @@ async function start(config: ReturnType<typeof loadConfig>, database: DatabaseHa
 }
 
 /**
- * `portico worker`: webhook delivery and sweeps for every environment. It migrates (it may start
+ * `portico worker`: webhook and email delivery and sweeps for every environment. It migrates (it may start
  * before any server) but bootstraps nothing: the first environment and its credentials are
  * `portico start`'s to create and print.
  */
@@ -125,12 +129,16 @@ async function worker(config: ReturnType<typeof loadConfig>, database: DatabaseH
   const portico = buildApp({ config, database, logger: log });
   const w = new WebhookWorker(portico.deps);
   w.start();
+  const mail = new EmailWorker(portico.deps);
+  mail.start();
   const stopSweeper = startSweeper(portico.deps, portico.services.events, portico.services.connections);
   log.info({ worker: w.id }, 'webhook worker started');
+  log.info({ worker: mail.id, delivery: mail.enabled ? 'smtp' : 'dev outbox' }, 'email worker started');
   const stop = async (signal: string) => {
     log.info({ signal }, 'worker stopping: finishing attempts in flight');
     stopSweeper();
     await w.stop();
+    await mail.stop();
     await database.close();
     process.exit(0);
   };

@@ -12,6 +12,7 @@ import { AdminsPage } from './pages/Admins.tsx';
 import { ApiKeysPage } from './pages/ApiKeys.tsx';
 import { ConnectionsPage } from './pages/Connections.tsx';
 import { DirectoriesPage } from './pages/Directories.tsx';
+import { EmailsPage } from './pages/Emails.tsx';
 import { EventsPage } from './pages/Events.tsx';
 import { OrganizationsPage } from './pages/Organizations.tsx';
 import { RedirectUrisPage } from './pages/RedirectUris.tsx';
@@ -138,6 +139,7 @@ const NAV = [
   ['directories', 'Directories'],
   ['events', 'Events'],
   ['webhooks', 'Webhooks'],
+  ['emails', 'Emails'],
   ['api-keys', 'API keys'],
   ['redirect-uris', 'Redirect URIs'],
   ['sessions', 'Sessions'],
@@ -213,6 +215,8 @@ function Page({ section, route, me }: { section: string; route: string; me: stri
       return <EventsPage />;
     case 'webhooks':
       return <WebhooksPage id={rest || undefined} />;
+    case 'emails':
+      return <EmailsPage />;
     case 'api-keys':
       return <ApiKeysPage />;
     case 'redirect-uris':

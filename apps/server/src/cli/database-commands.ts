@@ -1,5 +1,5 @@
 /**
- * The CLI's database commands: api-keys, redirect-uris, admin, keys, connections, webhooks.
+ * The CLI's database commands: api-keys, redirect-uris, admin, keys, connections, webhooks, mail.
  *
  * Each opens the database, applies pending migrations, finds the environment `portico start`
  * created, and does its one thing. None runs the server's boot path (app.ts `startPortico`): no
@@ -17,7 +17,15 @@ import { type DatabaseHandle, migrate } from '../platform/db.ts';
 import { validate } from '../platform/http.ts';
 import { HELP } from './help.ts';
 
-export const DATABASE_COMMANDS = ['api-keys', 'redirect-uris', 'admin', 'keys', 'connections', 'webhooks'];
+export const DATABASE_COMMANDS = [
+  'api-keys',
+  'redirect-uris',
+  'admin',
+  'keys',
+  'connections',
+  'webhooks',
+  'mail',
+];
 
 export const NOT_STARTED =
   'portico: this database has no environment yet. Run `portico start` (npm start) first: it creates the first environment and the first dashboard admin and prints their credentials once. To choose the API key and client id in advance, set PORTICO_API_KEY and PORTICO_CLIENT_ID for that first start.';
@@ -39,7 +47,7 @@ export async function runDatabaseCommand(
   if (migrated.length) log.info({ migrations: migrated }, 'migrations applied');
   // Wiring only: building the services writes nothing.
   const portico = buildApp({ config, database, logger: log });
-  const { environments, webhooks, connections, admin, keys } = portico.services;
+  const { environments, webhooks, connections, admin, keys, emails } = portico.services;
   const first = await environments.first();
   if (!first) {
     console.error(NOT_STARTED);
@@ -108,6 +116,35 @@ export async function runDatabaseCommand(
         const page = await webhooks.list(env, { limit: 100, order: 'asc' });
         for (const e of page.data)
           console.log(`${e.id}  ${e.status}  ${e.endpoint_url}  ${e.events.join(',')}`);
+        return 0;
+      }
+      return usage();
+    case 'mail':
+      if (sub === 'list') {
+        const flags = parseFlags(rest);
+        const limit = flags.limit === undefined ? 20 : Number(flags.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+          console.error('portico mail list: --limit must be a whole number from 1 to 100.');
+          return 2;
+        }
+        const page = await emails.list(env, { limit });
+        if (page.data.length === 0) {
+          console.log(
+            config.email.smtpUrl
+              ? 'No emails yet.'
+              : 'No emails yet. Without PORTICO_SMTP_URL they are kept here (the dev outbox).',
+          );
+          return 0;
+        }
+        for (const e of page.data) {
+          const error = e.last_error && e.status !== 'sent' ? `  (${e.last_error})` : '';
+          console.log(`${e.created_at}  ${e.id}  ${e.status.padEnd(10)}  ${e.to}  ${e.subject}${error}`);
+          // Development only: the body, with its code or link (view() leaves it out in production).
+          if (e.text !== undefined) {
+            for (const line of e.text.trimEnd().split('\n')) console.log(`    ${line}`);
+            console.log('');
+          }
+        }
         return 0;
       }
       return usage();

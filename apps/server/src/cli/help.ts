@@ -4,7 +4,7 @@ export const HELP = `portico — self-hosted enterprise authentication that spea
 
 Usage:
   portico start                         migrate, bootstrap and serve (default)
-  portico worker                        deliver webhooks only (no HTTP server)
+  portico worker                        deliver webhooks and emails only (no HTTP server)
   portico migrate                       apply pending database migrations
   portico api-keys create [name]        create an API key (printed once)
   portico api-keys list                 list API keys (obfuscated)
@@ -25,6 +25,8 @@ Usage:
   portico connections setup <conn_id>   print the ACS URL, entity id and metadata URL for the IdP
   portico webhooks create <url> <event…>  create a webhook endpoint (secret printed once)
   portico webhooks list                 list webhook endpoints
+  portico mail list [--limit 20]        list the newest emails (to, subject, status; in development
+                                        also the body with its code or link)
   portico scim-sim --persona okta|entra|onelogin|jumpcloud|google --url <scim base url> --token <bearer>
           [--users 10 --groups 3 --domain example.com] [--deprovision]
           replay an IdP's SCIM provisioning (quirks included) against any SCIM endpoint
@@ -34,9 +36,9 @@ first dashboard admin and prints their credentials once (several processes start
 create them once; one of them prints). The other commands only open the database, apply pending
 migrations and do their one thing, so they are safe to run next to a running server; on a
 database that \`portico start\` has not set up yet they refuse (\`portico worker\` needs no
-environment and simply waits for webhooks to deliver). Printed URLs (ACS URLs, sign-in links)
+environment and simply waits for webhooks and emails to deliver). Printed URLs (ACS URLs, sign-in links)
 use PORTICO_PUBLIC_URL: give the CLI the same value as the server.
 
 Configuration comes from the environment: PORT, HOST, PORTICO_DATABASE_URL, PORTICO_PUBLIC_URL,
 PORTICO_SECRET, PORTICO_API_KEY, PORTICO_CLIENT_ID, PORTICO_REDIRECT_URIS, PORTICO_ADMIN_EMAIL,
-PORTICO_ADMIN_PASSWORD (see README.md and docs/cli.md).`;
+PORTICO_ADMIN_PASSWORD, PORTICO_SMTP_URL, PORTICO_EMAIL_FROM (see README.md and docs/cli.md).`;

@@ -3,7 +3,9 @@
  * finished or expired authorization requests and codes, spent refresh tokens of ended sessions,
  * the sealed successors that used refresh tokens keep for the reuse grace once it has passed,
  * dashboard sessions an hour after they end, and Admin Portal links a day after they expire (with
- * the portal sessions they opened; a refused link's page is still told apart by the token's MAC).
+ * the portal sessions they opened; a refused link's page is still told apart by the token's MAC),
+ * and finished emails (sent, failed, dev outbox) once PORTICO_EVENT_RETENTION_DAYS has passed since
+ * their last attempt.
  * It also refreshes IdP metadata that is due and, hourly, writes the SAML certificate renewal
  * reminders that are due. Safe to run on every node at once: each statement is an idempotent
  * DELETE (or UPDATE to NULL), and each reminder is claimed by a conditional UPDATE.
@@ -41,6 +43,16 @@ export async function sweepOnce(deps: Deps, events?: EventService, connections?:
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
   await deps.db.deleteFrom('portal_sessions').where('expires_at', '<=', hourAgo).execute();
   await deps.db.deleteFrom('portal_links').where('expires_at', '<=', dayAgo).execute();
+  // Finished emails keep their sealed bodies only as long as events are kept (emails_due index).
+  await deps.db
+    .deleteFrom('emails')
+    .where('status', 'in', ['sent', 'failed', 'dev_outbox'])
+    .where(
+      'next_attempt_at',
+      '<',
+      new Date(now.getTime() - deps.config.eventRetentionDays * 86_400_000).toISOString(),
+    )
+    .execute();
   await events?.sweep();
   await connections?.refreshDueMetadata(12 * 3_600_000);
   // Certificate expiry moves by the day: once an hour is plenty (each reminder is written once).

@@ -309,4 +309,5 @@ export function adminRoutes(
       return { data: page.data, list_metadata: { after: page.after } };
     },
   });
+  return surface;
 }

@@ -97,6 +97,9 @@ export class EmailService {
     const { deps } = this;
     if (!EMAIL_TEMPLATES.includes(input.template))
       throw new Error(`unknown email template ${input.template}`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: a recipient is one header value
+    if (!/^[^\s@<>",;]+@[^\s@<>",;]+$/.test(input.to) || /[\u0000-\u001f]/.test(input.to))
+      throw new Error(`email recipient ${JSON.stringify(input.to)} is not one address`);
     for (const k of REQUIRED[input.template]) {
       if (!input.data[k]) throw new Error(`email ${input.template} needs data.${k}`);
     }
