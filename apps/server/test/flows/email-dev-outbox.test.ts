@@ -94,3 +94,38 @@ describe('the dev outbox', () => {
     expect(JSON.stringify(page)).not.toContain('secret_reset_token');
   });
 });
+
+describe('email configuration', () => {
+  const base = {
+    PORTICO_DATABASE_URL: 'sqlite::memory:',
+    PORTICO_SECRET: 'config-secret-config-secret-config-00',
+  };
+  it('refuses an SMTP URL or From it cannot use, saying what to write', () => {
+    for (const url of ['http://mail.example.com', 'smtp://', 'mail.example.com:587', 'smtp://:pass@host']) {
+      expect(() => loadConfig({ ...base, PORTICO_SMTP_URL: url }), url).toThrow(
+        /PORTICO_SMTP_URL: must be smtp:\/\/user:password@host:port or smtps:\/\/user:password@host:port/,
+      );
+    }
+    for (const from of ['not an address', 'A <a@b.test>\nBcc: c@d.test', 'a@b.test, c@d.test']) {
+      expect(() => loadConfig({ ...base, PORTICO_EMAIL_FROM: from }), from).toThrow(
+        /PORTICO_EMAIL_FROM: must be an address/,
+      );
+    }
+    expect(() => loadConfig({ ...base, PORTICO_EMAIL_SCHEDULE: '10s,soon' })).toThrow(
+      /PORTICO_EMAIL_SCHEDULE: 'soon' is not a duration/,
+    );
+  });
+  it('accepts smtp:// and smtps:// with or without credentials, and defaults the From', () => {
+    const c = loadConfig({ ...base, PORTICO_SMTP_URL: 'smtps://u%40x:p%2Fw@smtp.example.com:465' });
+    expect(c.email).toEqual({
+      smtpUrl: 'smtps://u%40x:p%2Fw@smtp.example.com:465',
+      from: 'Portico <no-reply@localhost>',
+      scheduleMs: [10_000, 60_000, 300_000, 1_800_000, 7_200_000],
+      timeoutMs: 30_000,
+    });
+    expect(loadConfig({ ...base, PORTICO_SMTP_URL: 'smtp://127.0.0.1:1025' }).email.smtpUrl).toBe(
+      'smtp://127.0.0.1:1025',
+    );
+    expect(loadConfig({ ...base, PORTICO_SMTP_URL: '' }).email.smtpUrl).toBeNull();
+  });
+});
