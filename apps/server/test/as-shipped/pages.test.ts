@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../../packages/compat/test/support/browser.ts';
 import * as apps from './support/pages-apps.ts';
 import * as authkit from './support/pages-authkit.ts';
+import * as codes from './support/pages-codes.ts';
 import { api, inChromium, type PageRow, t } from './support/pages-flows.ts';
 import {
   expectPage,
@@ -47,7 +48,13 @@ const PAGES: Record<RouteKey, PageRow> = {
   'GET /portal/sso/test/callback': apps.portalTestCallback,
   'GET /user_management/authorize': authkit.authorize,
   'GET /authkit/sign-in': authkit.signInForm,
-  'POST /authkit/sign-in': authkit.signInSubmit,
+  'POST /authkit/sign-in': {
+    ...authkit.signInSubmit,
+    cases: [...authkit.signInSubmit.cases, codes.magicStart],
+  },
+  'POST /authkit/magic/verify': codes.magicVerify,
+  'GET /authkit/continue/:id': codes.continueShow,
+  'POST /authkit/continue/:id': codes.continueSubmit,
   'GET /authkit/sign-up': authkit.signUpForm,
   'POST /authkit/sign-up': authkit.signUpSubmit,
   'GET /authkit/invite': authkit.invitePage,
@@ -76,6 +83,8 @@ const NOT_A_PAGE: Record<RouteKey, string> = {
   'ALL /portal/api/*':
     'middleware: the Admin Portal’s writes only from PORTICO_PUBLIC_URL’s origin, as JSON (surfaces/browser-writes.ts), not a route of its own',
   'GET /health': 'JSON health check for load balancers',
+  'POST /authkit/continue/:id/resend':
+    'the email-verification step’s "Send a new code": reached only when an environment requires email verification, which no shipped surface (API, CLI, dashboard) turns on yet; covered in packages/compat/test/one-time-codes.browser.test.ts',
   'GET /openapi.json': 'the OpenAPI document (JSON)',
   'GET /_app/assets/:file': 'the React apps’ hashed JS and CSS files',
   'GET /authkit/styles.css': 'the hosted pages’ stylesheet (checked applied on every hosted page above)',

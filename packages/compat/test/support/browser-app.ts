@@ -17,6 +17,9 @@ export interface CallbackRecord {
   userId: string;
   sealed: boolean;
   authenticationMethod?: string;
+  /** The organization the code exchange answered, and the access token's `org_id` claim. */
+  organizationId?: string;
+  accessTokenOrgId?: string;
 }
 
 export interface DemoApp {
@@ -156,6 +159,10 @@ export async function startDemoApp(opts: {
           userId: auth.user.id,
           sealed: !!auth.sealedSession,
           authenticationMethod: auth.authenticationMethod,
+          organizationId: auth.organizationId,
+          accessTokenOrgId: JSON.parse(
+            Buffer.from(auth.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}',
+          ).org_id,
         });
         return redirect(res, '/me', [clearState, cookie(SESSION_COOKIE, auth.sealedSession)]);
       }
