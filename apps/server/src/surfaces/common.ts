@@ -61,7 +61,17 @@ export class RateLimiter {
     if (w.count > limit) throw limited(Math.ceil((start + windowMs - now) / 1000));
   }
 
-  async shared(bucket: string, limit: number, windowMs: number) {
+  /**
+   * Counts an attempt in the database window shared by every node. `onLockout` runs once per
+   * window, on the first attempt past the limit (the moment the bucket locks), so a lockout is
+   * recorded exactly once however many further attempts arrive.
+   */
+  async shared(
+    bucket: string,
+    limit: number,
+    windowMs: number,
+    onLockout?: (retryAfterSeconds: number) => Promise<void>,
+  ) {
     const now = this.deps.clock.now().getTime();
     const start = now - (now % windowMs);
     const row = await this.deps.db
@@ -72,7 +82,12 @@ export class RateLimiter {
       )
       .returning('count')
       .executeTakeFirstOrThrow();
-    if (Number(row.count) > limit) throw limited(Math.ceil((start + windowMs - now) / 1000));
+    const count = Number(row.count);
+    if (count > limit) {
+      const retryAfter = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+      if (count === limit + 1 && onLockout) await onLockout(retryAfter);
+      throw limited(retryAfter);
+    }
   }
 
   private sweep(currentStart: number) {

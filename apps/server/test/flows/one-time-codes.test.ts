@@ -383,3 +383,89 @@ describe('the dashboard’s email verification policy', () => {
     }
   });
 });
+
+describe('lockouts and invitations on the code grants', () => {
+  const failures = async (event: string, email: string) =>
+    (
+      await h.portico.deps.db
+        .selectFrom('events')
+        .select(['data'])
+        .where('event', '=', event)
+        .where('environment_id', '=', h.environmentId)
+        .execute()
+    )
+      .map((r) => JSON.parse(String(r.data)) as { email: string; error: { code: string; message: string } })
+      .filter((d) => d.email === email);
+
+  it('records a password lockout once, however many attempts follow it', async () => {
+    await createUser('locked@example.com');
+    const limit = h.portico.deps.config.rateLimitCredentials;
+    const statuses: number[] = [];
+    for (let i = 0; i < limit + 3; i++) {
+      const r = await authenticate({
+        grant_type: 'password',
+        email: 'locked@example.com',
+        password: 'wrong-guess-1',
+      });
+      statuses.push(r.status);
+    }
+    expect(statuses.slice(0, limit).every((s) => s === 400)).toBe(true);
+    expect(statuses.slice(limit)).toEqual([429, 429, 429]);
+    const events = await failures('authentication.password_failed', 'locked@example.com');
+    expect(events.filter((e) => e.error.code === 'invalid_credentials')).toHaveLength(limit);
+    const lockouts = events.filter((e) => e.error.code === 'rate_limit_exceeded');
+    expect(lockouts).toHaveLength(1);
+    expect(lockouts[0]!.error.message).toMatch(/Too many attempts for this email/);
+  });
+
+  it('records a Magic Auth code lockout once', async () => {
+    await magic('codelock@example.com');
+    const statuses: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      const r = await authenticate({
+        grant_type: 'urn:workos:oauth:grant-type:magic-auth:code',
+        code: '000000',
+        email: 'codelock@example.com',
+      });
+      statuses.push(r.status);
+    }
+    expect(statuses.slice(10)).toEqual([429, 429, 429]);
+    const lockouts = (await failures('authentication.magic_auth_failed', 'codelock@example.com')).filter(
+      (e) => e.error.code === 'rate_limit_exceeded',
+    );
+    expect(lockouts).toHaveLength(1);
+  });
+
+  it('accepts an invitation with the Magic Auth grant: the session joins the invited organization', async () => {
+    const org = (await (await h.api('POST', '/organizations', { name: 'Invited Co' })).json()) as {
+      id: string;
+    };
+    const inv = (await (
+      await h.api('POST', '/user_management/invitations', {
+        email: 'invitee@example.com',
+        organization_id: org.id,
+      })
+    ).json()) as { id: string; token: string };
+    const m = await magic('invitee@example.com');
+    const r = await authenticate({
+      grant_type: 'urn:workos:oauth:grant-type:magic-auth:code',
+      code: m.code,
+      email: 'invitee@example.com',
+      invitation_token: inv.token,
+    });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { user: { id: string }; organization_id: string; access_token: string };
+    expect(body.organization_id).toBe(org.id);
+    expect(accessClaims(body.access_token).org_id).toBe(org.id);
+    const memberships = (await (
+      await h.api('GET', `/user_management/organization_memberships?user_id=${body.user.id}`)
+    ).json()) as { data: { organization_id: string; status: string }[] };
+    expect(memberships.data).toEqual([
+      expect.objectContaining({ organization_id: org.id, status: 'active' }),
+    ]);
+    const accepted = (await (await h.api('GET', `/user_management/invitations/${inv.id}`)).json()) as {
+      state: string;
+    };
+    expect(accepted.state).toBe('accepted');
+  });
+});

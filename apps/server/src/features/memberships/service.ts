@@ -91,9 +91,7 @@ export class MembershipService {
   }
 
   async create(env: string, body: z.output<typeof CreateMembershipBody>, ctx: EventContext) {
-    const { deps } = this;
-    const now = deps.clock.now().toISOString();
-    return deps.db.transaction().execute(async (tx) => {
+    return this.deps.db.transaction().execute(async (tx) => {
       const org = await tx
         .selectFrom('organizations')
         .select(['id', 'name'])
@@ -125,68 +123,26 @@ export class MembershipService {
           message: `User ${user.id} is already a member of organization ${org.id} (membership ${existing.id}). Update that membership instead.`,
         });
       }
-      let row: OrganizationMembershipTable;
-      if (existing) {
-        row = { ...existing, status: 'active', role_slugs: JSON.stringify(slugs), updated_at: now };
-        await tx.updateTable('organization_memberships').set(row).where('id', '=', existing.id).execute();
-      } else {
-        row = {
-          id: deps.ids.next('om'),
-          environment_id: env,
-          organization_id: org.id,
-          user_id: user.id,
-          status: 'active',
-          role_slugs: JSON.stringify(slugs),
-          directory_managed: 0,
-          custom_attributes: '{}',
-          created_at: now,
-          updated_at: now,
-        };
-        await tx.insertInto('organization_memberships').values(row).execute();
-      }
-      const wire = membershipToWire(row, org.name, user);
-      await appendEvent(tx, deps, {
-        environmentId: env,
-        event: existing ? 'organization_membership.updated' : 'organization_membership.created',
-        data: membershipEventData(wire),
-        organizationId: org.id,
-        context: ctx,
-      });
-      return wire;
+      return this.activate(tx, env, org, user, existing, slugs, ctx);
     });
   }
 
   /**
-   * On the caller's transaction (accepting an invitation): makes `userId` an active member of
-   * `organizationId` with `roleSlug` (or the default role). An active membership is left as it
-   * is; an inactive or pending one becomes active with that role (`organization_membership.updated`);
-   * otherwise one is created (`organization_membership.created`).
+   * Makes `user` an active member of `org` with `slugs` on the caller's transaction: reactivates
+   * `existing` (`organization_membership.updated`, with the previous status) or inserts one
+   * (`organization_membership.created`). The one place a membership becomes active.
    */
-  async ensureActive(
+  private async activate(
     tx: Tx,
     env: string,
-    m: { organizationId: string; userId: string; roleSlug: string | null },
+    org: { id: string; name: string },
+    user: Parameters<typeof membershipToWire>[2],
+    existing: OrganizationMembershipTable | undefined,
+    slugs: string[],
     ctx: EventContext,
   ) {
     const { deps } = this;
     const now = deps.clock.now().toISOString();
-    const org = await tx
-      .selectFrom('organizations')
-      .select(['id', 'name'])
-      .where('environment_id', '=', env)
-      .where('id', '=', m.organizationId)
-      .executeTakeFirst();
-    if (!org) throw notFound('Organization', m.organizationId);
-    const user = await this.userOf(tx, env, m.userId);
-    const existing = await tx
-      .selectFrom('organization_memberships')
-      .selectAll()
-      .where('environment_id', '=', env)
-      .where('organization_id', '=', org.id)
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
-    if (existing?.status === 'active') return membershipToWire(existing, org.name, user);
-    const slugs = await this.roles.resolveSlugs(tx, env, m.roleSlug ? [m.roleSlug] : undefined);
     let row: OrganizationMembershipTable;
     if (existing) {
       row = { ...existing, status: 'active', role_slugs: JSON.stringify(slugs), updated_at: now };
@@ -218,12 +174,43 @@ export class MembershipService {
   }
 
   /**
+   * On the caller's transaction (accepting an invitation): makes `userId` an active member of
+   * `organizationId` with `roleSlug` (or the default role). An active membership is left as it
+   * is; an inactive or pending one becomes active with that role (`organization_membership.updated`);
+   * otherwise one is created (`organization_membership.created`).
+   */
+  async ensureActive(
+    tx: Tx,
+    env: string,
+    m: { organizationId: string; userId: string; roleSlug: string | null },
+    ctx: EventContext,
+  ) {
+    const org = await tx
+      .selectFrom('organizations')
+      .select(['id', 'name'])
+      .where('environment_id', '=', env)
+      .where('id', '=', m.organizationId)
+      .executeTakeFirst();
+    if (!org) throw notFound('Organization', m.organizationId);
+    const user = await this.userOf(tx, env, m.userId);
+    const existing = await tx
+      .selectFrom('organization_memberships')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('organization_id', '=', org.id)
+      .where('user_id', '=', user.id)
+      .executeTakeFirst();
+    if (existing?.status === 'active') return membershipToWire(existing, org.name, user);
+    const slugs = await this.roles.resolveSlugs(tx, env, m.roleSlug ? [m.roleSlug] : undefined);
+    return this.activate(tx, env, org, user, existing, slugs, ctx);
+  }
+
+  /**
    * Just-in-time membership inside a sign-in's transaction (an SSO connection's organization): an
    * active membership with the default role when the user has none there; an existing one, active
    * or not, is left as it is (a deactivated member stays deactivated).
    */
   async ensureForSignIn(q: Tx, env: string, organizationId: string, userId: string, ctx: EventContext) {
-    const { deps } = this;
     const existing = await q
       .selectFrom('organization_memberships')
       .select(['id'])
@@ -240,27 +227,7 @@ export class MembershipService {
       .executeTakeFirst();
     if (!org) return;
     const user = await this.userOf(q, env, userId);
-    const now = deps.clock.now().toISOString();
-    const row: OrganizationMembershipTable = {
-      id: deps.ids.next('om'),
-      environment_id: env,
-      organization_id: organizationId,
-      user_id: userId,
-      status: 'active',
-      role_slugs: JSON.stringify(await this.roles.resolveSlugs(q, env, undefined)),
-      directory_managed: 0,
-      custom_attributes: '{}',
-      created_at: now,
-      updated_at: now,
-    };
-    await q.insertInto('organization_memberships').values(row).execute();
-    await appendEvent(q, deps, {
-      environmentId: env,
-      event: 'organization_membership.created',
-      data: membershipEventData(membershipToWire(row, org.name, user)),
-      organizationId,
-      context: ctx,
-    });
+    await this.activate(q, env, org, user, undefined, await this.roles.resolveSlugs(q, env, undefined), ctx);
   }
 
   /** The organizations the user is an active member of (id and name), oldest membership first. */

@@ -19,6 +19,9 @@ export const magicAuthGrant = defineGrant({
       b.code,
       callerMeta(c, b),
     );
-    return services.pipeline.completeWithSession(identity, client, { alongside: consume });
+    return services.pipeline.completeWithSession(identity, client, {
+      alongside: consume,
+      invitation: b.invitation_token ? { token: b.invitation_token } : undefined,
+    });
   },
 });

@@ -24,6 +24,7 @@ import {
   recentCodes,
   sixDigits,
 } from '../one-time-codes.ts';
+import { lockoutEvent } from './lockout.ts';
 
 const Email = z.string().trim().toLowerCase().email().max(320);
 
@@ -120,7 +121,12 @@ export class MagicAuthIdentity {
   ): Promise<{ identity: VerifiedIdentity; consume: (tx: Queryable) => Promise<void> }> {
     const { deps } = this;
     const email = normaliseEmail(rawEmail);
-    await this.limiter.shared(`magic_auth_code:${env}:${email}`, 10, 60_000);
+    await this.limiter.shared(
+      `magic_auth_code:${env}:${email}`,
+      10,
+      60_000,
+      lockoutEvent(deps, env, 'magic_auth', email, meta),
+    );
     let row: Awaited<ReturnType<typeof checkCode>>;
     try {
       row = await checkCode(

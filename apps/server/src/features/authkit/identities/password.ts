@@ -11,6 +11,7 @@ import type { RateLimiter } from '../../../surfaces/common.ts';
 import { appendEvent } from '../../events/outbox.ts';
 import { hashPassword, verifyPassword } from '../../users/passwords.ts';
 import type { UserService } from '../../users/service.ts';
+import { lockoutEvent } from './lockout.ts';
 
 // An argon2id hash of a random string, verified when the account does not exist.
 const DUMMY_HASH =
@@ -25,7 +26,12 @@ export class PasswordIdentity {
 
   async verify(env: string, emailRaw: string, password: string, meta: RequestMeta): Promise<UserIdentity> {
     const email = emailRaw.trim().toLowerCase();
-    await this.limiter.shared(`cred:${env}:${email}`, this.deps.config.rateLimitCredentials, 60_000);
+    await this.limiter.shared(
+      `cred:${env}:${email}`,
+      this.deps.config.rateLimitCredentials,
+      60_000,
+      lockoutEvent(this.deps, env, 'password', email, meta),
+    );
     const user = await this.users.byEmail(this.deps.db, env, email);
     const result = user?.password_hash
       ? await verifyPassword(user.password_hash, password)
