@@ -57,6 +57,27 @@ export class MembershipService {
       .executeTakeFirstOrThrow();
   }
 
+  private async orgOf(q: Tx, env: string, id: string) {
+    const org = await q
+      .selectFrom('organizations')
+      .select(['id', 'name'])
+      .where('environment_id', '=', env)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!org) throw notFound('Organization', id);
+    return org;
+  }
+
+  private existing(q: Tx, env: string, organizationId: string, userId: string) {
+    return q
+      .selectFrom('organization_memberships')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+  }
+
   async get(env: string, id: string) {
     const m = await this.row(this.deps.db, env, id);
     return membershipToWire(m, m.organization_name, await this.userOf(this.deps.db, env, m.user_id));
@@ -92,13 +113,7 @@ export class MembershipService {
 
   async create(env: string, body: z.output<typeof CreateMembershipBody>, ctx: EventContext) {
     return this.deps.db.transaction().execute(async (tx) => {
-      const org = await tx
-        .selectFrom('organizations')
-        .select(['id', 'name'])
-        .where('environment_id', '=', env)
-        .where('id', '=', body.organization_id)
-        .executeTakeFirst();
-      if (!org) throw notFound('Organization', body.organization_id);
+      const org = await this.orgOf(tx, env, body.organization_id);
       const user = await tx
         .selectFrom('users')
         .selectAll()
@@ -111,13 +126,7 @@ export class MembershipService {
         env,
         body.role_slugs ?? (body.role_slug ? [body.role_slug] : undefined),
       );
-      const existing = await tx
-        .selectFrom('organization_memberships')
-        .selectAll()
-        .where('environment_id', '=', env)
-        .where('organization_id', '=', org.id)
-        .where('user_id', '=', user.id)
-        .executeTakeFirst();
+      const existing = await this.existing(tx, env, org.id, user.id);
       if (existing && existing.status !== 'inactive') {
         throw new AppError('organization_membership_already_exists', {
           message: `User ${user.id} is already a member of organization ${org.id} (membership ${existing.id}). Update that membership instead.`,
@@ -185,21 +194,9 @@ export class MembershipService {
     m: { organizationId: string; userId: string; roleSlug: string | null },
     ctx: EventContext,
   ) {
-    const org = await tx
-      .selectFrom('organizations')
-      .select(['id', 'name'])
-      .where('environment_id', '=', env)
-      .where('id', '=', m.organizationId)
-      .executeTakeFirst();
-    if (!org) throw notFound('Organization', m.organizationId);
+    const org = await this.orgOf(tx, env, m.organizationId);
     const user = await this.userOf(tx, env, m.userId);
-    const existing = await tx
-      .selectFrom('organization_memberships')
-      .selectAll()
-      .where('environment_id', '=', env)
-      .where('organization_id', '=', org.id)
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
+    const existing = await this.existing(tx, env, org.id, user.id);
     if (existing?.status === 'active') return membershipToWire(existing, org.name, user);
     const slugs = await this.roles.resolveSlugs(tx, env, m.roleSlug ? [m.roleSlug] : undefined);
     return this.activate(tx, env, org, user, existing, slugs, ctx);
@@ -211,21 +208,14 @@ export class MembershipService {
    * or not, is left as it is (a deactivated member stays deactivated).
    */
   async ensureForSignIn(q: Tx, env: string, organizationId: string, userId: string, ctx: EventContext) {
-    const existing = await q
-      .selectFrom('organization_memberships')
-      .select(['id'])
-      .where('environment_id', '=', env)
-      .where('organization_id', '=', organizationId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    if (existing) return;
+    if (await this.existing(q, env, organizationId, userId)) return;
     const org = await q
       .selectFrom('organizations')
       .select(['id', 'name'])
       .where('environment_id', '=', env)
       .where('id', '=', organizationId)
       .executeTakeFirst();
-    if (!org) return;
+    if (!org) return; // deleted since the connection was resolved: sign in without a membership
     const user = await this.userOf(q, env, userId);
     await this.activate(q, env, org, user, undefined, await this.roles.resolveSlugs(q, env, undefined), ctx);
   }
