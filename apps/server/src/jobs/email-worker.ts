@@ -21,6 +21,7 @@ import nodemailer from 'nodemailer';
 import { parseFromAddress } from '../config.ts';
 import type { Deps } from '../platform/deps.ts';
 import type { EmailTable } from '../platform/schema.ts';
+import { drainBatches, PollLoop } from './poll-loop.ts';
 
 /** A lease covers the attempt's deadline (3 × the timeout) plus one more timeout of margin. */
 export const leaseMs = (timeoutMs: number) => timeoutMs * 4;
@@ -78,10 +79,7 @@ function describe(err: unknown): { error: string; permanent: boolean } {
 
 export class EmailWorker {
   readonly id: string;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
-  private stopping = false;
+  private loop: PollLoop;
   private transport: MailTransport | null;
 
   constructor(
@@ -91,6 +89,7 @@ export class EmailWorker {
     this.id = opts.id ?? `${hostname()}:${process.pid}`;
     const url = deps.config.email.smtpUrl;
     this.transport = opts.transport ?? (url ? smtpTransport(url, deps.config.email.timeoutMs) : null);
+    this.loop = new PollLoop(deps, 'email worker', () => this.tick());
   }
 
   /** Whether there is an SMTP server to send to (without one, nothing is ever queued). */
@@ -99,41 +98,22 @@ export class EmailWorker {
   }
 
   start() {
-    if (!this.stopped || !this.transport) return;
-    this.stopped = false;
-    this.stopping = false;
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.tick()
-        .then(() => undefined)
-        .catch((err) => this.deps.log.error({ err }, 'email worker tick failed'));
-      await this.running;
-      this.running = null;
-      if (!this.stopped) this.timer = setTimeout(loop, this.deps.config.webhooks.pollMs);
-    };
-    this.timer = setTimeout(loop, 0);
+    if (this.transport) this.loop.start();
   }
 
   /** Stops polling and waits for the attempts in flight. */
   async stop() {
-    this.stopped = true;
-    this.stopping = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     this.transport?.close();
   }
 
   /** One pass: send everything due. Returns the attempts made. */
-  async tick(): Promise<number> {
-    let attempts = 0;
-    for (;;) {
-      const claimed = await this.claim(8);
-      if (claimed.length === 0) break;
-      await Promise.all(claimed.map((e) => this.attempt(e)));
-      attempts += claimed.length;
-      if (this.stopping) break;
-    }
-    return attempts;
+  tick(): Promise<number> {
+    return drainBatches(
+      () => this.claim(8),
+      (e) => this.attempt(e),
+      () => this.loop.stopping,
+    );
   }
 
   async claim(limit: number): Promise<EmailTable[]> {

@@ -24,6 +24,7 @@ import { pendingDelivery } from '../features/webhooks/wire.ts';
 import type { Deps } from '../platform/deps.ts';
 import { safePost } from '../platform/safe-http.ts';
 import type { WebhookDeliveryTable, WebhookEndpointTable } from '../platform/schema.ts';
+import { drainBatches, PollLoop } from './poll-loop.ts';
 
 const FANOUT_BATCH = 1000;
 /**
@@ -49,51 +50,33 @@ export function retryAfterMs(value: string | string[] | undefined, now: number):
 
 export class WebhookWorker {
   readonly id: string;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = true;
+  private loop: PollLoop;
 
   constructor(
     private deps: Deps,
     opts: { id?: string } = {},
   ) {
     this.id = opts.id ?? `${hostname()}:${process.pid}`;
+    this.loop = new PollLoop(deps, 'webhook worker', () => this.tick());
   }
 
   start() {
-    if (!this.stopped) return;
-    this.stopped = false;
-    const loop = async () => {
-      if (this.stopped) return;
-      this.running = this.tick()
-        .then(() => undefined)
-        .catch((err) => this.deps.log.error({ err }, 'webhook worker tick failed'));
-      await this.running;
-      this.running = null;
-      if (!this.stopped) this.timer = setTimeout(loop, this.deps.config.webhooks.pollMs);
-    };
-    this.timer = setTimeout(loop, 0);
+    this.loop.start();
   }
 
   /** Stops polling and waits for attempts in flight. */
-  async stop() {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop() {
+    return this.loop.stop();
   }
 
   /** One pass: fan out new events, then deliver everything due. Returns attempts made. */
   async tick(): Promise<number> {
     await this.fanOut();
-    let attempts = 0;
-    for (;;) {
-      const claimed = await this.claim(this.deps.config.webhooks.concurrency);
-      if (claimed.length === 0) break;
-      await Promise.all(claimed.map((d) => this.attempt(d)));
-      attempts += claimed.length;
-      if (this.stopped) break;
-    }
-    return attempts;
+    return drainBatches(
+      () => this.claim(this.deps.config.webhooks.concurrency),
+      (d) => this.attempt(d),
+      () => this.loop.stopping,
+    );
   }
 
   async fanOut() {
