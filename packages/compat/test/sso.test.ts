@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from './support/http-browser.ts';
 import { checkAgainstSpec } from './support/openapi.ts';
 import { type Running, startPortico } from './support/portico.ts';
-import { type AnyWorkOS, MAJORS, sdkFor } from './support/sdks.ts';
+import { type AnyWorkOS, MAJORS, modern, sdkFor } from './support/sdks.ts';
 
 let p: Running;
 let testOrgId: string;
@@ -104,6 +104,41 @@ describe.each(MAJORS)('SSO with the Test IdP through the official SDK %s', (majo
       userId: user.id,
     });
     expect(memberships.map((m: { organizationId: string }) => m.organizationId)).toEqual([testOrgId]);
+  });
+
+  it('AuthKit by organization with an invitationToken: the SSO sign-in accepts the invitation', async () => {
+    const email = `invited-${major}@saml.portico.test`;
+    const org = await workos.organizations.createOrganization({ name: `Invited by SSO ${major}` });
+    const inv = await workos.userManagement.sendInvitation({
+      email,
+      organizationId: org.id,
+      roleSlug: 'admin',
+    });
+    // SDK 7 and 8 have no invitationToken option: the app adds the parameter WorkOS documents.
+    const url = new URL(
+      workos.userManagement.getAuthorizationUrl({
+        organizationId: testOrgId,
+        redirectUri: REDIRECT,
+        clientId: p.h.clientId,
+        ...(modern(major) ? { invitationToken: inv.token } : {}),
+      }),
+    );
+    if (!modern(major)) url.searchParams.set('invitation_token', inv.token);
+    const { acs } = await throughTestIdp(url.toString(), { email });
+    expect(acs.status, acs.body.slice(0, 300)).toBe(302);
+    const code = new URL(acs.location!).searchParams.get('code')!;
+    const res = await workos.userManagement.authenticateWithCode({ code, clientId: p.h.clientId });
+    expect(res).toMatchObject({ organizationId: org.id, authenticationMethod: 'SSO' });
+    expect((await workos.userManagement.getInvitation(inv.id)).state).toBe('accepted');
+    const { data } = await workos.userManagement.listOrganizationMemberships({ userId: res.user.id });
+    const invited = data.find((m: { organizationId: string }) => m.organizationId === org.id);
+    expect(invited).toMatchObject({ status: 'active', role: { slug: 'admin' } });
+
+    // The invitation is spent: a second SSO start with it goes back to the app with invitation_invalid.
+    const again = new URL(url);
+    again.searchParams.set('invitation_token', inv.token);
+    const back = await fetch(again, { redirect: 'manual' });
+    expect(new URL(back.headers.get('location')!).searchParams.get('error')).toBe('invitation_invalid');
   });
 
   it('AuthKit by connectionId, as the guide writes it', async () => {

@@ -341,6 +341,8 @@ export interface SsoFlowTable {
   created_at: string;
   expires_at: string;
   consumed_at: string | null;
+  /** An AuthKit sign-in started for an invitation: accepted when the IdP answers (0021). */
+  invitation_id: string | null;
 }
 
 export interface SsoProfileTable {

@@ -73,6 +73,7 @@ export interface SignInPort {
     identity: VerifiedIdentity,
     target: CodeTarget,
     alongside?: (tx: Queryable) => Promise<void>,
+    invitation?: { id: string },
   ): Promise<{ redirectUrl: string; userId: string }>;
   /** Consumes an IdP-initiated sign-in's code at /sso/token: the same row AuthKit would consume. */
   consumeProfileCode(

@@ -485,6 +485,7 @@ const SAMPLES: [table: string, row: Row][] = [
       created_at: T0,
       expires_at: LATER,
       consumed_at: null,
+      invitation_id: null,
     },
   ],
   [

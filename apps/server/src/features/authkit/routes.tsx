@@ -92,6 +92,14 @@ export function authkitRoutes(
         return back('invalid_request', 'code_challenge_method must be S256.');
       if (challenge && !/^[A-Za-z0-9_-]{43,128}$/.test(challenge))
         return back('invalid_request', 'code_challenge must be a base64url SHA-256 digest (43 characters).');
+      // An invitation is accepted by whichever sign-in follows: hosted, or SSO.
+      const invitationToken = one('invitation_token');
+      const invitation = invitationToken ? await authkit.pendingInvitation(env.id, invitationToken) : null;
+      if (invitationToken && !invitation)
+        return back(
+          'invitation_invalid',
+          'invitation_token names no pending invitation of this application (unknown, accepted, revoked or expired). Ask for a new invitation.',
+        );
       const provider = one('provider');
       const organizationId = one('organization_id');
       const connectionId = one('connection_id');
@@ -115,7 +123,8 @@ export function authkitRoutes(
           redirectUri,
           appState: state,
           codeChallenge: challenge,
-          loginHint,
+          loginHint: loginHint ?? invitation?.email ?? null,
+          invitationId: invitation?.id ?? null,
           meta: meta(c),
         });
         return c.redirect(url, 302);
@@ -128,13 +137,6 @@ export function authkitRoutes(
           `provider ${quote(provider)} is not configured on this Portico server; use provider=authkit.`,
         );
       const screenHint = one('screen_hint') === 'sign-up' ? 'sign-up' : 'sign-in';
-      const invitationToken = one('invitation_token');
-      const invitation = invitationToken ? await authkit.pendingInvitation(env.id, invitationToken) : null;
-      if (invitationToken && !invitation)
-        return back(
-          'invitation_invalid',
-          'invitation_token names no pending invitation of this application (unknown, accepted, revoked or expired). Ask for a new invitation.',
-        );
       const requestId = await authkit.createRequest(env, {
         redirectUri,
         state,
@@ -238,6 +240,7 @@ export function authkitRoutes(
               appState: req.state,
               codeChallenge: req.code_challenge,
               loginHint: email,
+              invitationId: req.invitation_id,
               meta: meta(c),
             });
           } catch (err) {

@@ -105,7 +105,7 @@ export class AuthKitService {
     req: { id: string; redirect_uri: string; state: string | null; code_challenge: string | null },
     identity: VerifiedIdentity,
     alongside?: (tx: Queryable) => Promise<void>,
-    invitation?: { id: string },
+    invitation?: null,
   ): Promise<string> {
     const done = await this.pipeline.completeWithCode(
       identity,
@@ -135,15 +135,16 @@ export class AuthKitService {
   async hostedMagicVerify(requestId: string, email: string, code: string, meta: RequestMeta) {
     const req = await this.usableRequest(requestId, 'sign-in');
     const { identity, consume } = await this.magicAuth.check(req.environment_id, email, code, meta);
-    return this.finish(req, identity, consume, req.invitation_id ? { id: req.invitation_id } : undefined);
+    return this.finish(req, identity, consume);
   }
 
   /** Hosted sign-in with a password. */
   async hostedSignIn(requestId: string, email: string, password: string, meta: RequestMeta): Promise<string> {
     const req = await this.usableRequest(requestId, 'sign-in');
     const identity = await this.password.verify(req.environment_id, email, password, meta);
-    // A request from an invitation (authorize `invitation_token`) accepts it in the sign-in's transaction.
-    return this.finish(req, identity, undefined, req.invitation_id ? { id: req.invitation_id } : undefined);
+    // A request from an invitation (authorize `invitation_token`) accepts it in the sign-in's
+    // transaction: the pipeline reads it from the request.
+    return this.finish(req, identity);
   }
 
   /** Hosted sign-up: create the user (user.created), then finish like a sign-in. */
@@ -175,14 +176,19 @@ export class AuthKitService {
         ).organizationId;
       },
     );
-    return this.finish(req, {
-      kind: 'user',
-      userId: created.id,
-      environmentId: req.environment_id,
-      method: 'Password',
-      eventType: 'password',
-      organizationId: invitedOrg,
-      meta,
-    });
+    return this.finish(
+      req,
+      {
+        kind: 'user',
+        userId: created.id,
+        environmentId: req.environment_id,
+        method: 'Password',
+        eventType: 'password',
+        organizationId: invitedOrg,
+        meta,
+      },
+      undefined,
+      null, // accepted with the user's creation above
+    );
   }
 }

@@ -35,8 +35,11 @@ export interface RunOptions {
   alongside?: (tx: Queryable) => Promise<unknown>;
   /** The pending authentication this run finishes (consumed in the same transaction). */
   pending?: Pending;
-  /** An invitation to accept for the signed-in user (a grant's `invitation_token`, or the hosted request's). */
-  invitation?: { token: string } | { id: string };
+  /**
+   * An invitation to accept for the signed-in user (a grant's `invitation_token`). Left out, a
+   * code sign-in accepts the one its authorization request carries; `null`: already accepted.
+   */
+  invitation?: { token: string } | { id: string } | null;
 }
 
 type Stopped = {
@@ -182,25 +185,30 @@ export class SignInPipeline implements SignInPort {
     const { deps } = this;
     const result = await deps.db.transaction().execute(async (tx) => {
       if (o.pending) await this.pendings.consume(tx, o.pending);
+      let invitation = o.invitation;
       if (outcome.kind === 'code' && outcome.target.requestId) {
         const closed = await tx
           .updateTable('authorization_requests')
           .set({ completed_at: deps.clock.now().toISOString() })
           .where('id', '=', outcome.target.requestId)
           .where('completed_at', 'is', null)
+          .returning(['invitation_id'])
           .executeTakeFirst();
-        if (Number(closed.numUpdatedRows) !== 1) {
+        if (!closed) {
           throw new AppError('invalid_grant', {
             message: 'This sign-in was already completed. Start again from the application.',
           });
         }
+        // An authorize request that carried invitation_token accepts it whichever way the person
+        // proves who they are (password, code, SSO, social).
+        if (invitation === undefined && closed.invitation_id) invitation = { id: closed.invitation_id };
       }
       if (o.alongside) await o.alongside(tx);
       const user = await this.resolve(tx, identity);
-      if (o.invitation) {
+      if (invitation) {
         if (!this.invitations) throw new Error('invitations are not wired into the sign-in pipeline');
         // Accepting creates the membership; the session then starts in the invited organization.
-        const accepted = await this.invitations.acceptForUser(tx, identity.environmentId, o.invitation, user);
+        const accepted = await this.invitations.acceptForUser(tx, identity.environmentId, invitation, user);
         if (accepted.organizationId) identity = { ...identity, organizationId: accepted.organizationId };
       }
       const policy = await this.policies(tx, identity, user, outcome);

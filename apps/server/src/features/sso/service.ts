@@ -60,6 +60,8 @@ export interface StartInput {
   appState: string | null;
   codeChallenge: string | null;
   loginHint?: string | null;
+  /** An AuthKit sign-in for an invitation: the sign-in accepts it (the pending invitation's id). */
+  invitationId?: string | null;
   /** The browser's address and user agent, for the `authentication.sso_failed` event. */
   meta?: { ip: string | null; userAgent: string | null };
 }
@@ -215,6 +217,7 @@ export class SsoService {
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + FLOW_TTL_MS).toISOString(),
         consumed_at: null,
+        invitation_id: input.kind === 'authkit' ? (input.invitationId ?? null) : null,
       })
       .execute();
     return url;
@@ -665,6 +668,7 @@ export class SsoService {
           ssoProfileId: idpInitiated ? profileId : null,
         },
         idpInitiated ? storeProfile : undefined,
+        target.invitation_id ? { id: target.invitation_id } : undefined,
       );
       redirect = new URL(done.redirectUrl);
       signedIn = `user ${done.userId}`;
