@@ -60,11 +60,11 @@ export const Field: FC<FieldProps> = (p) => {
         inputmode={p.inputmode}
         pattern={p.pattern}
         maxlength={p.maxlength}
-        minlength={p.minlength}
         autocomplete={p.autocomplete}
         required={p.required}
-        readonly={p.readonly}
+        minlength={p.minlength}
         value={p.value}
+        readonly={p.readonly}
         autofocus={p.autofocus}
         aria-invalid={p.error || p.invalid ? 'true' : undefined}
         aria-describedby={described || undefined}
