@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brandColors, brandStylesheet, contrast, DEFAULT_BRAND } from '../../src/surfaces/brand.ts';
 import { createHarness, type Harness, json, REDIRECT_URI } from '../harness.ts';
+import { signInForTokens } from './support.ts';
 
 let h: Harness;
 let admin: { cookie: string; csrf: string };
@@ -232,6 +233,108 @@ describe('the hosted pages', () => {
     expect(imgSrc(res)).toBe("'self' data:");
     // No colour set: no per-environment stylesheet link.
     expect(brandLink(html)).toBeUndefined();
+    await clear();
+  });
+
+  it('are on every hosted flow where the environment is known: sign-up, Magic Auth code, organization picker, reset, invitation, signed out', async () => {
+    await clear();
+    expect((await setBranding({ brand_name: 'Every Page Co', brand_color: '#7c2d12' })).status).toBe(200);
+    const branded = (what: string, html: string) => {
+      expect(html, what).toContain('<span class="brand-name">Every Page Co</span>');
+      expect(brandLink(html), what).toMatch(/^\/authkit\/brand\/.+\.css\?v=/);
+    };
+    const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+
+    const { html: signIn, location } = await signInPage();
+    branded('sign-in', signIn);
+    const signUp = await h.portico.app.request(location.replace('/authkit/sign-in', '/authkit/sign-up'));
+    branded('sign-up', await signUp.text());
+
+    // Magic Auth's "Check your email" (the answer to "Email me a sign-in code").
+    const first = await h.portico.app.request(location);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await first.text())![1]!;
+    const magic = await h.portico.app.request(location, {
+      method: 'POST',
+      headers: { cookie: cookieOf(first), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf, email: 'magic-brand@example.com', action: 'magic' }).toString(),
+    });
+    const magicHtml = await magic.text();
+    expect(magicHtml).toContain('id="sent-to"');
+    branded('magic code', magicHtml);
+
+    // The organization picker of a member of two organizations (the pending step).
+    const user = await json<{ id: string }>(
+      await h.api('POST', '/user_management/users', {
+        email: 'two-orgs-brand@example.com',
+        password: 'correct horse battery staple 7',
+        email_verified: true,
+      }),
+    );
+    for (const name of ['Brand Alpha', 'Brand Beta']) {
+      const org = await json<{ id: string }>(await h.api('POST', '/organizations', { name }));
+      await h.api('POST', '/user_management/organization_memberships', {
+        organization_id: org.id,
+        user_id: user.id,
+      });
+    }
+    const picker = await signInPage();
+    const form = await h.portico.app.request(picker.location);
+    const pickCsrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+    const signedIn = await h.portico.app.request(picker.location, {
+      method: 'POST',
+      headers: { cookie: cookieOf(form), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        csrf: pickCsrf,
+        email: 'two-orgs-brand@example.com',
+        password: 'correct horse battery staple 7',
+      }).toString(),
+    });
+    const continueAt = new URL(signedIn.headers.get('location')!, 'http://x').pathname;
+    expect(continueAt).toMatch(/^\/authkit\/continue\//);
+    const pickerPage = await h.portico.app.request(continueAt, {
+      headers: { cookie: cookieOf(form) },
+    });
+    const pickerHtml = await pickerPage.text();
+    expect(pickerHtml).toContain('Choose an organization');
+    branded('organization picker', pickerHtml);
+
+    // The reset form from a reset token.
+    const reset = await json<{ password_reset_token: string }>(
+      await h.api('POST', '/user_management/password_reset', { email: 'two-orgs-brand@example.com' }),
+    );
+    const resetPage = await h.portico.app.request(
+      `/authkit/reset-password?token=${encodeURIComponent(reset.password_reset_token)}`,
+    );
+    expect(resetPage.status).toBe(200);
+    branded('reset form', await resetPage.text());
+
+    // The invitation page.
+    const invitation = await json<{ accept_invitation_url: string }>(
+      await h.api('POST', '/user_management/invitations', { email: 'invited-brand@example.com' }),
+    );
+    const invite = new URL(invitation.accept_invitation_url);
+    const invitePage = await h.portico.app.request(`${invite.pathname}${invite.search}`);
+    expect(invitePage.status).toBe(200);
+    branded('invitation', await invitePage.text());
+
+    // "You are signed out" after a sign-out without return_to.
+    await h.api('POST', '/user_management/users', {
+      email: 'bye-brand@example.com',
+      password: 'correct horse battery staple 8',
+    });
+    const { access_token } = (await signInForTokens(
+      h,
+      'bye-brand@example.com',
+      'correct horse battery staple 8',
+    )) as {
+      access_token: string;
+    };
+    const sid = JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString()).sid as string;
+    const out = await h.portico.app.request(`/user_management/sessions/logout?session_id=${sid}`);
+    const outHtml = await out.text();
+    expect(out.status).toBe(200);
+    expect(outHtml).toContain('id="signed-out"');
+    branded('signed out', outHtml);
     await clear();
   });
 });
