@@ -337,4 +337,33 @@ describe('the hosted pages', () => {
     branded('signed out', outHtml);
     await clear();
   });
+
+  it('are on the SSO return pages of a connection of the environment, not for an unknown connection', async () => {
+    await clear();
+    expect((await setBranding({ brand_name: 'SSO Brand', brand_color: '#7c2d12' })).status).toBe(200);
+    const org = await json<{ id: string }>(await h.api('POST', '/organizations', { name: 'SSO Brand Org' }));
+    const created = await h.api('POST', '/connections', {
+      name: 'Draft IdP',
+      organization_id: org.id,
+      connection_type: 'GenericSAML',
+    });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const conn = await json<{ id: string }>(created);
+    const post = (id: string) =>
+      h.portico.app.request(`/sso/saml/${id}/acs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'RelayState=x',
+      });
+    const known = await post(conn.id);
+    const knownHtml = await known.text();
+    expect(known.status).toBe(400);
+    expect(knownHtml).toContain('saml_response_missing');
+    expect(knownHtml).toContain('<span class="brand-name">SSO Brand</span>');
+    const unknown = await post('conn_01UNKNOWN0000000000000000');
+    const unknownHtml = await unknown.text();
+    expect(unknownHtml).toContain('saml_response_missing');
+    expect(unknownHtml).not.toContain('class="brand"');
+    await clear();
+  });
 });
