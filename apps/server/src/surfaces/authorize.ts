@@ -7,6 +7,8 @@ import type { EnvironmentService } from '../features/environments/service.ts';
 import type { Deps } from '../platform/deps.ts';
 import { AppError, catalog, quote } from '../platform/errors.ts';
 import { readQuery } from '../platform/http.ts';
+import { loadPageBrand } from './brand.ts';
+import { setPageBrand } from './hosted.ts';
 import { errorPage } from './page-layout.tsx';
 
 /**
@@ -20,7 +22,7 @@ import { errorPage } from './page-layout.tsx';
  */
 export async function openAuthorizeRequest(
   c: Context,
-  deps: Pick<Deps, 'log'>,
+  deps: Pick<Deps, 'log' | 'db'>,
   environments: EnvironmentService,
   clientIdHint: string,
 ) {
@@ -47,6 +49,8 @@ export async function openAuthorizeRequest(
       hint: 'Use the client id printed when Portico first started (PORTICO_CLIENT_ID).',
     });
   }
+  // The environment is known: its pages (and error pages) wear its branding.
+  setPageBrand(c, await loadPageBrand(deps.db, env.id));
   if (!redirectUri) {
     return errorPage(c, 400, {
       title: 'Sign-in link is incomplete',

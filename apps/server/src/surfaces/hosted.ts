@@ -10,6 +10,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { constantTimeEqual } from '../platform/crypto.ts';
 import type { Deps } from '../platform/deps.ts';
 import { token } from '../platform/random.ts';
+import type { PageBrand } from './brand.ts';
 
 const CSRF_COOKIE = 'portico_csrf';
 
@@ -18,11 +19,26 @@ export function secureCookies(deps: Deps): boolean {
   return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }
 
+/**
+ * Records the environment whose branding this request's page wears (surfaces/brand.ts); the
+ * page's CSP and layout read it. Unset (or null): the default Portico look.
+ */
+export function setPageBrand(c: Context, brand: PageBrand | null) {
+  c.set('pageBrand' as never, brand as never);
+}
+
+export function pageBrand(c: Context): PageBrand | null {
+  return (c.get('pageBrand' as never) as PageBrand | undefined) ?? null;
+}
+
 export function pageHeaders(c: Context, formTargets: string[] = []) {
   const formAction = ["'self'", ...formTargets].join(' ');
+  // The logo's https origin, and only it, joins img-src (brand.ts allows no other scheme).
+  const logo = pageBrand(c)?.logoOrigin;
+  const imgSrc = ["'self'", 'data:', ...(logo ? [logo] : [])].join(' ');
   c.header(
     'Content-Security-Policy',
-    `default-src 'none'; style-src 'self'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; style-src 'self'; img-src ${imgSrc}; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
   );
   c.header('X-Frame-Options', 'DENY');
   c.header('X-Content-Type-Options', 'nosniff');

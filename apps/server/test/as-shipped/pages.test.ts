@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../../packages/compat/test/support/browser.ts';
 import * as apps from './support/pages-apps.ts';
 import * as authkit from './support/pages-authkit.ts';
+import { brandedPages } from './support/pages-brand.ts';
 import * as codes from './support/pages-codes.ts';
 import { api, inChromium, type PageRow, t } from './support/pages-flows.ts';
 import {
@@ -88,6 +89,8 @@ const NOT_A_PAGE: Record<RouteKey, string> = {
   'GET /openapi.json': 'the OpenAPI document (JSON)',
   'GET /_app/assets/:file': 'the React apps’ hashed JS and CSS files',
   'GET /authkit/styles.css': 'the hosted pages’ stylesheet (checked applied on every hosted page above)',
+  'GET /authkit/brand/:file':
+    'the environment’s branding stylesheet (CSS custom properties), checked applied on the branded pages below',
   'GET /sso/jwks/:clientId': 'JWKS (JSON) for verifying access tokens',
   'GET /sso/saml/:id/metadata': 'SAML SP metadata (XML) for the IdP',
   'GET /sso/profile': 'SSO API: the profile for a bearer access token (JSON, called by the SDK)',
@@ -188,6 +191,11 @@ for (const [route, row] of Object.entries(PAGES)) {
     for (const c of row.cases) it(`${c.kind === 'ok' ? 'success' : 'error'}: ${c.name}`, () => c.run());
   });
 }
+
+describe('the hosted pages in the environment’s branding', () => {
+  it('sign-in and forgot-password show the name and colour set through the dashboard’s endpoint, at 1280 and 390 px', () =>
+    brandedPages());
+});
 
 describe('a path Portico does not serve', () => {
   it('is a page with route_not_found for a browser, JSON for the SDK', async () => {

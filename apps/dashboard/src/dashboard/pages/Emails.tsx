@@ -77,7 +77,11 @@ function EmailSettings({ settings, reload }: { settings: Settings; reload: () =>
   });
   return (
     <div className="panel" id="email-settings">
-      <h2>Email settings</h2>
+      <h2>Branding and email settings</h2>
+      <p className="hint">
+        The branding (name, logo, colour) applies to AuthKit's emails and to every hosted page: sign-in,
+        sign-up, codes, password reset, invitations.
+      </p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -90,7 +94,7 @@ function EmailSettings({ settings, reload }: { settings: Settings; reload: () =>
           name="brand_name"
           value={name}
           onChange={setName}
-          hint="Shown in subjects and emails. Empty: the environment's name."
+          hint="Shown in email subjects and bodies, and in the header of the hosted pages. Empty: the environment's name (on the pages, only beside a logo)."
           error={fieldError(save.error, 'brand_name')}
         />
         <Field
@@ -99,7 +103,7 @@ function EmailSettings({ settings, reload }: { settings: Settings; reload: () =>
           value={logo}
           onChange={setLogo}
           placeholder="https://example.com/logo.png"
-          hint="An https:// image URL, shown 40 px high. Empty: the brand name in text."
+          hint="An https:// image URL, shown 40 px high in emails and in the hosted pages' header (pages show https:// logos only). Empty: the brand name in text."
           error={fieldError(save.error, 'logo_url')}
         />
         <Field
@@ -108,7 +112,7 @@ function EmailSettings({ settings, reload }: { settings: Settings; reload: () =>
           value={color}
           onChange={setColor}
           placeholder="#4f46e5"
-          hint="#rrggbb, used for buttons and links."
+          hint="#rrggbb, used for buttons and links in emails and on the hosted pages. Where it is too light or too dark to read (below WCAG AA, 4.5:1), the pages keep their default colour."
           error={fieldError(save.error, 'brand_color')}
         />
         <Field

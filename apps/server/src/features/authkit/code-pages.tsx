@@ -6,27 +6,25 @@
  * flow's CSRF token.
  */
 import type { FC } from 'hono/jsx';
+import { Field } from '../../surfaces/field.tsx';
 import { ErrorBox, Layout, type PageError } from '../../surfaces/page-layout.tsx';
 
+/** The code's error is the page's (ErrorBox, `form-error`), tied to the field. */
 const CodeField: FC<{ error?: PageError }> = ({ error }) => (
-  <>
-    <label for="code">Code</label>
-    <input
-      id="code"
-      name="code"
-      class="otp"
-      type="text"
-      inputmode="numeric"
-      pattern="[0-9]{6}"
-      maxlength={6}
-      autocomplete="one-time-code"
-      required
-      autofocus
-      aria-describedby={error ? 'form-error code-help' : 'code-help'}
-      aria-invalid={error ? 'true' : undefined}
-    />
-    <small id="code-help">The six digits in the email. The code works once, for 10 minutes.</small>
-  </>
+  <Field
+    id="code"
+    label="Code"
+    class="otp"
+    inputmode="numeric"
+    pattern="[0-9]{6}"
+    maxlength={6}
+    autocomplete="one-time-code"
+    required
+    autofocus
+    describedBy={error ? ['form-error'] : []}
+    invalid={!!error}
+    help="The six digits in the email. The code works once, for 10 minutes."
+  />
 );
 
 /** After "Email me a sign-in code": the same page whether or not the email has an account. */

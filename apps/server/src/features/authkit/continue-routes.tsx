@@ -9,9 +9,10 @@ import type { Context, Hono } from 'hono';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { readForm } from '../../platform/http.ts';
-import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
+import { loadPageBrand } from '../../surfaces/brand.ts';
+import { checkCsrf, issueCsrf, pageHeaders, setPageBrand } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
-import { errorPage, type PageError, pageErrors } from '../../surfaces/page-layout.tsx';
+import { errorPage, type PageError, pageErrors, renderPage } from '../../surfaces/page-layout.tsx';
 import type { UserService } from '../users/service.ts';
 import { OrganizationPickerPage, VerifyEmailPage } from './code-pages.tsx';
 import type { EmailVerificationService } from './email-verification.ts';
@@ -41,6 +42,7 @@ export function continueRoutes(
   };
   const load = async (c: Context) => {
     const pending = await s.pendings.byId(c.req.param('id') ?? '');
+    if (pending) setPageBrand(c, await loadPageBrand(deps.db, pending.row.environment_id));
     // A pending step started through the API (a session target) is finished through its grant.
     if (pending?.target.kind !== 'code') {
       return {
@@ -60,7 +62,8 @@ export function continueRoutes(
     if (p.row.kind === 'email_verification') {
       const user = await s.users.row(deps.db, p.row.environment_id, p.row.user_id);
       return c.html(
-        String(
+        renderPage(
+          c,
           <VerifyEmailPage
             pendingId={p.row.id}
             csrf={csrf}
@@ -73,7 +76,8 @@ export function continueRoutes(
       );
     }
     return c.html(
-      String(
+      renderPage(
+        c,
         <OrganizationPickerPage
           pendingId={p.row.id}
           csrf={csrf}

@@ -4,6 +4,7 @@
  * surfaces/page-layout.tsx.
  */
 import type { FC } from 'hono/jsx';
+import { Field } from '../../surfaces/field.tsx';
 import { ErrorBox, Layout, type PageError } from '../../surfaces/page-layout.tsx';
 
 export interface FormProps {
@@ -27,26 +28,23 @@ export const SignInPage: FC<FormProps> = (p) => (
       novalidate={false}
     >
       <input type="hidden" name="csrf" value={p.csrf} />
-      <label for="email">Email</label>
-      <input
+      <Field
         id="email"
-        name="email"
+        label="Email"
         type="email"
         autocomplete="username"
         required
         value={p.email ?? ''}
         autofocus={!p.email}
       />
-      <label for="password">Password</label>
-      <input
+      <Field
         id="password"
-        name="password"
+        label="Password"
         type="password"
         autocomplete="current-password"
-        aria-describedby="password-help"
         autofocus={!!p.email}
+        help="Leave it empty if your company signs you in with single sign-on."
       />
-      <small id="password-help">Leave it empty if your company signs you in with single sign-on.</small>
       <button type="submit" name="action" value="password">
         Sign in
       </button>
@@ -71,49 +69,31 @@ export const SignUpPage: FC<FormProps> = (p) => (
       <input type="hidden" name="csrf" value={p.csrf} />
       <div class="row">
         <span>
-          <label for="first_name">First name</label>
-          <input
-            id="first_name"
-            name="first_name"
-            type="text"
-            autocomplete="given-name"
-            value={p.firstName ?? ''}
-          />
+          <Field id="first_name" label="First name" autocomplete="given-name" value={p.firstName ?? ''} />
         </span>
         <span>
-          <label for="last_name">Last name</label>
-          <input
-            id="last_name"
-            name="last_name"
-            type="text"
-            autocomplete="family-name"
-            value={p.lastName ?? ''}
-          />
+          <Field id="last_name" label="Last name" autocomplete="family-name" value={p.lastName ?? ''} />
         </span>
       </div>
-      <label for="email">Email</label>
-      <input
+      <Field
         id="email"
-        name="email"
+        label="Email"
         type="email"
         autocomplete="email"
         required
         value={p.lockedEmail ?? p.email ?? ''}
         readonly={!!p.lockedEmail}
-        aria-describedby={p.lockedEmail ? 'email-help' : undefined}
+        help={p.lockedEmail ? 'You were invited with this email.' : undefined}
       />
-      {p.lockedEmail ? <small id="email-help">You were invited with this email.</small> : null}
-      <label for="password">Password</label>
-      <input
+      <Field
         id="password"
-        name="password"
+        label="Password"
         type="password"
         autocomplete="new-password"
         required
         minlength={8}
-        aria-describedby="password-help"
+        help="At least 8 characters."
       />
-      <small id="password-help">At least 8 characters.</small>
       <button type="submit">Create account</button>
     </form>
     <p class="switch">

@@ -6,7 +6,8 @@
  * and the success page. No JavaScript; the CSP forbids inline script and style.
  */
 import type { FC } from 'hono/jsx';
-import { ErrorBox, ErrorCodeLine, Layout, type PageError } from '../../surfaces/page-layout.tsx';
+import { Field } from '../../surfaces/field.tsx';
+import { ErrorBox, Layout, type PageError } from '../../surfaces/page-layout.tsx';
 
 export const ForgotPasswordPage: FC<{
   action: string;
@@ -23,14 +24,13 @@ export const ForgotPasswordPage: FC<{
     <ErrorBox error={p.error} />
     <form method="post" action={p.action}>
       <input type="hidden" name="csrf" value={p.csrf} />
-      <label for="email">Email</label>
-      <input
+      <Field
         id="email"
-        name="email"
+        label="Email"
         type="email"
         autocomplete="username"
         required
-        aria-describedby={p.error ? 'forgot-help form-error' : 'forgot-help'}
+        describedBy={p.error ? ['forgot-help', 'form-error'] : ['forgot-help']}
         value={p.email ?? ''}
         autofocus
       />
@@ -65,16 +65,6 @@ export interface ResetFieldErrors {
   confirm?: PageError;
 }
 
-const FieldError: FC<{ id: string; error?: PageError }> = ({ id, error }) =>
-  error ? (
-    <>
-      <p class="error" id={id}>
-        {error.message}
-      </p>
-      <ErrorCodeLine code={error.code} />
-    </>
-  ) : null;
-
 export const ResetPasswordPage: FC<{
   token: string;
   csrf: string;
@@ -101,34 +91,25 @@ export const ResetPasswordPage: FC<{
         <input type="hidden" name="token" value={p.token} />
         {/* Lets password managers attach the new password to the right account. */}
         <input type="hidden" name="username" autocomplete="username" value={p.email} />
-        <label for="password">New password</label>
-        <input
+        <Field
           id="password"
-          name="password"
+          label="New password"
           type="password"
           autocomplete="new-password"
           required
           minlength={p.minLength}
-          aria-invalid={f.password ? 'true' : undefined}
-          aria-describedby={f.password ? 'password-help password-error' : 'password-help'}
           autofocus
+          help={`At least ${p.minLength} characters. A short phrase of several uncommon words is strong and easy to remember.`}
+          error={f.password}
         />
-        <small id="password-help">
-          At least {p.minLength} characters. A short phrase of several uncommon words is strong and easy to
-          remember.
-        </small>
-        <FieldError id="password-error" error={f.password} />
-        <label for="confirm">Repeat the new password</label>
-        <input
+        <Field
           id="confirm"
-          name="confirm"
+          label="Repeat the new password"
           type="password"
           autocomplete="new-password"
           required
-          aria-invalid={f.confirm ? 'true' : undefined}
-          aria-describedby={f.confirm ? 'confirm-error' : undefined}
+          error={f.confirm}
         />
-        <FieldError id="confirm-error" error={f.confirm} />
         <button type="submit">Reset password</button>
       </form>
     </Layout>

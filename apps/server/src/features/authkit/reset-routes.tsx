@@ -15,10 +15,11 @@ import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { readForm } from '../../platform/http.ts';
+import { loadPageBrand } from '../../surfaces/brand.ts';
 import type { RateLimiter } from '../../surfaces/common.ts';
-import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
+import { checkCsrf, issueCsrf, pageHeaders, setPageBrand } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
-import { errorPage, type PageError, pageErrors } from '../../surfaces/page-layout.tsx';
+import { errorPage, type PageError, pageErrors, renderPage } from '../../surfaces/page-layout.tsx';
 import type { EnvironmentService } from '../environments/service.ts';
 import type { PasswordResetService } from '../users/password-reset.ts';
 import {
@@ -50,7 +51,7 @@ export function passwordResetPageRoutes(
 ) {
   const page = (c: Context, status: number, node: unknown) => {
     pageHeaders(c);
-    return c.html(String(node), status as 200);
+    return c.html(renderPage(c, node), status as 200);
   };
   const signInHref = (requestId: string) => `/authkit/sign-in?request=${encodeURIComponent(requestId)}`;
 
@@ -92,6 +93,7 @@ export function passwordResetPageRoutes(
   app.get('/authkit/forgot-password', pageErrors, async (c) => {
     const ctx = await forgotContext(c);
     if (!ctx) return badForgotLink(c);
+    setPageBrand(c, await loadPageBrand(deps.db, ctx.envId));
     return page(
       c,
       200,
@@ -107,6 +109,7 @@ export function passwordResetPageRoutes(
     const started = performance.now();
     const ctx = await forgotContext(c);
     if (!ctx) return badForgotLink(c);
+    setPageBrand(c, await loadPageBrand(deps.db, ctx.envId));
     const form = await readForm(c);
     const email = typeof form.email === 'string' ? form.email.trim() : '';
     const back = ctx.requestId ? signInHref(ctx.requestId) : null;
@@ -169,6 +172,7 @@ export function passwordResetPageRoutes(
       if (err instanceof AppError && TOKEN_ERRORS.has(err.code)) return tokenError(c, err);
       throw err;
     }
+    setPageBrand(c, await loadPageBrand(deps.db, reset.environment_id));
     return page(
       c,
       200,
@@ -192,6 +196,7 @@ export function passwordResetPageRoutes(
       if (err instanceof AppError && TOKEN_ERRORS.has(err.code)) return tokenError(c, err);
       throw err;
     }
+    setPageBrand(c, await loadPageBrand(deps.db, reset.environment_id));
     const again = (status: number, fields: ResetFieldErrors, error?: PageError) =>
       page(
         c,
@@ -245,6 +250,7 @@ export function passwordResetPageRoutes(
   app.get('/authkit/reset-password/done', pageErrors, async (c) => {
     const id = c.req.query('request');
     const req = id ? await authkit.getRequest(id) : null;
+    if (req) setPageBrand(c, await loadPageBrand(deps.db, req.environment_id));
     return page(c, 200, <ResetDonePage signInHref={req?.usable ? signInHref(req.id) : null} />);
   });
 }

@@ -12,9 +12,17 @@ import { AppError, describeId, quote } from '../../platform/errors.ts';
 import { listOf, listSchema, paginationQuery, readForm } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext } from '../../surfaces/api.ts';
 import { openAuthorizeRequest } from '../../surfaces/authorize.ts';
-import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
+import { brandEtag, brandStylesheet, loadPageBrand, loadPageBrandByClientId } from '../../surfaces/brand.ts';
+import { checkCsrf, issueCsrf, pageHeaders, setPageBrand } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
-import { ContinuePage, errorPage, type PageError, pageErrors, STYLES } from '../../surfaces/page-layout.tsx';
+import {
+  ContinuePage,
+  errorPage,
+  type PageError,
+  pageErrors,
+  renderPage,
+  STYLES,
+} from '../../surfaces/page-layout.tsx';
 import type { TokenSurface } from '../../surfaces/token.ts';
 import type { EnvironmentService } from '../environments/service.ts';
 import { authorizedApplicationRoutes } from '../sessions/authorized-applications.ts';
@@ -59,13 +67,37 @@ export function authkitRoutes(
 ) {
   const page = (c: Context, status: number, node: unknown, formTargets: string[] = []) => {
     pageHeaders(c, formTargets);
-    return c.html(String(node), status as 200);
+    return c.html(renderPage(c, node), status as 200);
   };
 
   app.get('/authkit/styles.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600');
     c.header('X-Content-Type-Options', 'nosniff');
     return c.body(STYLES, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+
+  // An environment's colours as CSS custom properties (surfaces/brand.ts): only a validated
+  // #rrggbb reaches it. Pages link it with ?v=<etag>, so a change shows on the next page load.
+  app.get('/authkit/brand/:file', async (c) => {
+    const file = c.req.param('file');
+    const clientId = file.endsWith('.css') ? file.slice(0, -4) : '';
+    const brand =
+      clientId && clientId.length <= 200 ? await loadPageBrandByClientId(deps.db, clientId) : null;
+    if (!brand)
+      return c.json(
+        {
+          code: 'entity_not_found',
+          message: `No environment has client id ${quote(clientId || file)}. The stylesheet is /authkit/brand/<client_id>.css.`,
+        },
+        404,
+      );
+    const etag = brandEtag(brand.color);
+    c.header('ETag', etag);
+    c.header('Cache-Control', 'public, max-age=300');
+    c.header('X-Content-Type-Options', 'nosniff');
+    const match = c.req.header('if-none-match');
+    if (match?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return c.body(null, 304);
+    return c.body(brandStylesheet(brand.color), 200, { 'Content-Type': 'text/css; charset=utf-8' });
   });
 
   // ── authorize ────────────────────────────────────────────────────────────
@@ -173,6 +205,7 @@ export function authkitRoutes(
           hint: 'Go back to the application and start signing in again.',
         }),
       };
+    setPageBrand(c, await loadPageBrand(deps.db, req.environment_id));
     return { req };
   };
   const redirectOrigin = (uri: string) => {
@@ -432,6 +465,7 @@ export function authkitRoutes(
         hint: 'Add a redirect URI on that origin (portico redirect-uris add …).',
       });
     }
+    setPageBrand(c, await loadPageBrand(deps.db, found.environment_id));
     await sessions.revoke(found.environment_id, sessionId, { reason: 'logout' });
     if (returnTo) return c.redirect(returnTo, 302);
     // No return_to: the environment's default logout URI (re-checked: the redirect URI that made it
@@ -440,7 +474,7 @@ export function authkitRoutes(
     if (fallback && (await environments.isReturnToAllowed(found.environment_id, fallback)))
       return c.redirect(fallback, 302);
     pageHeaders(c);
-    return c.html(String(<SignedOutPage />), 200);
+    return c.html(renderPage(c, <SignedOutPage />), 200);
   });
 
   // ── JWKS ─────────────────────────────────────────────────────────────────

@@ -9,8 +9,9 @@
  */
 import type { Hono } from 'hono';
 import type { Deps } from '../../platform/deps.ts';
-import { pageHeaders } from '../../surfaces/hosted.ts';
-import { errorPage, pageErrors } from '../../surfaces/page-layout.tsx';
+import { loadPageBrand } from '../../surfaces/brand.ts';
+import { pageHeaders, setPageBrand } from '../../surfaces/hosted.ts';
+import { errorPage, pageErrors, renderPage } from '../../surfaces/page-layout.tsx';
 import { InvitePage } from './pages.tsx';
 import type { InvitationService } from './service.ts';
 
@@ -26,6 +27,7 @@ export function invitationPageRoutes(app: Hono, deps: Deps, invitations: Invitat
         hint: 'Open the link from the invitation email again, or ask the person who invited you to resend it.',
       });
     const { invitation } = peek;
+    setPageBrand(c, await loadPageBrand(deps.db, peek.environmentId));
     if (invitation.state !== 'pending') {
       const why = {
         accepted: 'This invitation was already accepted.',
@@ -59,7 +61,8 @@ export function invitationPageRoutes(app: Hono, deps: Deps, invitations: Invitat
       });
     pageHeaders(c);
     return c.html(
-      String(
+      renderPage(
+        c,
         <InvitePage
           email={invitation.email}
           organizationName={peek.organizationName}

@@ -5,7 +5,7 @@
  * (metadata, ACS) and OIDC callback the IdPs talk to.
  */
 import { buildSpMetadata } from '@portico/saml';
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Deps } from '../../platform/deps.ts';
@@ -13,6 +13,8 @@ import { AppError, describeId, quote } from '../../platform/errors.ts';
 import { listOf, listSchema, paginationQuery, readForm } from '../../platform/http.ts';
 import { type ApiSurface, apiEventContext, bearer } from '../../surfaces/api.ts';
 import { openAuthorizeRequest } from '../../surfaces/authorize.ts';
+import { loadPageBrand } from '../../surfaces/brand.ts';
+import { setPageBrand } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import { errorPage, pageErrors } from '../../surfaces/page-layout.tsx';
 import type { TokenSurface } from '../../surfaces/token.ts';
@@ -199,7 +201,17 @@ export function ssoBrowserRoutes(
         hint: 'Reduce the attributes (for example group lists) the IdP sends.',
       }),
   });
-  app.post('/sso/saml/:id/acs', pageErrors, acsLimit, async (c) => {
+  /** The connection's environment brands the pages that explain a failed return from its IdP. */
+  const connectionBrand: MiddlewareHandler = async (c, next) => {
+    const conn = await deps.db
+      .selectFrom('connections')
+      .select('environment_id')
+      .where('id', '=', c.req.param('id') ?? '')
+      .executeTakeFirst();
+    if (conn) setPageBrand(c, await loadPageBrand(deps.db, conn.environment_id));
+    await next();
+  };
+  app.post('/sso/saml/:id/acs', pageErrors, connectionBrand, acsLimit, async (c) => {
     const form = await readForm(c);
     const samlResponse = typeof form.SAMLResponse === 'string' ? form.SAMLResponse : '';
     if (!samlResponse)
@@ -222,7 +234,7 @@ export function ssoBrowserRoutes(
     }
   });
 
-  app.get('/sso/oidc/:id/callback', pageErrors, async (c) => {
+  app.get('/sso/oidc/:id/callback', pageErrors, connectionBrand, async (c) => {
     try {
       const target = await sso.oidcCallback(c.req.param('id'), new URL(c.req.url), meta(c));
       return c.redirect(target, 302);

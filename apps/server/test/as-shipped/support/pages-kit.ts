@@ -205,8 +205,9 @@ export interface PageExpectation {
   code?: string;
   /** …and the how-to-fix text beside it. */
   fix?: string | RegExp;
-  /** `hosted`: /authkit/styles.css applied to the card; `spa`: the React app's stylesheet applied. */
-  styles: 'hosted' | 'spa';
+  /** `hosted`: /authkit/styles.css applied to the card; `branded`: that and the environment's
+   *  /authkit/brand/<client_id>.css; `spa`: the React app's stylesheet applied. */
+  styles: 'hosted' | 'branded' | 'spa';
 }
 
 /**
@@ -236,9 +237,15 @@ export async function expectPage(w: Visit, e: PageExpectation) {
     if (typeof e.fix === 'string') expect(text, `${where}: the page says how to fix it`).toContain(e.fix);
     else expect(text, `${where}: the page says how to fix it`).toMatch(e.fix);
   }
-  if (e.styles === 'hosted') {
+  if (e.styles === 'hosted' || e.styles === 'branded') {
     const s = await appliedStyles(page);
-    expect(s.sheets, `${where}: stylesheets`).toEqual([new URL('/authkit/styles.css', doc.url).href]);
+    const sheets = s.sheets.map((h) => (h ? new URL(h).pathname : h));
+    expect(sheets, `${where}: stylesheets`).toEqual(
+      e.styles === 'hosted'
+        ? ['/authkit/styles.css']
+        : ['/authkit/styles.css', expect.stringMatching(/^\/authkit\/brand\/[^/]+\.css$/)],
+    );
+    if (e.styles === 'hosted') expect(s.sheets[0]).toBe(new URL('/authkit/styles.css', doc.url).href);
     expect({ radius: s.cardRadius, display: s.bodyDisplay }, `${where}: /authkit/styles.css applied`).toEqual(
       {
         radius: '12px',
