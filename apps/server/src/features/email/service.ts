@@ -13,6 +13,7 @@ import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { EmailTable, EnvironmentTable } from '../../platform/schema.ts';
+import { HEX_COLOR } from '../../surfaces/brand.ts';
 import {
   type Branding,
   DEFAULT_COLOR,
@@ -61,8 +62,6 @@ export interface EmailView extends EmailSummary {
   text?: string;
 }
 
-const HEX = /^#[0-9a-fA-F]{6}$/;
-
 function invalid(field: string, code: string, message: string): AppError {
   return new AppError('invalid_request_parameters', {
     message: `Email settings rejected: ${message}`,
@@ -84,7 +83,8 @@ export function brandingOf(env: EnvironmentTable): Branding {
   return {
     name: env.email_brand_name || env.name,
     logoUrl: env.email_logo_url,
-    color: env.email_brand_color && HEX.test(env.email_brand_color) ? env.email_brand_color : DEFAULT_COLOR,
+    color:
+      env.email_brand_color && HEX_COLOR.test(env.email_brand_color) ? env.email_brand_color : DEFAULT_COLOR,
   };
 }
 
@@ -244,7 +244,7 @@ export class EmailService {
     }
     if (patch.brand_color !== undefined) {
       const v = patch.brand_color?.trim() || null;
-      if (v !== null && !HEX.test(v))
+      if (v !== null && !HEX_COLOR.test(v))
         throw invalid('brand_color', 'invalid_brand_color', 'the colour must be #rrggbb, such as #4f46e5.');
       set.email_brand_color = v ? v.toLowerCase() : null;
     }
