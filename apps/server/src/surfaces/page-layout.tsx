@@ -159,5 +159,10 @@ button.secondary{margin-top:.6rem;background:transparent;color:#1d4ed8;border:1p
 .error{background:#fee2e2;color:#7f1d1d;padding:.6rem .8rem;border-radius:6px}
 .hint{color:#444}small{color:#555}.code{font-size:.85rem}
 .switch{margin-top:1.2rem;text-align:center}
+.qr{display:block;margin:.6rem auto;width:200px;height:200px;max-width:100%;image-rendering:pixelated;background:#fff}
+.key{font-family:ui-monospace,monospace;font-size:1.05rem;letter-spacing:.08em;overflow-wrap:anywhere}
+.codes{columns:2;font-family:ui-monospace,monospace;font-size:1.05rem;padding-left:1.4rem}
+a.button{display:block;box-sizing:border-box;margin-top:1.2rem;width:100%;padding:.7rem;border-radius:6px;background:#1d4ed8;color:#fff;font-weight:600;text-align:center;text-decoration:none}
+details{margin-top:1.2rem}summary{cursor:pointer;color:#1d4ed8}
 @media (prefers-color-scheme:dark){button.secondary{color:#93b4ff;border-color:#93b4ff}body{background:#111;color:#eee}.card{background:#1c1c1f}input{background:#111;color:#eee}.hint,small{color:#bbb}}
 `;

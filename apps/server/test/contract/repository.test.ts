@@ -60,6 +60,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0018_password_reset',
       '0019_invitations',
       '0020_one_time_codes',
+      '0022_mfa',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);
@@ -125,6 +126,7 @@ describe(`repository primitives on ${dialect}`, () => {
         client_id: h.clientId,
         created_at: new Date().toISOString(),
         email_verification_required: 0,
+        mfa_required: 0,
       })
       .execute()
       .catch((e) => e);
