@@ -472,16 +472,6 @@ export const catalog = {
     message:
       'This sign-in needs a second factor. Call challengeFactor with one of `authentication_factors[].id`, then authenticateWithTotp with the code from the authenticator app, the challenge id and the pending_authentication_token.',
   },
-  invalid_totp_code: {
-    status: 400,
-    message:
-      'The code is not the current one from the authenticator app. Enter the six digits it shows now (codes change every 30 seconds; check that the device clock is right).',
-  },
-  totp_code_previously_used: {
-    status: 400,
-    message:
-      'This code was already used; each authenticator code works once. Wait for the next code (up to 30 seconds) and enter it.',
-  },
   invalid_recovery_code: {
     status: 400,
     message:

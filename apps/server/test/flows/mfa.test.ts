@@ -242,7 +242,7 @@ describe('AuthKit MFA policy', () => {
         enrolled.authentication_challenge.id,
       );
       expect(wrong.status).toBe(400);
-      expect(await json(wrong)).toMatchObject({ code: 'invalid_totp_code' });
+      expect(await json(wrong)).toMatchObject({ code: 'invalid_one_time_code' });
       const sessions = await count('sessions');
       const ok = await totpGrant(
         totpAt(secret, now()),
@@ -279,7 +279,7 @@ describe('AuthKit MFA policy', () => {
       // The code that signed in a moment ago is a replay.
       const replay = await totpGrant(totpAt(secret, now()), ch.pending_authentication_token, c.id);
       expect(replay.status).toBe(400);
-      expect(await json(replay)).toMatchObject({ code: 'totp_code_previously_used' });
+      expect(await json(replay)).toMatchObject({ code: 'one_time_code_previously_used' });
       h.testClock!.advance(30_000);
       const done = await totpGrant(totpAt(secret, now()), ch.pending_authentication_token, c.id);
       expect(done.status).toBe(200);
@@ -292,7 +292,7 @@ describe('AuthKit MFA policy', () => {
       expect((await events('authentication.mfa_failed')).find((e) => e.user_id === user.id)).toMatchObject({
         type: 'mfa',
         status: 'failed',
-        error: { code: 'invalid_totp_code' },
+        error: { code: 'invalid_one_time_code' },
       });
     } finally {
       await h.portico.services.environments.setMfaRequired(h.environmentId, false);

@@ -160,7 +160,7 @@ export function continueRoutes(
         const code = typeof form.code === 'string' ? form.code.trim() : '';
         if (!/^\d{6}$/.test(code))
           return render(c, pending, 400, {
-            code: 'invalid_totp_code',
+            code: 'invalid_one_time_code',
             message: 'Enter the six digits your authenticator app shows.',
           });
         if (pending.row.kind === 'mfa_challenge') {

@@ -36,6 +36,16 @@ export const RECOVERY_CODE_COUNT = 10;
 const E164 = /^\+[1-9]\d{6,14}$/;
 const DEFAULT_SMS_TEMPLATE = 'Your verification code is {{code}}.';
 
+/** The TOTP refusals, with WorkOS's one-time-code codes (its authenticate endpoint's 400s). */
+type Refusal = 'invalid_one_time_code' | 'one_time_code_previously_used' | 'invalid_recovery_code';
+const TOTP_MESSAGES: Partial<Record<Refusal, string>> = {
+  invalid_one_time_code:
+    'The code is not the current one from the authenticator app. Enter the six digits it shows now (codes change every 30 seconds; check that the device clock is right).',
+  one_time_code_previously_used:
+    'This code was already used; each authenticator code works once. Wait for the next code (up to 30 seconds) and enter it.',
+};
+export const refusal = (code: Refusal) => new AppError(code, { message: TOTP_MESSAGES[code] });
+
 export interface EnrollInput {
   type: 'totp' | 'sms' | 'generic_otp';
   totp_issuer?: string;
@@ -317,7 +327,7 @@ export class MfaService {
       .where('id', '=', factor.id)
       .where((eb) => eb.or([eb('last_counter', 'is', null), eb('last_counter', '<', counter)]))
       .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) throw new AppError('totp_code_previously_used');
+    if (Number(r.numUpdatedRows) !== 1) throw refusal('one_time_code_previously_used');
   }
 
   /** `verifyChallenge`: `{challenge, valid}`; expired, used or exhausted challenges are errors. */
@@ -331,7 +341,7 @@ export class MfaService {
         env,
         factor.user_id,
         meta,
-        r.replay ? 'totp_code_previously_used' : 'invalid_totp_code',
+        r.replay ? 'one_time_code_previously_used' : 'invalid_one_time_code',
       );
       return { challenge: challengeToWire(await this.challengeRow(env, challengeId)), valid: false };
     }
@@ -351,11 +361,18 @@ export class MfaService {
     const factor = await this.factorRow(this.deps.db, env, challenge.factor_id);
     if (factor.user_id !== userId) throw notFound('Authentication challenge', challengeId);
     if (factor.type !== 'totp') throw new AppError('authentication_factor_type_mismatch');
-    const r = await this.checkChallenge(challenge, factor, code);
+    // The authenticate endpoint answers with WorkOS's one-time-code errors.
+    const r = await this.checkChallenge(challenge, factor, code).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'authentication_challenge_expired')
+        throw new AppError('one_time_code_expired', { message: err.message });
+      if (err instanceof AppError && err.code === 'authentication_challenge_previously_verified')
+        throw new AppError('one_time_code_previously_used', { message: err.message });
+      throw err;
+    });
     if (!r.ok) {
-      const reason = r.replay ? 'totp_code_previously_used' : 'invalid_totp_code';
+      const reason = r.replay ? 'one_time_code_previously_used' : 'invalid_one_time_code';
       await this.failed(env, userId, meta, reason);
-      throw new AppError(reason);
+      throw refusal(reason);
     }
     return this.withSuccess(env, userId, meta, r.consume);
   }
@@ -374,9 +391,9 @@ export class MfaService {
       }
       return this.withSuccess(env, userId, meta, (tx) => this.recordStep(tx, factor, counter));
     }
-    const reason = replay ? 'totp_code_previously_used' : 'invalid_totp_code';
+    const reason = replay ? 'one_time_code_previously_used' : 'invalid_one_time_code';
     await this.failed(env, userId, meta, reason);
-    throw new AppError(reason);
+    throw refusal(reason);
   }
 
   /** A recovery code instead of the authenticator (hosted challenge page): each works once. */
@@ -410,7 +427,7 @@ export class MfaService {
   async checkNewSecret(env: string, pendingId: string, secret: string, code: string): Promise<number> {
     await this.limiter.shared(`mfa_enroll:${env}:${pendingId}`, 10, 60_000);
     const counter = matchTotp(secret, code.trim(), this.deps.clock.now());
-    if (counter === null) throw new AppError('invalid_totp_code');
+    if (counter === null) throw refusal('invalid_one_time_code');
     return counter;
   }
 
@@ -504,13 +521,8 @@ export class MfaService {
   }
 
   /** `authentication.mfa_failed`, in its own transaction (the refused attempt changes nothing else). */
-  private async failed(
-    env: string,
-    userId: string | null,
-    meta: RequestMeta,
-    code: 'invalid_totp_code' | 'totp_code_previously_used' | 'invalid_recovery_code',
-  ) {
-    const error = new AppError(code);
+  private async failed(env: string, userId: string | null, meta: RequestMeta, code: Refusal) {
+    const error = refusal(code);
     await this.deps.db.transaction().execute(async (tx) =>
       appendEvent(tx, this.deps, {
         environmentId: env,
