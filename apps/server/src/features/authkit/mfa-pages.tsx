@@ -9,7 +9,11 @@
 import type { FC } from 'hono/jsx';
 import { ErrorBox, Layout, type PageError } from '../../surfaces/page-layout.tsx';
 
-const TotpField: FC<{ error?: PageError; help: string }> = ({ error, help }) => (
+const TotpField: FC<{ error?: PageError; help: string; focus?: boolean }> = ({
+  error,
+  help,
+  focus = true,
+}) => (
   <>
     <label for="code">Six-digit code</label>
     <input
@@ -22,7 +26,7 @@ const TotpField: FC<{ error?: PageError; help: string }> = ({ error, help }) => 
       maxlength={6}
       autocomplete="one-time-code"
       required
-      autofocus
+      autofocus={focus}
       aria-describedby={error ? 'form-error code-help' : 'code-help'}
       aria-invalid={error ? 'true' : undefined}
     />
@@ -101,6 +105,7 @@ export const MfaChallengePage: FC<{
       <input type="hidden" name="csrf" value={p.csrf} />
       <TotpField
         error={p.error}
+        focus={!p.recoveryError}
         help="Open your authenticator app and enter the code it shows for this account."
       />
       <button type="submit">Verify</button>
@@ -117,6 +122,7 @@ export const MfaChallengePage: FC<{
           autocomplete="off"
           spellcheck={false}
           required
+          autofocus={p.recoveryError ? true : undefined}
           aria-describedby={p.recoveryError ? 'form-error recovery-help' : 'recovery-help'}
           aria-invalid={p.recoveryError ? 'true' : undefined}
         />
