@@ -382,3 +382,59 @@ describe('AuthKit MFA policy', () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe('the dashboard’s MFA policy switches', () => {
+  it('PUT /_admin/mfa_policy and /_admin/organizations/:id/mfa_policy with the dashboard session; an API key is refused', async () => {
+    const boot = await h.portico.services.admin.bootstrap();
+    const origin = h.portico.deps.config.publicUrl;
+    const login = await h.portico.app.request('/_admin/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ email: boot.email, password: boot.password }),
+    });
+    expect(login.status).toBe(201);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrf_token } = await json<{ csrf_token: string }>(login);
+    const admin = (method: string, path: string, body?: unknown) =>
+      h.portico.app.request(path, {
+        method,
+        headers: { 'content-type': 'application/json', origin, cookie, 'x-portico-csrf': csrf_token },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    expect(await json(await admin('GET', '/_admin/mfa_policy'))).toEqual({ mfa_required: false });
+    expect(await json(await admin('PUT', '/_admin/mfa_policy', { mfa_required: true }))).toEqual({
+      mfa_required: true,
+    });
+    expect(await h.portico.services.environments.requiresMfa(h.environmentId)).toBe(true);
+    const bad = await admin('PUT', '/_admin/mfa_policy', { mfa_required: 'yes' });
+    expect(bad.status).toBe(422);
+    expect(await json(await admin('PUT', '/_admin/mfa_policy', { mfa_required: false }))).toEqual({
+      mfa_required: false,
+    });
+    const org = await json<{ id: string }>(await h.api('POST', '/organizations', { name: 'Dash MFA' }));
+    expect(
+      await json(await admin('PUT', `/_admin/organizations/${org.id}/mfa_policy`, { mfa_required: true })),
+    ).toEqual({ organization_id: org.id, mfa_required: true });
+    expect(await json(await admin('GET', `/_admin/organizations/${org.id}/mfa_policy`))).toEqual({
+      organization_id: org.id,
+      mfa_required: true,
+    });
+    expect(
+      (
+        await admin('PUT', '/_admin/organizations/org_01HZZZZZZZZZZZZZZZZZZZZZZZ/mfa_policy', {
+          mfa_required: true,
+        })
+      ).status,
+    ).toBe(404);
+    // The SMS dev outbox lists the codes sent above.
+    const outbox = await json<{ data: { to: string; body: string }[] }>(
+      await admin('GET', '/_admin/sms_messages'),
+    );
+    expect(outbox.data.some((m) => m.to === '+15005550006' && /\d{6}/.test(m.body))).toBe(true);
+    // The WorkOS API key does not open the dashboard's endpoints.
+    expect((await h.api('PUT', '/_admin/mfa_policy', { mfa_required: true })).status).toBeGreaterThanOrEqual(
+      400,
+    );
+    expect(await h.portico.services.environments.requiresMfa(h.environmentId)).toBe(false);
+  });
+});
