@@ -125,6 +125,9 @@ export const LOG_REDACT = [
   '*.refresh_token',
   '*.access_token',
   '*.code_verifier',
+  // MFA: an imported TOTP secret (createUserAuthFactor) and a hosted page's recovery code.
+  '*.totp_secret',
+  '*.recovery_code',
   '*.apiKey',
   // `token`: a password reset token (resetPassword's body, the hosted reset page's query and form).
   ...['body', 'query', 'form'].flatMap((where) => [
