@@ -34,6 +34,9 @@ import { invitationPageRoutes } from './features/invitations/hosted.tsx';
 import { invitationRoutes } from './features/invitations/routes.ts';
 import { InvitationService } from './features/invitations/service.ts';
 import { MembershipService } from './features/memberships/service.ts';
+import { mfaAdminRoutes, mfaRoutes } from './features/mfa/routes.ts';
+import { MfaService } from './features/mfa/service.ts';
+import { DevSmsOutbox } from './features/mfa/sms.ts';
 import { organizationRoutes } from './features/organizations/routes.ts';
 import { OrganizationService } from './features/organizations/service.ts';
 import { RoleService } from './features/roles/service.ts';
@@ -100,6 +103,7 @@ export interface Portico {
     admin: AdminService;
     emails: EmailService;
     passwordResets: PasswordResetService;
+    mfa: MfaService;
   };
   registry: ContractRegistry;
 }
@@ -121,6 +125,9 @@ export const LOG_REDACT = [
   '*.refresh_token',
   '*.access_token',
   '*.code_verifier',
+  // MFA: an imported TOTP secret (createUserAuthFactor) and a hosted page's recovery code.
+  '*.totp_secret',
+  '*.recovery_code',
   '*.apiKey',
   // `token`: a password reset token (resetPassword's body, the hosted reset page's query and form).
   ...['body', 'query', 'form'].flatMap((where) => [
@@ -230,6 +237,9 @@ export function buildApp(opts: BuildOptions): Portico {
   const codes = new AuthorizationCodes(deps, sessions, users, invitations);
   const pendings = new PendingAuthentications(deps);
   const verifications = new EmailVerificationService(deps, users, emails, limiter);
+  // SMS codes go through a pluggable sender; the default keeps them in the dev outbox.
+  const smsOutbox = new DevSmsOutbox(deps);
+  const mfa = new MfaService(deps, users, environments, limiter, smsOutbox);
   const pipeline = new SignInPipeline(
     deps,
     users,
@@ -240,6 +250,7 @@ export function buildApp(opts: BuildOptions): Portico {
     pendings,
     verifications,
     invitations,
+    mfa,
   );
   const magicAuth = new MagicAuthIdentity(deps, users, emails, limiter);
   const password = new PasswordIdentity(deps, users, limiter);
@@ -303,14 +314,17 @@ export function buildApp(opts: BuildOptions): Portico {
     organizations: organizationSelection,
     users,
     sessions,
+    mfa,
   });
   oneTimeCodeRoutes(api, magicAuth, verifications);
+  mfaRoutes(api, mfa);
   continueRoutes(app, deps, {
     pendings,
     pipeline,
     verifications,
     organizations: organizationSelection,
     users,
+    mfa,
   });
   ssoApiRoutes(api, deps, connections, sso);
   testSignInRoutes(app, deps, sso);
@@ -339,6 +353,7 @@ export function buildApp(opts: BuildOptions): Portico {
   });
   const adminSurface = adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
   emailAdminRoutes(adminSurface, deps, emails);
+  mfaAdminRoutes(adminSurface, deps, mfa, environments, smsOutbox);
 
   // The first path segments of the JSON APIs (`user_management`, `organizations`, `portal`, `_admin`…).
   const apiPrefixes = new Set(registry.routes.map((r) => r.path.split('/')[1]!));
@@ -396,6 +411,7 @@ export function buildApp(opts: BuildOptions): Portico {
       admin,
       emails,
       passwordResets,
+      mfa,
     },
   };
 }

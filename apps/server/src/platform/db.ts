@@ -46,6 +46,7 @@ import * as m0018 from '../../migrations/0018_password_reset.ts';
 import * as m0019 from '../../migrations/0019_invitations.ts';
 import * as m0020 from '../../migrations/0020_one_time_codes.ts';
 import * as m0021 from '../../migrations/0021_sso_invitations.ts';
+import * as m0022 from '../../migrations/0022_mfa.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -134,6 +135,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0019_invitations': m0019,
   '0020_one_time_codes': m0020,
   '0021_sso_invitations': m0021,
+  '0022_mfa': m0022,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

@@ -462,6 +462,46 @@ export const catalog = {
     message:
       'The pending_authentication_token is unknown, expired (they last 10 minutes), already used, or for another step of the sign-in. Start the sign-in again.',
   },
+  mfa_enrollment: {
+    status: 403,
+    message:
+      'This sign-in needs a second factor and the user has none yet. Enroll a TOTP factor with createUserAuthFactor({ userId, type: "totp" }), show its QR code, then call authenticateWithTotp with the first code, the returned authentication_challenge.id and the pending_authentication_token.',
+  },
+  mfa_challenge: {
+    status: 403,
+    message:
+      'This sign-in needs a second factor. Call challengeFactor with one of `authentication_factors[].id`, then authenticateWithTotp with the code from the authenticator app, the challenge id and the pending_authentication_token.',
+  },
+  invalid_recovery_code: {
+    status: 400,
+    message:
+      'The recovery code is not one of the user’s unused recovery codes. Check it (each works once) or use the authenticator app.',
+  },
+  authentication_challenge_expired: {
+    status: 422,
+    message:
+      'The authentication challenge has expired (challenges last 10 minutes). Create a new one with challengeFactor.',
+  },
+  authentication_challenge_previously_verified: {
+    status: 422,
+    message:
+      'The authentication challenge was already verified; each challenge works once. Create a new one with challengeFactor.',
+  },
+  invalid_phone_number: {
+    status: 422,
+    message:
+      'phone_number must be an E.164 number: a plus sign, the country code and the number, digits only (for example +15005550006).',
+  },
+  invalid_totp_secret: {
+    status: 422,
+    message:
+      'totp_secret must be a base32 secret (letters A–Z and digits 2–7) of at least 16 characters, as authenticator apps use.',
+  },
+  authentication_factor_type_mismatch: {
+    status: 422,
+    message:
+      'authenticateWithTotp needs a challenge of a TOTP factor of the signing-in user. Challenge one of the TOTP factors in `authentication_factors`.',
+  },
   sso_required: {
     status: 400,
     style: 'oauth',
@@ -557,6 +597,8 @@ const ID_PREFIX: Record<string, string> = {
   'API key': 'api_key',
   'Active API key': 'api_key',
   Invitation: 'invitation',
+  'Authentication factor': 'auth_factor',
+  'Authentication challenge': 'auth_challenge',
 };
 
 /** What a value looks like, for a message that will not quote it. */

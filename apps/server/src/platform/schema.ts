@@ -24,6 +24,8 @@ export interface EnvironmentTable {
   email_disabled: string | null;
   /** 1: a sign-in of a user whose email is unverified stops at `email_verification_required` (0020). */
   email_verification_required: number;
+  /** 1: every AuthKit sign-in (but SSO) needs a second factor (0022). */
+  mfa_required: number;
 }
 
 export interface ApiKeyTable {
@@ -553,13 +555,15 @@ export interface PendingAuthenticationTable {
   id: string;
   environment_id: string;
   token_hash: string;
-  kind: 'email_verification' | 'organization_selection';
+  kind: 'email_verification' | 'organization_selection' | 'mfa_enrollment' | 'mfa_challenge';
   user_id: string;
   email_verification_id: string | null;
   /** JSON: the verified identity, less what the user row holds. */
   identity: string;
   /** JSON: where the sign-in goes on — a session for a client, or a code for a redirect URI. */
   target: string;
+  /** The TOTP secret the hosted enrollment page shows, sealed, until it is confirmed (0022). */
+  totp_secret_sealed: string | null;
   created_at: string;
   expires_at: string;
   used_at: string | null;
@@ -615,7 +619,67 @@ export interface InvitationTable {
   updated_at: string;
 }
 
+/** An MFA factor (0022): TOTP (secret sealed), SMS or generic OTP. */
+export interface AuthFactorTable {
+  id: string;
+  environment_id: string;
+  user_id: string | null;
+  type: 'totp' | 'sms' | 'generic_otp';
+  totp_issuer: string | null;
+  totp_user: string | null;
+  secret_sealed: string | null;
+  /** The TOTP time step of the last accepted code (replay protection). */
+  last_counter: number | null;
+  phone_number: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A challenge of a factor (0022). */
+export interface AuthChallengeTable {
+  id: string;
+  environment_id: string;
+  factor_id: string;
+  /** SHA-256 of the SMS / generic OTP code; null for TOTP. */
+  code_hash: string | null;
+  attempts: number;
+  expires_at: string;
+  verified_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MfaRecoveryCodeTable {
+  id: string;
+  environment_id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+export interface MfaOrganizationPolicyTable {
+  environment_id: string;
+  organization_id: string;
+  mfa_required: number;
+  updated_at: string;
+}
+
+/** The development SMS outbox (0022). */
+export interface SmsMessageTable {
+  id: string;
+  environment_id: string;
+  to_number: string;
+  body_sealed: string;
+  created_at: string;
+}
+
 export interface Database {
+  auth_factors: AuthFactorTable;
+  auth_challenges: AuthChallengeTable;
+  mfa_recovery_codes: MfaRecoveryCodeTable;
+  mfa_organization_policies: MfaOrganizationPolicyTable;
+  sms_messages: SmsMessageTable;
   environments: EnvironmentTable;
   emails: EmailTable;
   magic_auths: OneTimeCodeTable;

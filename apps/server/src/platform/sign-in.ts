@@ -30,6 +30,8 @@ interface IdentityBase {
   /** Recorded as the actor of `user.created` when the user is provisioned just in time. */
   provisionedBy?: { id: string | null; name: string };
   meta: RequestMeta;
+  /** The sign-in already passed AuthKit's MFA step (a TOTP code or a recovery code). */
+  mfaVerified?: boolean;
 }
 
 /** An existing AuthKit user proved who they are (password, Magic Auth for a known email). */

@@ -207,5 +207,10 @@ button.secondary{margin-top:.6rem;background:transparent;color:var(--brand-ink);
 .error{background:#fee2e2;color:#7f1d1d;padding:.6rem .8rem;border-radius:6px}
 .hint{color:#444}small{color:#555}.code{font-size:.85rem}
 .switch{margin-top:1.2rem;text-align:center}
+.qr{display:block;margin:.6rem auto;width:200px;height:200px;max-width:100%;image-rendering:pixelated;background:#fff}
+.key{font-family:ui-monospace,monospace;font-size:1.05rem;letter-spacing:.08em;overflow-wrap:anywhere}
+.codes{columns:2;font-family:ui-monospace,monospace;font-size:1.05rem;padding-left:1.4rem}
+a.button{display:block;box-sizing:border-box;margin-top:1.2rem;width:100%;padding:.7rem;border-radius:6px;background:var(--brand);color:var(--brand-text);font-weight:600;text-align:center;text-decoration:none}
+details{margin-top:1.2rem}summary{cursor:pointer;color:var(--brand-ink)}
 @media (prefers-color-scheme:dark){:root{--brand-ink:#93b4ff}body{background:#111;color:#eee}.card{background:#1c1c1f}input{background:#111;color:#eee}.hint,small{color:#bbb}}
 `;

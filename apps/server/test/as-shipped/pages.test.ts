@@ -34,6 +34,7 @@ import {
   routeMatcher,
   startApp,
 } from './support/pages-kit.ts';
+import * as mfa from './support/pages-mfa.ts';
 import * as reset from './support/pages-reset.ts';
 import * as sso from './support/pages-sso.ts';
 import { startShipped } from './support/shipped.ts';
@@ -54,8 +55,14 @@ const PAGES: Record<RouteKey, PageRow> = {
     cases: [...authkit.signInSubmit.cases, codes.magicStart],
   },
   'POST /authkit/magic/verify': codes.magicVerify,
-  'GET /authkit/continue/:id': codes.continueShow,
-  'POST /authkit/continue/:id': codes.continueSubmit,
+  'GET /authkit/continue/:id': {
+    ...codes.continueShow,
+    cases: [...codes.continueShow.cases, mfa.enrollShow, mfa.challengeShow],
+  },
+  'POST /authkit/continue/:id': {
+    ...codes.continueSubmit,
+    cases: [...codes.continueSubmit.cases, mfa.enrollSubmit, mfa.enrollWrong, mfa.recoverySubmit],
+  },
   'GET /authkit/sign-up': authkit.signUpForm,
   'POST /authkit/sign-up': authkit.signUpSubmit,
   'GET /authkit/invite': authkit.invitePage,

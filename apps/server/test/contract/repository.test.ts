@@ -61,6 +61,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0019_invitations',
       '0020_one_time_codes',
       '0021_sso_invitations',
+      '0022_mfa',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);
@@ -126,6 +127,7 @@ describe(`repository primitives on ${dialect}`, () => {
         client_id: h.clientId,
         created_at: new Date().toISOString(),
         email_verification_required: 0,
+        mfa_required: 0,
       })
       .execute()
       .catch((e) => e);

@@ -181,6 +181,35 @@ function VerificationPolicy() {
   );
 }
 
+/** `/_admin/mfa_policy`: every AuthKit sign-in (but SSO) needs a second factor (docs/mfa.md). */
+function MfaPolicy() {
+  const policy = useLoad(() => dash.get<{ mfa_required: boolean }>('/_admin/mfa_policy'), []);
+  const save = useAction(async (required: boolean) => {
+    await dash.put('/_admin/mfa_policy', { mfa_required: required });
+    policy.reload();
+  });
+  return (
+    <div className="panel" id="mfa-policy">
+      <h2>Multi-factor authentication</h2>
+      <LoadState loaded={policy} what="the MFA policy">
+        {(p) => (
+          <>
+            <p id="mfa-policy-current">
+              {p.mfa_required
+                ? 'Required: every sign-in (but SSO) needs a code from an authenticator app; users without one set it up first (the API answers mfa_enrollment or mfa_challenge).'
+                : 'Not required for the environment (an organization can still require it: PUT /_admin/organizations/{id}/mfa_policy).'}
+            </p>
+            <Button kind="secondary" busy={save.busy} onClick={() => void save.run(!p.mfa_required)}>
+              {p.mfa_required ? 'Stop requiring MFA' : 'Require MFA'}
+            </Button>
+          </>
+        )}
+      </LoadState>
+      <ErrorNotice error={save.error} />
+    </div>
+  );
+}
+
 export function EmailsPage() {
   const [stack, setStack] = useState<string[]>([]);
   const before = stack[stack.length - 1];
@@ -215,6 +244,7 @@ export function EmailsPage() {
         }
       </LoadState>
       <VerificationPolicy />
+      <MfaPolicy />
       <LoadState loaded={list} what="emails">
         {(page) => (
           <>

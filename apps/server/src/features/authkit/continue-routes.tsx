@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The hosted pages of a sign-in's pending step (`/authkit/continue/:id`): the email-verification
- * code and the organization picker. The id is the pending authentication's unguessable id; the
+ * code, MFA set-up and challenge (mfa-pages.tsx), and the organization picker. The id is the pending authentication's unguessable id; the
  * step finishes through the same pipeline the API's grants use, and the browser goes on to the
  * application with its code (or to the next step).
  */
@@ -13,9 +13,11 @@ import { loadPageBrand } from '../../surfaces/brand.ts';
 import { checkCsrf, issueCsrf, pageHeaders, setPageBrand } from '../../surfaces/hosted.ts';
 import { clientIp } from '../../surfaces/json-surface.ts';
 import { errorPage, type PageError, pageErrors, renderPage } from '../../surfaces/page-layout.tsx';
+import type { MfaService } from '../mfa/service.ts';
 import type { UserService } from '../users/service.ts';
 import { OrganizationPickerPage, VerifyEmailPage } from './code-pages.tsx';
 import type { EmailVerificationService } from './email-verification.ts';
+import { MfaChallengePage, MfaEnrollPage, RecoveryCodesPage } from './mfa-pages.tsx';
 import type { OrganizationSelection } from './organization-selection.ts';
 import type { Pending, PendingAuthentications } from './pending.ts';
 import type { SignInPipeline } from './sign-in.ts';
@@ -29,6 +31,7 @@ export function continueRoutes(
     verifications: EmailVerificationService;
     organizations: OrganizationSelection;
     users: UserService;
+    mfa: MfaService;
   },
 ) {
   const meta = (c: Context) => ({ ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null });
@@ -56,9 +59,47 @@ export function continueRoutes(
     }
     return { pending: pending as Pending };
   };
-  const render = async (c: Context, p: Pending, status: number, error?: PageError, resent?: boolean) => {
+  const render = async (
+    c: Context,
+    p: Pending,
+    status: number,
+    error?: PageError,
+    resent?: boolean,
+    recovery?: boolean,
+  ) => {
     pageHeaders(c, origins(p));
     const csrf = issueCsrf(c, deps, p.row.id);
+    if (p.row.kind === 'mfa_enrollment') {
+      const user = await s.users.row(deps.db, p.row.environment_id, p.row.user_id);
+      const secret = await s.pendings.totpSecret(p, () => s.mfa.newSecret());
+      const shown = await s.mfa.present(p.row.environment_id, user.email, secret);
+      return c.html(
+        String(
+          <MfaEnrollPage
+            pendingId={p.row.id}
+            csrf={csrf}
+            email={user.email}
+            secret={secret}
+            qrCode={shown.qrCode}
+            error={error}
+          />,
+        ),
+        status as 200,
+      );
+    }
+    if (p.row.kind === 'mfa_challenge') {
+      return c.html(
+        String(
+          <MfaChallengePage
+            pendingId={p.row.id}
+            csrf={csrf}
+            error={recovery ? undefined : error}
+            recoveryError={recovery ? error : undefined}
+          />,
+        ),
+        status as 200,
+      );
+    }
     if (p.row.kind === 'email_verification') {
       const user = await s.users.row(deps.db, p.row.environment_id, p.row.user_id);
       return c.html(
@@ -104,8 +145,45 @@ export function continueRoutes(
         code: 'form_expired',
         message: 'Your session on this page expired. Please submit the form again.',
       });
+    const recovery = pending.row.kind === 'mfa_challenge' && typeof form.recovery_code === 'string';
     try {
       let next: { redirectUrl?: string };
+      const env = pending.row.environment_id;
+      if (pending.row.kind === 'mfa_enrollment' || pending.row.kind === 'mfa_challenge') {
+        const passed = { ...pending.identity, mfaVerified: true };
+        if (recovery) {
+          const consume = await s.mfa.checkRecoveryCode(
+            env,
+            pending.row.user_id,
+            String(form.recovery_code),
+            meta(c),
+          );
+          next = await s.pipeline.resume(pending, passed, { alongside: consume });
+          return c.redirect(next.redirectUrl!, 302);
+        }
+        const code = typeof form.code === 'string' ? form.code.trim() : '';
+        if (!/^\d{6}$/.test(code))
+          return render(c, pending, 400, {
+            code: 'invalid_one_time_code',
+            message: 'Enter the six digits your authenticator app shows.',
+          });
+        if (pending.row.kind === 'mfa_challenge') {
+          const consume = await s.mfa.checkUserCode(env, pending.row.user_id, code, meta(c));
+          next = await s.pipeline.resume(pending, passed, { alongside: consume });
+          return c.redirect(next.redirectUrl!, 302);
+        }
+        const secret = await s.pendings.totpSecret(pending, () => s.mfa.newSecret());
+        const counter = await s.mfa.checkNewSecret(env, pending.row.id, secret, code);
+        const user = await s.users.row(deps.db, env, pending.row.user_id);
+        let codes: string[] = [];
+        next = await s.pipeline.resume(pending, passed, {
+          alongside: async (tx) => {
+            codes = await s.mfa.enrollConfirmed(tx, env, user, secret, counter, meta(c));
+          },
+        });
+        pageHeaders(c, origins(pending));
+        return c.html(String(<RecoveryCodesPage codes={codes} href={next.redirectUrl!} />), 200);
+      }
       if (pending.row.kind === 'email_verification') {
         const code = typeof form.code === 'string' ? form.code.trim() : '';
         if (!/^\d{6}$/.test(code))
@@ -128,7 +206,7 @@ export function continueRoutes(
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       if (err.code === 'rate_limit_exceeded') c.header('Retry-After', String(err.extra?.retry_after ?? 60));
-      return render(c, pending, err.status, { code: err.code, message: err.message });
+      return render(c, pending, err.status, { code: err.code, message: err.message }, false, recovery);
     }
   });
 

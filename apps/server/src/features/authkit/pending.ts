@@ -66,6 +66,7 @@ export class PendingAuthentications {
         email_verification_id: p.emailVerificationId ?? null,
         identity: JSON.stringify(stored),
         target: JSON.stringify(p.target),
+        totp_secret_sealed: null,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + PENDING_TTL_MS).toISOString(),
         used_at: null,
@@ -76,7 +77,7 @@ export class PendingAuthentications {
 
   private invalid(kind: PendingKind) {
     return new AppError('invalid_pending_authentication_token', {
-      message: `The pending_authentication_token is unknown, expired (they last 10 minutes), already used, or not for the ${kind.replace('_', ' ')} step. Start the sign-in again.`,
+      message: `The pending_authentication_token is unknown, expired (they last 10 minutes), already used, or not for the ${kind.replaceAll('_', ' ')} step. Start the sign-in again.`,
     });
   }
 
@@ -86,15 +87,38 @@ export class PendingAuthentications {
     return decode(row);
   }
 
-  /** The live pending sign-in a token names, for the step `kind` (not consumed). */
-  async byToken(env: string, value: string, kind: PendingKind): Promise<Pending> {
+  /** The live pending sign-in a token names, for the step `kind` (or one of `kind`s; not consumed). */
+  async byToken(env: string, value: string, kind: PendingKind | PendingKind[]): Promise<Pending> {
     const row = await this.deps.db
       .selectFrom('pending_authentications')
       .selectAll()
       .where('environment_id', '=', env)
       .where('token_hash', '=', sha256(value))
       .executeTakeFirst();
-    return this.live(row, kind);
+    const kinds = Array.isArray(kind) ? kind : [kind];
+    return this.live(row, row && kinds.includes(row.kind) ? row.kind : kinds[0]!);
+  }
+
+  /**
+   * The TOTP secret the hosted enrollment page of `p` shows: sealed into the row the first time
+   * (`fresh` is used only if none is stored yet, so two tabs show the same secret).
+   */
+  async totpSecret(p: Pending, fresh: () => string): Promise<string> {
+    const { secrets } = this.deps;
+    if (p.row.totp_secret_sealed) return secrets.open(p.row.totp_secret_sealed);
+    await this.deps.db
+      .updateTable('pending_authentications')
+      .set({ totp_secret_sealed: secrets.seal(fresh()) })
+      .where('id', '=', p.row.id)
+      .where('totp_secret_sealed', 'is', null)
+      .execute();
+    const row = await this.deps.db
+      .selectFrom('pending_authentications')
+      .select('totp_secret_sealed')
+      .where('id', '=', p.row.id)
+      .executeTakeFirstOrThrow();
+    p.row.totp_secret_sealed = row.totp_secret_sealed;
+    return secrets.open(row.totp_secret_sealed!);
   }
 
   /** The pending sign-in a hosted page names (by id), whatever its step; null when unusable. */

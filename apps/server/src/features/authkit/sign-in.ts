@@ -4,7 +4,7 @@
  * target (an authorization code for the app's redirect URI) or a direct grant (a session now):
  *
  *   identity → user (JIT through UserService) → membership (JIT through MembershipService)
- *            → policies: email verification, organization selection
+ *            → policies: email verification, MFA, organization selection
  *            → success event → authorization code | session
  *
  * all in one transaction, so a sign-in is recorded completely or not at all. A policy that needs
@@ -21,6 +21,7 @@ import type { ClientEnvironment, EnvironmentService } from '../environments/serv
 import { appendEvent } from '../events/outbox.ts';
 import type { InvitationService } from '../invitations/service.ts';
 import type { MembershipService } from '../memberships/service.ts';
+import type { MfaService } from '../mfa/service.ts';
 import type { SessionService } from '../sessions/service.ts';
 import type { UserService } from '../users/service.ts';
 import { userToWire } from '../users/wire.ts';
@@ -43,7 +44,7 @@ export interface RunOptions {
 }
 
 type Stopped = {
-  kind: 'email_verification' | 'organization_selection';
+  kind: 'email_verification' | 'organization_selection' | 'mfa_enrollment' | 'mfa_challenge';
   id: string;
   token: string;
   user: UserTable;
@@ -66,6 +67,7 @@ export class SignInPipeline implements SignInPort {
     private pendings: PendingAuthentications,
     private verifications: EmailVerificationService,
     private invitations?: InvitationService,
+    private mfa?: MfaService,
   ) {}
 
   /** The identity's user, provisioned just in time, with its JIT membership. */
@@ -101,7 +103,8 @@ export class SignInPipeline implements SignInPort {
   }
 
   private asUserIdentity(identity: VerifiedIdentity, user: UserTable): UserIdentity {
-    const { environmentId, method, eventType, organizationId, sso, provisionedBy, meta } = identity;
+    const { environmentId, method, eventType, organizationId, sso, provisionedBy, meta, mfaVerified } =
+      identity;
     return {
       kind: 'user',
       userId: user.id,
@@ -112,6 +115,7 @@ export class SignInPipeline implements SignInPort {
       sso,
       provisionedBy,
       meta,
+      mfaVerified,
     };
   }
 
@@ -122,8 +126,11 @@ export class SignInPipeline implements SignInPort {
   }
 
   /**
-   * The policies, in WorkOS's order: a verified email when the environment requires one, then an
-   * organization when the user has several. Returns the organization the session starts in, or the
+   * The policies, in WorkOS's order: a verified email when the environment requires one, then a
+   * second factor when the environment or the user's organization requires MFA (not for SSO: the
+   * IdP owns that), then an organization when the user has several. MFA comes before the
+   * organization choice so that no organization is offered before the second factor; with no
+   * organization named, any of the user's active organizations requiring MFA requires it. Returns the organization the session starts in, or the
    * pending step that must come first.
    */
   private async policies(
@@ -149,6 +156,25 @@ export class SignInPipeline implements SignInPort {
           extra: { email: user.email, email_verification_id: verification.id },
         },
       };
+    }
+    if (this.mfa && identity.method !== 'SSO' && !identity.mfaVerified) {
+      const orgIds = identity.organizationId
+        ? [identity.organizationId]
+        : (await this.memberships.activeOrganizations(tx, env, user.id)).map((o) => o.id);
+      if (await this.mfa.required(tx, env, orgIds)) {
+        const factors = await this.mfa.totpFactors(tx, env, user.id);
+        const kind = factors.length > 0 ? 'mfa_challenge' : 'mfa_enrollment';
+        const p = await this.pendings.create(tx, {
+          kind,
+          identity: this.asUserIdentity(identity, user),
+          target: this.pendingTarget(outcome),
+        });
+        const extra =
+          kind === 'mfa_challenge'
+            ? { authentication_factors: factors.map((f) => ({ id: f.id, type: f.type })) }
+            : {};
+        return { stopped: { kind, ...p, user, extra } };
+      }
     }
     if (identity.organizationId) return { organizationId: identity.organizationId };
     const orgs = await this.memberships.activeOrganizations(tx, env, user.id);
@@ -252,12 +278,17 @@ export class SignInPipeline implements SignInPort {
           userId: result.userId,
         };
       }
-      throw new AppError(
-        s.kind === 'email_verification' ? 'email_verification_required' : 'organization_selection_required',
+      const code = (
         {
-          extra: { pending_authentication_token: s.token, user: userToWire(s.user), ...s.extra },
-        },
-      );
+          email_verification: 'email_verification_required',
+          organization_selection: 'organization_selection_required',
+          mfa_enrollment: 'mfa_enrollment',
+          mfa_challenge: 'mfa_challenge',
+        } as const
+      )[s.kind];
+      throw new AppError(code, {
+        extra: { pending_authentication_token: s.token, user: userToWire(s.user), ...s.extra },
+      });
     }
     if ('issued' in result && result.issued)
       return { response: await this.sessions.complete(result.issued), userId: result.userId };

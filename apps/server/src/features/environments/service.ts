@@ -174,6 +174,7 @@ export class EnvironmentService {
           client_id: clientId,
           created_at: now,
           email_verification_required: 0,
+          mfa_required: 0,
         })
         .execute();
       await tx
@@ -319,6 +320,31 @@ export class EnvironmentService {
     return required;
   }
 
+  /** Whether every AuthKit sign-in (but SSO) needs a second factor (0022). */
+  async requiresMfa(envId: string, q: Queryable = this.deps.db): Promise<boolean> {
+    const row = await q
+      .selectFrom('environments')
+      .select('mfa_required')
+      .where('id', '=', envId)
+      .executeTakeFirst();
+    return row?.mfa_required === 1;
+  }
+
+  async setMfaRequired(envId: string, required: boolean): Promise<boolean> {
+    await this.deps.db
+      .updateTable('environments')
+      .set({ mfa_required: required ? 1 : 0 })
+      .where('id', '=', envId)
+      .execute();
+    return required;
+  }
+
+  /** The environment's name (the default TOTP issuer). */
+  async nameOf(envId: string, q: Queryable = this.deps.db): Promise<string> {
+    const row = await q.selectFrom('environments').select('name').where('id', '=', envId).executeTakeFirst();
+    return row?.name ?? 'Portico';
+  }
+
   /** Where sign-out goes without `return_to`, or null (Portico's "You are signed out" page). */
   async defaultLogoutUri(envId: string): Promise<string | null> {
     const row = await this.deps.db
@@ -412,7 +438,14 @@ export class EnvironmentService {
     await this.deps.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('environments')
-        .values({ id: envId, name, client_id: clientId, created_at: now, email_verification_required: 0 })
+        .values({
+          id: envId,
+          name,
+          client_id: clientId,
+          created_at: now,
+          email_verification_required: 0,
+          mfa_required: 0,
+        })
         .execute();
       await seedRoles(tx, this.deps, envId);
     });

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { RequestMeta } from '../../../platform/sign-in.ts';
 import { clientIp } from '../../../surfaces/json-surface.ts';
 import type { TokenClient } from '../../../surfaces/token.ts';
+import type { MfaService } from '../../mfa/service.ts';
 import type { AuthenticateResponse, SessionService } from '../../sessions/service.ts';
 import type { UserService } from '../../users/service.ts';
 import type { AuthorizationCodes } from '../codes.ts';
@@ -29,6 +30,7 @@ export interface GrantServices {
   organizations: OrganizationSelection;
   users: UserService;
   sessions: SessionService;
+  mfa: MfaService;
 }
 
 export interface GrantContext {

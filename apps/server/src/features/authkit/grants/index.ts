@@ -7,6 +7,7 @@ import { authorizationCodeGrant } from './authorization-code.ts';
 import { emailVerificationGrant } from './email-verification.ts';
 import type { Grant } from './grant.ts';
 import { magicAuthGrant } from './magic-auth.ts';
+import { mfaTotpGrant } from './mfa-totp.ts';
 import { organizationSelectionGrant } from './organization-selection.ts';
 import { passwordGrant } from './password.ts';
 import { refreshTokenGrant } from './refresh-token.ts';
@@ -18,6 +19,7 @@ const ALL = [
   magicAuthGrant,
   emailVerificationGrant,
   organizationSelectionGrant,
+  mfaTotpGrant,
 ] as const;
 
 export const GRANTS: ReadonlyMap<string, Grant> = new Map(ALL.map((g) => [g.type, g as unknown as Grant]));
