@@ -193,6 +193,10 @@ export const catalog = {
     message:
       'A user with this email already exists, and an invitation without organization_id only invites new users to the application. Send organization_id to invite them to an organization.',
   },
+  email_not_failed: {
+    status: 409,
+    message: 'Only a failed email can be resent; a queued one is still being retried.',
+  },
   email_already_invited: {
     status: 400,
     message:

@@ -229,6 +229,34 @@ describe('failures and retries', () => {
     expect(r.last_error).toMatch(/^SMTP 550: .*Mailbox unavailable/);
   });
 
+  it('resends a failed email from the dashboard: the same message once more, and nothing else', async () => {
+    sink.replies.push({ kind: 'refuse', code: 550, message: 'Mailbox unavailable' });
+    const id = (await magic('resend@example.com', '135790'))!;
+    await drainEmails(worker);
+    const failed = await row(id);
+    expect(failed.status).toBe('failed');
+    const delivered = sink.messages.length;
+
+    const res = await request(`/_admin/emails/${id}/resend`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id, status: 'queued', attempts: 0 });
+    await drainEmails(worker);
+    const sent = await row(id);
+    expect(sent).toMatchObject({ status: 'sent', attempts: 1, message_id: failed.message_id });
+    expect(sink.messages.length - delivered).toBe(1);
+    expect(sink.messages.at(-1)!.text).toContain('135790');
+
+    // A sent email cannot be resent (it would reach the person twice), nor an unknown or foreign id.
+    const again = await request(`/_admin/emails/${id}/resend`, { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: 'email_not_failed' });
+    expect((await request('/_admin/emails/email_nope/resend', { method: 'POST' })).status).toBe(404);
+    expect(await row(id)).toEqual(sent);
+    // An API key is not a dashboard session: refused before anything runs.
+    expect((await h.api('POST', `/_admin/emails/${id}/resend`)).status).toBe(403);
+    expect(await row(id)).toEqual(sent);
+  });
+
   it('gives up as failed after the last attempt of PORTICO_EMAIL_SCHEDULE', async () => {
     for (let i = 0; i < 3; i++) sink.replies.push({ kind: 'refuse', code: 421, message: 'Busy' });
     const id = (await magic('busy@example.com'))!;

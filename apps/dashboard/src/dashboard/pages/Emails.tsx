@@ -222,6 +222,10 @@ export function EmailsPage() {
     [before],
   );
   const settings = useLoad(() => dash.get<Settings>('/_admin/email_settings'), []);
+  const resend = useAction(async (id: string) => {
+    await dash.post(`/_admin/emails/${encodeURIComponent(id)}/resend`);
+    list.reload();
+  });
   return (
     <section>
       <PageHeader title="Emails">
@@ -245,6 +249,7 @@ export function EmailsPage() {
       </LoadState>
       <VerificationPolicy />
       <MfaPolicy />
+      <ErrorNotice error={resend.error} />
       <LoadState loaded={list} what="emails">
         {(page) => (
           <>
@@ -273,13 +278,18 @@ export function EmailsPage() {
                   {e.attempts > 1 ? ` (${e.attempts} attempts)` : ''}
                 </Badge>,
                 formatDate(e.created_at),
-                e.text !== undefined ? (
-                  <Button key="o" kind="secondary" onClick={() => setOpen(open === e.id ? null : e.id)}>
-                    {open === e.id ? 'Hide' : 'Show'}
-                  </Button>
-                ) : (
-                  ''
-                ),
+                <span key="o" className="actions">
+                  {e.text !== undefined ? (
+                    <Button kind="secondary" onClick={() => setOpen(open === e.id ? null : e.id)}>
+                      {open === e.id ? 'Hide' : 'Show'}
+                    </Button>
+                  ) : null}
+                  {e.status === 'failed' ? (
+                    <Button kind="secondary" busy={resend.busy} onClick={() => resend.run(e.id)}>
+                      Resend
+                    </Button>
+                  ) : null}
+                </span>,
               ])}
               empty={
                 <Empty title="No emails yet.">

@@ -83,6 +83,14 @@ export function emailAdminRoutes(surface: JsonSurface<AdminEnv>, deps: Deps, ema
     },
   });
   surface.route({
+    method: 'post',
+    path: '/_admin/emails/:id/resend',
+    summary: 'Queue a failed email again: the same message, attempted at once with a fresh retry budget',
+    params: z.object({ id: z.string().min(1).max(200) }),
+    response: EmailWire,
+    handler: async ({ env, params }) => emails.resend(env.environmentId, params.id),
+  });
+  surface.route({
     method: 'get',
     path: '/_admin/email_settings',
     summary: 'The environment’s email branding, From address and the types turned off',

@@ -11,7 +11,7 @@
 import { parseFromAddress } from '../../config.ts';
 import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
 import type { EmailTable, EnvironmentTable } from '../../platform/schema.ts';
 import { HEX_COLOR } from '../../surfaces/brand.ts';
 import {
@@ -171,6 +171,31 @@ export class EmailService {
     const more = rows.length > opts.limit;
     const page = rows.slice(0, opts.limit);
     return { data: page.map((r) => this.view(r)), before: more ? page[page.length - 1]!.id : null };
+  }
+
+  /**
+   * Queues a `failed` email again (the dashboard's Resend): the same message, Message-ID and body,
+   * attempted at once with a fresh retry budget. Only a failed email: a queued one is already
+   * retried, and a sent or dev-outbox one would reach the person twice.
+   */
+  async resend(envId: string, id: string): Promise<EmailView> {
+    const now = this.deps.clock.now().toISOString();
+    const row = await this.deps.db
+      .updateTable('emails')
+      .set({ status: 'queued', attempts: 0, next_attempt_at: now, claimed_until: null, updated_at: now })
+      .where('environment_id', '=', envId)
+      .where('id', '=', id)
+      .where('status', '=', 'failed')
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return this.view(row);
+    const current = await this.get(envId, id);
+    if (!current) throw notFound('Email', id);
+    throw new AppError('email_not_failed', {
+      message: `Email ${id} is ${current.status}: only a failed email can be resent${
+        current.status === 'queued' ? ' (this one is still being retried)' : ''
+      }.`,
+    });
   }
 
   async get(envId: string, id: string): Promise<EmailView | null> {
