@@ -5,7 +5,7 @@
  * changes nothing, then branding and a type turned off are saved and take effect (the next email
  * carries the brand; that type queues nothing). Screenshots at 1280 and 390 px into
  * test-artifacts/screenshots/dashboard-emails-*.png; no sideways scroll on a phone; no console
- * error (CSP violations included).
+ * error (CSP violations included). A failed email offers *Resend*, which queues it again.
  */
 import { existsSync, statSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -109,6 +109,27 @@ describe('dashboard Emails page in Chromium', () => {
       'Your sign-in code for Acme Browser',
     );
     expect(await page.getByRole('row', { name: /bob@example\.com/ }).count()).toBe(0);
+
+    // A failed email (as one an SMTP server refused for good is left) offers Resend, which
+    // queues it again; the others do not offer it.
+    await portico.h.portico.deps.db
+      .updateTable('emails')
+      .set({ status: 'failed', attempts: 3, last_error: 'SMTP 550: Mailbox unavailable' })
+      .where('to_address', '=', 'cy@example.com')
+      .execute();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const failed = page.getByRole('row', { name: /cy@example\.com/ });
+    await poll(() => failed.textContent()).toContain('SMTP 550: Mailbox unavailable');
+    expect(await page.getByRole('button', { name: 'Resend' }).count()).toBe(1);
+    await failed.getByRole('button', { name: 'Resend' }).click();
+    await poll(() => failed.textContent()).toContain('queued');
+    expect(await page.getByRole('button', { name: 'Resend' }).count()).toBe(0);
+    const requeued = await portico.h.portico.deps.db
+      .selectFrom('emails')
+      .select(['status', 'attempts'])
+      .where('to_address', '=', 'cy@example.com')
+      .executeTakeFirstOrThrow();
+    expect(requeued).toEqual({ status: 'queued', attempts: 0 });
     expect(problems).toEqual([]);
   });
 });
