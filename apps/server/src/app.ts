@@ -36,6 +36,7 @@ import { InvitationService } from './features/invitations/service.ts';
 import { MembershipService } from './features/memberships/service.ts';
 import { organizationRoutes } from './features/organizations/routes.ts';
 import { OrganizationService } from './features/organizations/service.ts';
+import { roleRoutes } from './features/roles/routes.ts';
 import { RoleService } from './features/roles/service.ts';
 import { KeyStore } from './features/sessions/keys.ts';
 import { SessionService } from './features/sessions/service.ts';
@@ -322,6 +323,7 @@ export function buildApp(opts: BuildOptions): Portico {
     testOidcRoutes(app, deps, environments);
   }
   organizationRoutes(api, organizations);
+  roleRoutes(api, roles);
   userRoutes(api, users, memberships);
   passwordResetRoutes(api, passwordResets);
   passwordResetPageRoutes(app, deps, authkit, passwordResets, limiter, environments);

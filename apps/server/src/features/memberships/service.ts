@@ -112,6 +112,7 @@ export class MembershipService {
         tx,
         env,
         body.role_slugs ?? (body.role_slug ? [body.role_slug] : undefined),
+        org.id,
       );
       const existing = await tx
         .selectFrom('organization_memberships')
@@ -186,7 +187,7 @@ export class MembershipService {
       .where('user_id', '=', user.id)
       .executeTakeFirst();
     if (existing?.status === 'active') return membershipToWire(existing, org.name, user);
-    const slugs = await this.roles.resolveSlugs(tx, env, m.roleSlug ? [m.roleSlug] : undefined);
+    const slugs = await this.roles.resolveSlugs(tx, env, m.roleSlug ? [m.roleSlug] : undefined, org.id);
     let row: OrganizationMembershipTable;
     if (existing) {
       row = { ...existing, status: 'active', role_slugs: JSON.stringify(slugs), updated_at: now };
@@ -316,10 +317,12 @@ export class MembershipService {
   }
 
   update(env: string, id: string, body: z.output<typeof UpdateMembershipBody>, ctx: EventContext) {
-    return this.change(env, id, ctx, async (_m, tx) => {
+    return this.change(env, id, ctx, async (m, tx) => {
       const wanted = body.role_slugs ?? (body.role_slug ? [body.role_slug] : undefined);
       if (!wanted) return {};
-      return { role_slugs: JSON.stringify(await this.roles.resolveSlugs(tx, env, wanted)) };
+      return {
+        role_slugs: JSON.stringify(await this.roles.resolveSlugs(tx, env, wanted, m.organization_id)),
+      };
     });
   }
 
