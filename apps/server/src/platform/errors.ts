@@ -174,11 +174,15 @@ export const catalog = {
     message:
       'The permission slug is not allowed. Use lowercase letters, digits and - _ : . *, starting with a letter or digit, at most 64 characters (see docs/roles.md).',
   },
-  role_already_exists: {
+  role_slug_conflict: {
     status: 409,
-    message: 'A role with this slug already exists. Update that role, or pick another slug.',
+    message: 'An environment role with this slug already exists. Update that role, or pick another slug.',
   },
-  permission_already_exists: {
+  organization_role_slug_conflict: {
+    status: 409,
+    message: 'This organization already has a role with this slug. Update that role, or pick another slug.',
+  },
+  permission_slug_conflict: {
     status: 409,
     message:
       'A permission with this slug already exists in this environment. Update it, or pick another slug.',
@@ -188,10 +192,15 @@ export const catalog = {
     message:
       'A permission slug given for a role does not exist. Create it first with POST /authorization/permissions.',
   },
-  role_in_use: {
+  role_has_assignments: {
     status: 409,
     message:
       'The role is assigned to organization memberships, so it cannot be deleted. Give them another role first, then delete it.',
+  },
+  role_has_group_role_mappings: {
+    status: 409,
+    message:
+      'A directory maps a group to this role, so it cannot be deleted. Change the directory’s group → role mapping first, then delete it.',
   },
   default_role_cannot_be_deleted: {
     status: 409,

@@ -268,7 +268,7 @@ export class RoleService {
         .where('environment_id', '=', env)
         .where('slug', '=', body.slug)
         .executeTakeFirst();
-      if (dup) throw this.duplicateRole(body.slug);
+      if (dup) throw this.duplicateRole(body.slug, false);
       const now = this.deps.clock.now().toISOString();
       const row: RoleRow = {
         id: this.deps.ids.next('role'),
@@ -439,7 +439,7 @@ export class RoleService {
         .where('organization_id', '=', organizationId)
         .where('slug', '=', chosen)
         .executeTakeFirst();
-      if (dup) throw this.duplicateRole(chosen);
+      if (dup) throw this.duplicateRole(chosen, true);
       const now = this.deps.clock.now().toISOString();
       const row = {
         id: this.deps.ids.next('role'),
@@ -588,7 +588,7 @@ export class RoleService {
         .where('slug', '=', body.slug)
         .executeTakeFirst();
       if (dup) {
-        throw new AppError('permission_already_exists', {
+        throw new AppError('permission_slug_conflict', {
           message: `A permission with slug ${quote(body.slug)} already exists in this environment. Update it with PATCH /authorization/permissions/${body.slug}, or pick another slug.`,
         });
       }
@@ -733,9 +733,9 @@ export class RoleService {
     return wanted;
   }
 
-  private duplicateRole(slug: string) {
-    return new AppError('role_already_exists', {
-      message: `A role with slug ${quote(slug)} already exists here. Update that role, or pick another slug.`,
+  private duplicateRole(slug: string, organization: boolean) {
+    return new AppError(organization ? 'organization_role_slug_conflict' : 'role_slug_conflict', {
+      message: `${organization ? 'This organization already has a role' : 'An environment role'} with slug ${quote(slug)} exists. Update that role, or pick another slug.`,
     });
   }
 
@@ -756,9 +756,22 @@ export class RoleService {
     const rows = await q.execute();
     const n = rows.filter((r) => parseJson<string[]>(r.role_slugs, []).includes(slug)).length;
     if (n > 0) {
-      throw new AppError('role_in_use', {
+      throw new AppError('role_has_assignments', {
         message: `Role ${quote(slug)} is assigned to ${n} organization membership${n === 1 ? '' : 's'}, so it cannot be deleted. Give ${n === 1 ? 'that membership' : 'those memberships'} another role first (PUT /user_management/organization_memberships/{id} with role_slug), then delete the role.`,
-        extra: { memberships: n },
+      });
+    }
+    let dq = tx
+      .selectFrom('directories')
+      .select(['id', 'group_role_map'])
+      .where('environment_id', '=', env)
+      .where('group_role_map', 'like', `%${JSON.stringify(slug)}%`);
+    if (organizationId) dq = dq.where('organization_id', '=', organizationId);
+    const mapping = (await dq.execute()).filter((d) =>
+      Object.values(parseJson<Record<string, string>>(d.group_role_map, {})).includes(slug),
+    );
+    if (mapping.length) {
+      throw new AppError('role_has_group_role_mappings', {
+        message: `Directory ${mapping.map((d) => quote(d.id)).join(', ')} maps a group to role ${quote(slug)}, so it cannot be deleted. Change that group → role mapping first (PATCH /directories/{id}/settings or the dashboard), then delete the role.`,
       });
     }
   }
