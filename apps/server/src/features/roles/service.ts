@@ -303,9 +303,10 @@ export class RoleService {
   }
 
   async setEnvironmentRolePermissions(env: string, slug: string, permissions: string[], ctx: EventContext) {
-    return this.changeEnvRole(env, slug, ctx, async (_r, tx) => ({
-      permissions: JSON.stringify(await this.checkPermissions(tx, env, permissions, 'permissions')),
-    }));
+    return this.changeEnvRole(env, slug, ctx, async (r, tx) => {
+      const next = JSON.stringify(await this.checkPermissions(tx, env, permissions, 'permissions'));
+      return next === r.permissions ? null : { permissions: next };
+    });
   }
 
   async addEnvironmentRolePermission(env: string, slug: string, permission: string, ctx: EventContext) {
@@ -481,9 +482,10 @@ export class RoleService {
     permissions: string[],
     ctx: EventContext,
   ) {
-    return this.changeOrgRole(env, organizationId, slug, ctx, async (_r, tx) => ({
-      permissions: JSON.stringify(await this.checkPermissions(tx, env, permissions, 'permissions')),
-    }));
+    return this.changeOrgRole(env, organizationId, slug, ctx, async (r, tx) => {
+      const next = JSON.stringify(await this.checkPermissions(tx, env, permissions, 'permissions'));
+      return next === r.permissions ? null : { permissions: next };
+    });
   }
 
   addOrganizationRolePermission(
