@@ -39,6 +39,7 @@ import { MfaService } from './features/mfa/service.ts';
 import { DevSmsOutbox } from './features/mfa/sms.ts';
 import { organizationRoutes } from './features/organizations/routes.ts';
 import { OrganizationService } from './features/organizations/service.ts';
+import { roleRoutes } from './features/roles/routes.ts';
 import { RoleService } from './features/roles/service.ts';
 import { KeyStore } from './features/sessions/keys.ts';
 import { SessionService } from './features/sessions/service.ts';
@@ -336,6 +337,7 @@ export function buildApp(opts: BuildOptions): Portico {
     testOidcRoutes(app, deps, environments);
   }
   organizationRoutes(api, organizations);
+  roleRoutes(api, roles);
   userRoutes(api, users, memberships);
   passwordResetRoutes(api, passwordResets);
   passwordResetPageRoutes(app, deps, authkit, passwordResets, limiter, environments);

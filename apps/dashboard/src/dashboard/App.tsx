@@ -16,6 +16,7 @@ import { EmailsPage } from './pages/Emails.tsx';
 import { EventsPage } from './pages/Events.tsx';
 import { OrganizationsPage } from './pages/Organizations.tsx';
 import { RedirectUrisPage } from './pages/RedirectUris.tsx';
+import { RolesPage } from './pages/Roles.tsx';
 import { SessionsPage } from './pages/Sessions.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { WebhooksPage } from './pages/Webhooks.tsx';
@@ -137,6 +138,7 @@ const NAV = [
   ['users', 'Users'],
   ['connections', 'Connections'],
   ['directories', 'Directories'],
+  ['roles', 'Roles'],
   ['events', 'Events'],
   ['webhooks', 'Webhooks'],
   ['emails', 'Emails'],
@@ -217,6 +219,8 @@ function Page({ section, route, me }: { section: string; route: string; me: stri
       return <WebhooksPage id={rest || undefined} />;
     case 'emails':
       return <EmailsPage />;
+    case 'roles':
+      return <RolesPage />;
     case 'api-keys':
       return <ApiKeysPage />;
     case 'redirect-uris':

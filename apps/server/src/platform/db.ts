@@ -47,6 +47,7 @@ import * as m0019 from '../../migrations/0019_invitations.ts';
 import * as m0020 from '../../migrations/0020_one_time_codes.ts';
 import * as m0021 from '../../migrations/0021_sso_invitations.ts';
 import * as m0022 from '../../migrations/0022_mfa.ts';
+import * as m0023 from '../../migrations/0023_rbac.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -136,6 +137,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0020_one_time_codes': m0020,
   '0021_sso_invitations': m0021,
   '0022_mfa': m0022,
+  '0023_rbac': m0023,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

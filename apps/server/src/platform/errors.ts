@@ -164,6 +164,52 @@ export const catalog = {
     status: 422,
     message: 'The role slug does not exist in this environment. Use `member`, `admin` or a role you created.',
   },
+  invalid_role_slug: {
+    status: 422,
+    message:
+      'The role slug is not allowed. Environment roles: lowercase letters, digits, - and _, at most 48 characters, not starting with org-. Organization roles: org- and then the same (see docs/roles.md).',
+  },
+  invalid_permission_slug: {
+    status: 422,
+    message:
+      'The permission slug is not allowed. Use lowercase letters, digits and - _ : . *, starting with a letter or digit, at most 64 characters (see docs/roles.md).',
+  },
+  role_slug_conflict: {
+    status: 409,
+    message: 'An environment role with this slug already exists. Update that role, or pick another slug.',
+  },
+  organization_role_slug_conflict: {
+    status: 409,
+    message: 'This organization already has a role with this slug. Update that role, or pick another slug.',
+  },
+  permission_slug_conflict: {
+    status: 409,
+    message:
+      'A permission with this slug already exists in this environment. Update it, or pick another slug.',
+  },
+  permission_not_found: {
+    status: 422,
+    message:
+      'A permission slug given for a role does not exist. Create it first with POST /authorization/permissions.',
+  },
+  role_has_assignments: {
+    status: 409,
+    message:
+      'The role is assigned to organization memberships, so it cannot be deleted. Give them another role first, then delete it.',
+  },
+  role_has_group_role_mappings: {
+    status: 409,
+    message:
+      'A directory maps a group to this role, so it cannot be deleted. Change the directory’s group → role mapping first, then delete it.',
+  },
+  default_role_cannot_be_deleted: {
+    status: 409,
+    message: 'The default role cannot be deleted. Make another role the default in the dashboard first.',
+  },
+  system_permission_cannot_be_deleted: {
+    status: 409,
+    message: 'Permissions Portico seeds (system: true) cannot be deleted. Remove them from roles instead.',
+  },
   organization_membership_already_exists: {
     status: 409,
     message: 'This user is already a member of this organization. Update that membership instead.',

@@ -95,6 +95,38 @@ export interface RoleTable {
   description: string | null;
   permissions: string;
   is_default: number;
+  /** 1 = highest; the highest of a membership's roles is the token's `role` (0023). */
+  priority: Generated<number>;
+  resource_type_slug: Generated<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An organization's own role (slug `org-…`), in the environment roles' priority space (0023). */
+export interface OrganizationRoleTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  slug: string;
+  name: string;
+  description: string | null;
+  /** JSON array of permission slugs. */
+  permissions: string;
+  priority: number;
+  resource_type_slug: Generated<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A permission of an environment; `system` 1 for the seeded ones, which cannot be deleted (0023). */
+export interface PermissionTable {
+  id: string;
+  environment_id: string;
+  slug: string;
+  name: string;
+  description: string | null;
+  resource_type_slug: Generated<string>;
+  system: number;
   created_at: string;
   updated_at: string;
 }
@@ -691,6 +723,8 @@ export interface Database {
   organization_domains: OrganizationDomainTable;
   users: UserTable;
   roles: RoleTable;
+  organization_roles: OrganizationRoleTable;
+  permissions: PermissionTable;
   organization_memberships: OrganizationMembershipTable;
   authorization_requests: AuthorizationRequestTable;
   authorization_codes: AuthorizationCodeTable;

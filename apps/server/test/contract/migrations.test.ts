@@ -300,6 +300,38 @@ const SAMPLES: [table: string, row: Row][] = [
       description: 'Reads everything',
       permissions: '["audit:read"]',
       is_default: 0,
+      priority: 3,
+      resource_type_slug: 'organization',
+      created_at: T0,
+      updated_at: T1,
+    },
+  ],
+  [
+    'organization_roles',
+    {
+      id: 'role_01JUPGRADEORG',
+      environment_id: ENV,
+      organization_id: ORG,
+      slug: 'org-billing',
+      name: 'Billing',
+      description: 'Pays the invoices',
+      permissions: '["audit:read"]',
+      priority: 4,
+      resource_type_slug: 'organization',
+      created_at: T0,
+      updated_at: T1,
+    },
+  ],
+  [
+    'permissions',
+    {
+      id: 'perm_01JUPGRADE',
+      environment_id: ENV,
+      slug: 'invoices:pay',
+      name: 'Pay invoices',
+      description: 'Pays them',
+      resource_type_slug: 'organization',
+      system: 0,
       created_at: T0,
       updated_at: T1,
     },
@@ -762,6 +794,8 @@ const SAMPLES: [table: string, row: Row][] = [
 const BACKFILLED: Record<string, (oldRow: Row) => unknown> = {
   // 0013: userName lower-cased (the sample has no case-duplicate; migration-0013.test.ts has one).
   'directory_users.user_name_lower': (row) => String(row.user_name).toLowerCase(),
+  // 0023: admin, member, then the other roles in id order: the sample is its environment's only role.
+  'roles.priority': () => 1,
 };
 
 const sampleOf = (table: string) => SAMPLES.find(([t]) => t === table)?.[1];

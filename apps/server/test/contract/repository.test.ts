@@ -62,6 +62,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0020_one_time_codes',
       '0021_sso_invitations',
       '0022_mfa',
+      '0023_rbac',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);

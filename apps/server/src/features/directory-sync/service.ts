@@ -35,6 +35,7 @@ import { jsonTooDeep, type Pagination, paginate } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
+import { applicableRoleSlugs } from '../roles/service.ts';
 import type { SessionService } from '../sessions/service.ts';
 import {
   attributeMapOf,
@@ -189,21 +190,14 @@ export class DirectoryService {
     const slugs = [...new Set(Object.values(body.group_role_map ?? {}))];
     if (slugs.length) {
       const known = new Set(
-        (
-          await this.deps.db
-            .selectFrom('roles')
-            .select('slug')
-            .where('environment_id', '=', env)
-            .where('slug', 'in', slugs)
-            .execute()
-        ).map((r) => r.slug),
+        (await applicableRoleSlugs(this.deps.db, env, d.organization_id)).map((r) => r.slug),
       );
       for (const [group, slug] of Object.entries(body.group_role_map ?? {}))
         if (!known.has(slug))
           errors.push({
             field: `group_role_map.${group}`,
             code: 'role_not_found',
-            message: `No role with slug ${quote(slug)} exists. Create the role first or map the group to an existing role (member, admin…).`,
+            message: `No role with slug ${quote(slug)} exists. Create the role first (POST /authorization/roles, or an org- role of this directory's organization) or map the group to an existing role (member, admin…).`,
           });
     }
     if (errors.length)
@@ -774,12 +768,9 @@ export class DirectoryService {
       const mapped = [
         ...new Set(groups.map((g) => map[g.display_name]).filter((r): r is string => Boolean(r))),
       ];
-      const known = await tx
-        .selectFrom('roles')
-        .select(['slug', 'is_default'])
-        .where('environment_id', '=', d.environment_id)
-        .execute();
-      const slugs = mapped.filter((r) => known.some((k) => k.slug === r));
+      // The directory's organization's roles too, highest priority first (the token's `role`).
+      const known = await applicableRoleSlugs(tx, d.environment_id, d.organization_id);
+      const slugs = known.filter((k) => mapped.includes(k.slug)).map((k) => k.slug);
       const roles = slugs.length ? slugs : [known.find((k) => k.is_default === 1)?.slug ?? 'member'];
       await tx
         .updateTable('organization_memberships')

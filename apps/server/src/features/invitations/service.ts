@@ -190,7 +190,9 @@ export class InvitationService {
       let roleSlug: string | null = null;
       if (body.role_slug !== undefined) {
         try {
-          roleSlug = (await this.roles.resolveSlugs(tx, env, [body.role_slug]))[0]!;
+          roleSlug = (
+            await this.roles.resolveSlugs(tx, env, [body.role_slug], body.organization_id ?? null)
+          )[0]!;
         } catch (err) {
           // WorkOS answers an unknown role on sendInvitation with 400, not the memberships' 422.
           if (err instanceof AppError && err.code === 'invalid_role')

@@ -125,6 +125,7 @@ export class MembershipService {
         tx,
         env,
         body.role_slugs ?? (body.role_slug ? [body.role_slug] : undefined),
+        org.id,
       );
       const existing = await this.existing(tx, env, org.id, user.id);
       if (existing && existing.status !== 'inactive') {
@@ -198,7 +199,7 @@ export class MembershipService {
     const user = await this.userOf(tx, env, m.userId);
     const existing = await this.existing(tx, env, org.id, user.id);
     if (existing?.status === 'active') return membershipToWire(existing, org.name, user);
-    const slugs = await this.roles.resolveSlugs(tx, env, m.roleSlug ? [m.roleSlug] : undefined);
+    const slugs = await this.roles.resolveSlugs(tx, env, m.roleSlug ? [m.roleSlug] : undefined, org.id);
     return this.activate(tx, env, org, user, existing, slugs, ctx);
   }
 
@@ -217,7 +218,15 @@ export class MembershipService {
       .executeTakeFirst();
     if (!org) return; // deleted since the connection was resolved: sign in without a membership
     const user = await this.userOf(q, env, userId);
-    await this.activate(q, env, org, user, undefined, await this.roles.resolveSlugs(q, env, undefined), ctx);
+    await this.activate(
+      q,
+      env,
+      org,
+      user,
+      undefined,
+      await this.roles.resolveSlugs(q, env, undefined, org.id),
+      ctx,
+    );
   }
 
   /** The organizations the user is an active member of (id and name), oldest membership first. */
@@ -273,10 +282,12 @@ export class MembershipService {
   }
 
   update(env: string, id: string, body: z.output<typeof UpdateMembershipBody>, ctx: EventContext) {
-    return this.change(env, id, ctx, async (_m, tx) => {
+    return this.change(env, id, ctx, async (m, tx) => {
       const wanted = body.role_slugs ?? (body.role_slug ? [body.role_slug] : undefined);
       if (!wanted) return {};
-      return { role_slugs: JSON.stringify(await this.roles.resolveSlugs(tx, env, wanted)) };
+      return {
+        role_slugs: JSON.stringify(await this.roles.resolveSlugs(tx, env, wanted, m.organization_id)),
+      };
     });
   }
 

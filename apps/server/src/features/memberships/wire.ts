@@ -55,9 +55,9 @@ export const CreateMembershipBody = z.object({
   organization_id: z.string().min(1),
   user_id: z.string().min(1),
   role_slug: slug.optional(),
-  role_slugs: z.array(slug).max(20).optional(),
+  role_slugs: z.array(slug).max(50).optional(),
 });
 export const UpdateMembershipBody = z.object({
   role_slug: slug.optional(),
-  role_slugs: z.array(slug).max(20).optional(),
+  role_slugs: z.array(slug).max(50).optional(),
 });

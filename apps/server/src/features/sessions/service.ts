@@ -349,10 +349,14 @@ export class SessionService {
         .executeTakeFirst();
       const slugs = parseJson<string[]>(m?.role_slugs, []);
       claims.org_id = session.organization_id;
-      if (slugs.length) {
-        claims.role = slugs[0];
-        claims.roles = slugs;
-        claims.permissions = await this.roles.permissionsFor(tx, session.environment_id, slugs);
+      // Read fresh on every issue and refresh: a role or permission change shows at the next refresh.
+      const rc = slugs.length
+        ? await this.roles.claimsFor(tx, session.environment_id, session.organization_id, slugs)
+        : null;
+      if (rc) {
+        claims.role = rc.role;
+        claims.roles = rc.roles;
+        claims.permissions = rc.permissions;
       }
     }
     return claims;
