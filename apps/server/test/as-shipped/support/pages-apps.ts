@@ -31,6 +31,14 @@ export const dashboard: PageRow = {
         await v.page.getByRole('navigation', { name: 'Dashboard' }).waitFor();
         await v.page.getByText(t.p.admin.email).first().waitFor();
         await expectPage(v, { status: 200, heading: /Organizations/, styles: SPA });
+        // The pages added since: Roles (the WorkOS authorization API with the dashboard session)
+        // and Emails (the outbox with the branding and MFA policy panels).
+        await v.page.getByRole('link', { name: 'Roles', exact: true }).click();
+        await v.page.getByRole('row', { name: /admin/ }).first().waitFor();
+        await expectPage(v, { status: 200, heading: 'Roles', styles: SPA });
+        await v.page.getByRole('link', { name: 'Emails', exact: true }).click();
+        await v.page.getByRole('heading', { name: 'Multi-factor authentication' }).waitFor();
+        await expectPage(v, { status: 200, heading: 'Emails', styles: SPA });
       }),
     ),
     error('a wrong password shows the refusal with its code and the way to set a new password', () =>
