@@ -45,6 +45,7 @@ import * as m0017 from '../../migrations/0017_email.ts';
 import * as m0018 from '../../migrations/0018_password_reset.ts';
 import * as m0019 from '../../migrations/0019_invitations.ts';
 import * as m0020 from '../../migrations/0020_one_time_codes.ts';
+import * as m0024 from '../../migrations/0024_social_sign_in.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -132,6 +133,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0018_password_reset': m0018,
   '0019_invitations': m0019,
   '0020_one_time_codes': m0020,
+  '0024_social_sign_in': m0024,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

@@ -60,6 +60,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0018_password_reset',
       '0019_invitations',
       '0020_one_time_codes',
+      '0024_social_sign_in',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);

@@ -37,6 +37,8 @@ export interface RunOptions {
   pending?: Pending;
   /** An invitation to accept for the signed-in user (a grant's `invitation_token`, or the hosted request's). */
   invitation?: { token: string } | { id: string };
+  /** Runs once the identity's user is known (provisioned or found), in the same transaction. */
+  onUser?: (tx: Queryable, user: UserTable) => Promise<unknown>;
 }
 
 type Stopped = {
@@ -167,6 +169,7 @@ export class SignInPipeline implements SignInPort {
       ...(identity.sso ? { organizationId: identity.sso.organization_id } : {}),
       data: {
         type: identity.eventType,
+        ...(identity.eventType === 'oauth' ? { provider: identity.method } : {}),
         status: 'succeeded',
         user_id: user.id,
         email: user.email,
@@ -197,6 +200,7 @@ export class SignInPipeline implements SignInPort {
       }
       if (o.alongside) await o.alongside(tx);
       const user = await this.resolve(tx, identity);
+      if (o.onUser) await o.onUser(tx, user);
       if (o.invitation) {
         if (!this.invitations) throw new Error('invitations are not wired into the sign-in pipeline');
         // Accepting creates the membership; the session then starts in the invited organization.
@@ -217,6 +221,7 @@ export class SignInPipeline implements SignInPort {
           method: identity.method,
           meta: identity.meta,
           ssoProfileId: t.ssoProfileId ?? null,
+          oauthTokensSealed: t.oauthTokensSealed ?? null,
         });
         const url = new URL(t.redirectUri);
         url.searchParams.set('code', code);
