@@ -102,6 +102,7 @@ export interface Portico {
     admin: AdminService;
     emails: EmailService;
     passwordResets: PasswordResetService;
+    oauth: OAuthIdentity;
   };
   registry: ContractRegistry;
 }
@@ -413,6 +414,7 @@ export function buildApp(opts: BuildOptions): Portico {
       admin,
       emails,
       passwordResets,
+      oauth,
     },
   };
 }
