@@ -150,7 +150,7 @@ input,select{width:100%;box-sizing:border-box;padding:.6rem .7rem;border:1px sol
 input:focus,button:focus,a:focus{outline:3px solid #2563eb;outline-offset:2px}
 input[readonly]{background:#eef0f3;color:#333}
 button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;font-size:1rem;font-weight:600;cursor:pointer}
-input[type=radio]{width:auto}fieldset{border:0;padding:0;margin:0}fieldset label{font-weight:400}.row{display:flex;gap:12px}.row>span{flex:1}
+input[type=radio],input[type=checkbox]{width:auto}label.check{display:flex;gap:.5rem;align-items:center;font-weight:400}fieldset{border:0;padding:0;margin:0}fieldset label{font-weight:400}.row{display:flex;gap:12px}.row>span{flex:1}
 button.secondary{margin-top:.6rem;background:transparent;color:#1d4ed8;border:1px solid #1d4ed8}
 #sent-to,#sent-to strong{overflow-wrap:anywhere}
 .otp{font-size:1.6rem;letter-spacing:.35em;text-align:center;font-variant-numeric:tabular-nums}
