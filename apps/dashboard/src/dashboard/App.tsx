@@ -17,6 +17,7 @@ import { EventsPage } from './pages/Events.tsx';
 import { OrganizationsPage } from './pages/Organizations.tsx';
 import { RedirectUrisPage } from './pages/RedirectUris.tsx';
 import { SessionsPage } from './pages/Sessions.tsx';
+import { SocialSignInPage } from './pages/SocialSignIn.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { WebhooksPage } from './pages/Webhooks.tsx';
 
@@ -142,6 +143,7 @@ const NAV = [
   ['emails', 'Emails'],
   ['api-keys', 'API keys'],
   ['redirect-uris', 'Redirect URIs'],
+  ['social', 'Social sign-in'],
   ['sessions', 'Sessions'],
   ['admins', 'Admins'],
 ] as const;
@@ -221,6 +223,8 @@ function Page({ section, route, me }: { section: string; route: string; me: stri
       return <ApiKeysPage />;
     case 'redirect-uris':
       return <RedirectUrisPage />;
+    case 'social':
+      return <SocialSignInPage />;
     case 'sessions':
       return <SessionsPage />;
     case 'admins':
