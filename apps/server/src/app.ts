@@ -320,7 +320,7 @@ export function buildApp(opts: BuildOptions): Portico {
     },
     oauth,
   );
-  oauthRoutes(app, deps, api, oauth);
+  oauthRoutes(app, deps, api, oauth, limiter);
   oneTimeCodeRoutes(api, magicAuth, verifications);
   continueRoutes(app, deps, {
     pendings,

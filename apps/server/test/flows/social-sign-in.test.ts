@@ -468,6 +468,15 @@ describe('Test OAuth provider (development, no credentials)', () => {
   });
 });
 
+describe('rate limit', () => {
+  it('limits callbacks per client address (60 a minute) with rate_limit_exceeded, on a page', async () => {
+    let last: Response | undefined;
+    for (let i = 0; i < 61; i++) last = await portico(`${CALLBACK}?code=x&state=s${i}`);
+    expect(last!.status).toBe(429);
+    expect(await last!.text()).toContain('rate_limit_exceeded');
+  });
+});
+
 describe('production', () => {
   it('refuses PORTICO_TEST_OAUTH_ENDPOINTS', () => {
     expect(() =>

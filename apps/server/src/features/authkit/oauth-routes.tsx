@@ -12,6 +12,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError } from '../../platform/errors.ts';
 import { readForm } from '../../platform/http.ts';
 import type { ApiSurface } from '../../surfaces/api.ts';
+import type { RateLimiter } from '../../surfaces/common.ts';
 import { checkCsrf, issueCsrf, pageHeaders } from '../../surfaces/hosted.ts';
 import { clientIp, type JsonSurface } from '../../surfaces/json-surface.ts';
 import { errorPage, Layout, pageErrors } from '../../surfaces/page-layout.tsx';
@@ -38,7 +39,18 @@ const CredentialWire = z.object({
 });
 const ProviderParam = z.object({ provider: z.enum(SOCIAL_PROVIDERS) });
 
-export function oauthRoutes(app: Hono, deps: Deps, api: ApiSurface, oauth: OAuthIdentity) {
+/** Callbacks and Test OAuth provider submissions per client address per minute (shared across nodes). */
+const CALLBACKS_PER_MINUTE = 60;
+
+export function oauthRoutes(
+  app: Hono,
+  deps: Deps,
+  api: ApiSurface,
+  oauth: OAuthIdentity,
+  limiter: RateLimiter,
+) {
+  const limit = (c: Context) =>
+    limiter.shared(`oauth_callback:${clientIp(c) ?? 'unknown'}`, CALLBACKS_PER_MINUTE, 60_000);
   const stateRefused = (c: Context, err: AppError) =>
     errorPage(c, 400, {
       title: 'Sign-in could not be completed',
@@ -47,6 +59,7 @@ export function oauthRoutes(app: Hono, deps: Deps, api: ApiSurface, oauth: OAuth
       hint: 'Go back to the application and choose “Sign in” again.',
     });
   const callback = async (c: Context, params: URLSearchParams) => {
+    await limit(c);
     try {
       const target = await oauth.callback(params, meta(c));
       return c.redirect(target, 302);
@@ -66,7 +79,7 @@ export function oauthRoutes(app: Hono, deps: Deps, api: ApiSurface, oauth: OAuth
     return callback(c, params);
   });
 
-  if (!deps.config.production) testOAuthRoutes(app, deps, oauth);
+  if (!deps.config.production) testOAuthRoutes(app, deps, oauth, limit);
 
   api.route({
     method: 'get',
@@ -129,7 +142,12 @@ export function oauthAdminRoutes(surface: JsonSurface<AdminEnv>, oauth: OAuthIde
  * types the email and name the "provider" should vouch for, and whether it says the email is
  * verified; the answer goes through the same callback and sign-in pipeline as a real provider.
  */
-function testOAuthRoutes(app: Hono, deps: Deps, oauth: OAuthIdentity) {
+function testOAuthRoutes(
+  app: Hono,
+  deps: Deps,
+  oauth: OAuthIdentity,
+  limit: (c: Context) => Promise<unknown>,
+) {
   const unknown = (c: Context) =>
     errorPage(c, 400, {
       title: 'Sign-in link expired',
@@ -209,6 +227,7 @@ function testOAuthRoutes(app: Hono, deps: Deps, oauth: OAuthIdentity) {
   });
 
   app.post(TEST_OAUTH_PATH, pageErrors, async (c) => {
+    await limit(c);
     const f = await readForm(c);
     const s = (k: string) => (typeof f[k] === 'string' ? (f[k] as string).trim() : '');
     const state = s('state');
