@@ -16,7 +16,9 @@ import { AuthorizationCodes } from './features/authkit/codes.ts';
 import { continueRoutes } from './features/authkit/continue-routes.tsx';
 import { EmailVerificationService } from './features/authkit/email-verification.ts';
 import { MagicAuthIdentity } from './features/authkit/identities/magic-auth.ts';
+import { OAuthIdentity } from './features/authkit/identities/oauth.ts';
 import { PasswordIdentity } from './features/authkit/identities/password.ts';
+import { oauthAdminRoutes, oauthRoutes } from './features/authkit/oauth-routes.tsx';
 import { OrganizationSelection } from './features/authkit/organization-selection.ts';
 import { PendingAuthentications } from './features/authkit/pending.ts';
 import { passwordResetPageRoutes } from './features/authkit/reset-routes.tsx';
@@ -105,6 +107,7 @@ export interface Portico {
     emails: EmailService;
     passwordResets: PasswordResetService;
     mfa: MfaService;
+    oauth: OAuthIdentity;
   };
   registry: ContractRegistry;
 }
@@ -271,6 +274,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const connections = new ConnectionService(deps);
   const organizationSelection = new OrganizationSelection(deps, users, memberships, connections);
   const sso = new SsoService(deps, environments, pipeline);
+  const oauth = new OAuthIdentity(deps, pipeline, users);
   const directories = new DirectoryService(deps, sessions);
   organizations.onDelete((tx, env, id, ctx) => directories.deleteForOrganization(tx, env, id, ctx));
 
@@ -305,18 +309,31 @@ export function buildApp(opts: BuildOptions): Portico {
   spaAssetRoutes(app);
   app.get('/', (c) => serveSpa(c, 'index.html'));
 
-  authkitRoutes(app, deps, tokenSurface, api, authkit, sessions, keys, { connections, sso }, environments, {
-    codes,
-    pipeline,
-    password,
-    magicAuth,
-    verifications,
-    pendings,
-    organizations: organizationSelection,
-    users,
+  authkitRoutes(
+    app,
+    deps,
+    tokenSurface,
+    api,
+    authkit,
     sessions,
-    mfa,
-  });
+    keys,
+    { connections, sso },
+    environments,
+    {
+      codes,
+      pipeline,
+      password,
+      magicAuth,
+      verifications,
+      pendings,
+      organizations: organizationSelection,
+      users,
+      sessions,
+      mfa,
+    },
+    oauth,
+  );
+  oauthRoutes(app, deps, api, oauth, limiter);
   oneTimeCodeRoutes(api, magicAuth, verifications);
   mfaRoutes(api, mfa);
   continueRoutes(app, deps, {
@@ -356,6 +373,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const adminSurface = adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
   emailAdminRoutes(adminSurface, deps, emails);
   mfaAdminRoutes(adminSurface, deps, mfa, environments, smsOutbox);
+  oauthAdminRoutes(adminSurface, oauth);
 
   // The first path segments of the JSON APIs (`user_management`, `organizations`, `portal`, `_admin`…).
   const apiPrefixes = new Set(registry.routes.map((r) => r.path.split('/')[1]!));
@@ -414,6 +432,7 @@ export function buildApp(opts: BuildOptions): Portico {
       emails,
       passwordResets,
       mfa,
+      oauth,
     },
   };
 }

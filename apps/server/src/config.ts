@@ -103,6 +103,11 @@ const EnvSchema = z.object({
   PORTICO_EMAIL_TIMEOUT: z.string().default('30s'),
   /** `in-process` runs webhook delivery inside `portico start`; `off` leaves it to `portico worker`. */
   PORTICO_WORKER: z.enum(['in-process', 'off']).default('in-process'),
+  /**
+   * Tests only (refused when NODE_ENV=production): JSON object of social-provider endpoint
+   * overrides, e.g. {"GoogleOAuth":{"issuer":"http://127.0.0.1:4000"}} (docs/social-sign-in.md).
+   */
+  PORTICO_TEST_OAUTH_ENDPOINTS: z.string().optional(),
 });
 
 export interface Config {
@@ -151,6 +156,8 @@ export interface Config {
     timeoutMs: number;
   };
   worker: 'in-process' | 'off';
+  /** PORTICO_TEST_OAUTH_ENDPOINTS: per-provider endpoint overrides (tests; never in production). */
+  testOAuthEndpoints: Record<string, Record<string, string>> | null;
   warnings: string[];
 }
 
@@ -207,6 +214,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       'PORTICO_SMTP_URL is not set in production: AuthKit emails are kept in the database (dev outbox), not sent.',
     );
   }
+  let testOAuthEndpoints: Record<string, Record<string, string>> | null = null;
+  if (e.PORTICO_TEST_OAUTH_ENDPOINTS) {
+    if (production)
+      throw new ConfigError(
+        'PORTICO_TEST_OAUTH_ENDPOINTS is for tests only and is refused when NODE_ENV=production: unset it.',
+      );
+    try {
+      testOAuthEndpoints = JSON.parse(e.PORTICO_TEST_OAUTH_ENDPOINTS);
+    } catch {
+      throw new ConfigError(
+        'PORTICO_TEST_OAUTH_ENDPOINTS must be a JSON object such as {"GoogleOAuth":{"issuer":"http://127.0.0.1:4000"}}.',
+      );
+    }
+    warnings.push(
+      'PORTICO_TEST_OAUTH_ENDPOINTS is set: social sign-in talks to test stand-ins, not the providers.',
+    );
+  }
   const publicUrl = (e.PORTICO_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   if (production && publicUrl.startsWith('http://')) {
     warnings.push('PORTICO_PUBLIC_URL is http:// in production: cookies will not be marked Secure.');
@@ -253,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       timeoutMs: durations('PORTICO_EMAIL_TIMEOUT', e.PORTICO_EMAIL_TIMEOUT)[0]!,
     },
     worker: e.PORTICO_WORKER,
+    testOAuthEndpoints,
     warnings,
   });
 }

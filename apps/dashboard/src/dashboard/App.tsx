@@ -18,6 +18,7 @@ import { OrganizationsPage } from './pages/Organizations.tsx';
 import { RedirectUrisPage } from './pages/RedirectUris.tsx';
 import { RolesPage } from './pages/Roles.tsx';
 import { SessionsPage } from './pages/Sessions.tsx';
+import { SocialSignInPage } from './pages/SocialSignIn.tsx';
 import { UsersPage } from './pages/Users.tsx';
 import { WebhooksPage } from './pages/Webhooks.tsx';
 
@@ -144,6 +145,7 @@ const NAV = [
   ['emails', 'Emails'],
   ['api-keys', 'API keys'],
   ['redirect-uris', 'Redirect URIs'],
+  ['social', 'Social sign-in'],
   ['sessions', 'Sessions'],
   ['admins', 'Admins'],
 ] as const;
@@ -225,6 +227,8 @@ function Page({ section, route, me }: { section: string; route: string; me: stri
       return <ApiKeysPage />;
     case 'redirect-uris':
       return <RedirectUrisPage />;
+    case 'social':
+      return <SocialSignInPage />;
     case 'sessions':
       return <SessionsPage />;
     case 'admins':

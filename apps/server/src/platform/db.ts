@@ -48,6 +48,7 @@ import * as m0020 from '../../migrations/0020_one_time_codes.ts';
 import * as m0021 from '../../migrations/0021_sso_invitations.ts';
 import * as m0022 from '../../migrations/0022_mfa.ts';
 import * as m0023 from '../../migrations/0023_rbac.ts';
+import * as m0024 from '../../migrations/0024_social_sign_in.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -138,6 +139,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0021_sso_invitations': m0021,
   '0022_mfa': m0022,
   '0023_rbac': m0023,
+  '0024_social_sign_in': m0024,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

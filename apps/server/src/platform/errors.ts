@@ -507,6 +507,41 @@ export const catalog = {
     message:
       'The user belongs to several organizations: call authenticateWithOrganizationSelection with one of `organizations[].id` and the pending_authentication_token.',
   },
+  // ── social sign-in (features/authkit/identities/oauth.ts) ────────────────────
+  oauth_provider_unknown: {
+    status: 400,
+    message:
+      'provider must be authkit or one of GoogleOAuth, MicrosoftOAuth, GitHubOAuth, AppleOAuth, GitLabOAuth, LinkedInOAuth, SlackOAuth.',
+  },
+  oauth_provider_not_configured: {
+    status: 400,
+    message:
+      'This provider has no client credentials in this environment. Set them in the dashboard (Social sign-in) or with PUT /_admin/oauth_providers/{provider}.',
+  },
+  oauth_state_invalid: {
+    status: 400,
+    message:
+      'The provider sent the browser back with a state Portico did not issue, one that was already used, or one older than 10 minutes. Start signing in again from the application.',
+  },
+  oauth_provider_error: {
+    status: 400,
+    message:
+      'The provider refused the sign-in or answered something Portico cannot accept. The description says what the provider said; check the client credentials and the redirect URI registered at the provider.',
+  },
+  oauth_email_missing: {
+    status: 400,
+    message:
+      'The provider sent no email address. Request the email scope (for GitHub: user:email) and make sure the account has an email address.',
+  },
+  oauth_email_unverified: {
+    status: 400,
+    message:
+      'The provider says this email address is not verified, and a user with that address already exists, so the accounts are not linked. Verify the address at the provider, or sign in another way.',
+  },
+  oauth_credentials_invalid: {
+    status: 422,
+    message: 'The provider credentials are incomplete or malformed; the errors list says which field to fix.',
+  },
   invalid_pending_authentication_token: {
     status: 400,
     message:

@@ -177,9 +177,55 @@ export interface AuthorizationCodeTable {
    * redeem this same code instead of AuthKit (either one, once).
    */
   sso_profile_id: string | null;
+  /** A social sign-in's provider tokens, sealed; answered once as `oauth_tokens` (0024). */
+  oauth_tokens_sealed: string | null;
   created_at: string;
   expires_at: string;
   used_at: string | null;
+}
+
+/** A provider's client credentials for social sign-in in one environment (0024). */
+export interface OAuthCredentialTable {
+  id: string;
+  environment_id: string;
+  provider: string;
+  client_id: string;
+  client_secret_sealed: string;
+  /** JSON array of scopes. */
+  scopes: string;
+  /** JSON object: the provider's own options (Microsoft `tenant`, Apple `team_id`, `key_id`). */
+  options: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A started social sign-in, keyed by its state's hash (0024). */
+export interface OAuthFlowTable {
+  id: string;
+  environment_id: string;
+  provider: string;
+  state_hash: string;
+  secrets_sealed: string;
+  redirect_uri: string;
+  app_state: string | null;
+  code_challenge: string | null;
+  /** JSON array: the scopes requested. */
+  scopes: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
+}
+
+/** A provider account linked to a user (0024). */
+export interface UserIdentityTable {
+  id: string;
+  environment_id: string;
+  user_id: string;
+  provider: string;
+  provider_user_id: string;
+  created_at: string;
 }
 
 /** One password-reset token (0018): only its SHA-256 is kept; `used_at` makes it single use. */
@@ -728,6 +774,9 @@ export interface Database {
   organization_memberships: OrganizationMembershipTable;
   authorization_requests: AuthorizationRequestTable;
   authorization_codes: AuthorizationCodeTable;
+  oauth_credentials: OAuthCredentialTable;
+  oauth_flows: OAuthFlowTable;
+  user_identities: UserIdentityTable;
   sessions: SessionTable;
   password_resets: PasswordResetTable;
   refresh_tokens: RefreshTokenTable;

@@ -14,10 +14,20 @@ export interface RequestMeta {
 }
 
 /** WorkOS's `authentication_method` values Portico produces. */
-export type AuthenticationMethod = 'Password' | 'SSO' | 'MagicAuth';
+export type AuthenticationMethod =
+  | 'Password'
+  | 'SSO'
+  | 'MagicAuth'
+  | 'GoogleOAuth'
+  | 'MicrosoftOAuth'
+  | 'GitHubOAuth'
+  | 'AppleOAuth'
+  | 'GitLabOAuth'
+  | 'LinkedInOAuth'
+  | 'SlackOAuth';
 
 /** The `type` of the `authentication.<type>_succeeded` event. */
-export type AuthenticationEventType = 'password' | 'sso' | 'magic_auth';
+export type AuthenticationEventType = 'password' | 'sso' | 'magic_auth' | 'oauth';
 
 interface IdentityBase {
   environmentId: string;
@@ -63,6 +73,8 @@ export interface CodeTarget {
   requestId?: string;
   /** An IdP-initiated SSO sign-in's profile: the code can be redeemed at /sso/token too. */
   ssoProfileId?: string | null;
+  /** A social sign-in's provider tokens (sealed), answered once as `oauth_tokens` with the code. */
+  oauthTokensSealed?: string | null;
 }
 
 /** What SSO may ask of AuthKit. */

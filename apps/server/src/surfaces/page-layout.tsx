@@ -197,7 +197,7 @@ input:focus,button:focus,a:focus{outline:3px solid var(--brand-ink);outline-offs
 a{color:var(--brand-ink)}
 input[readonly]{background:#eef0f3;color:#333}
 button{margin-top:1.2rem;width:100%;padding:.7rem;border:0;border-radius:6px;background:var(--brand);color:var(--brand-text);font-size:1rem;font-weight:600;cursor:pointer}
-input[type=radio]{width:auto}fieldset{border:0;padding:0;margin:0}fieldset label{font-weight:400}.row{display:flex;gap:12px}.row>span{flex:1}
+input[type=radio],input[type=checkbox]{width:auto}label.check{display:flex;gap:.5rem;align-items:center;font-weight:400}fieldset{border:0;padding:0;margin:0}fieldset label{font-weight:400}.row{display:flex;gap:12px}.row>span{flex:1}
 button.secondary{margin-top:.6rem;background:transparent;color:var(--brand-ink);border:1px solid var(--brand-ink)}
 .brand{display:flex;align-items:center;gap:.6rem;margin:0 0 1.2rem;font-weight:700;font-size:1.05rem}.brand-logo{display:block;height:40px;width:auto;max-width:200px}
 #sent-to,#sent-to strong{overflow-wrap:anywhere}

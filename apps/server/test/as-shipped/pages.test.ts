@@ -36,6 +36,7 @@ import {
 } from './support/pages-kit.ts';
 import * as mfa from './support/pages-mfa.ts';
 import * as reset from './support/pages-reset.ts';
+import * as social from './support/pages-social.ts';
 import * as sso from './support/pages-sso.ts';
 import { startShipped } from './support/shipped.ts';
 
@@ -81,6 +82,10 @@ const PAGES: Record<RouteKey, PageRow> = {
   'POST /test-idp/:id/sso': sso.testIdpContinue,
   'GET /test-oidc/:id/authorize': sso.testOidcAuthorize,
   'POST /test-oidc/:id/authorize': sso.testOidcSubmit,
+  'GET /test-oauth/authorize': social.testOAuthShow,
+  'POST /test-oauth/authorize': social.testOAuthSubmit,
+  'GET /oauth/callback': social.oauthCallback,
+  'POST /oauth/callback': social.oauthCallbackPost,
 };
 
 /** Mounted routes a person never reads as a page, and why. */

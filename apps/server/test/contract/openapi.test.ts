@@ -53,6 +53,10 @@ const NOT_JSON_API: { rule: RegExp; why: string }[] = [
     why: 'SCIM 2.0 (RFC 7644), self-described by /ServiceProviderConfig, /Schemas and /ResourceTypes; any other path under its base answers an RFC 7644 error',
   },
   { rule: /^GET \/(user_management|sso)\/authorize$/, why: 'browser redirects into sign-in' },
+  {
+    rule: /^(GET|POST) \/(oauth\/callback|test-oauth\/authorize)$/,
+    why: 'social sign-in: the provider callback (GET, Apple form_post POST) and the Test OAuth provider page',
+  },
   { rule: /^GET \/user_management\/sessions\/logout$/, why: 'a browser redirect out of a session' },
   { rule: /^GET \/sso\/jwks\/\{clientId\}$/, why: 'the public JWKS (RFC 7517)' },
   {

@@ -63,6 +63,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0021_sso_invitations',
       '0022_mfa',
       '0023_rbac',
+      '0024_social_sign_in',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);

@@ -33,7 +33,7 @@ export interface TestIdp {
 
 export async function startTestIdp(
   accounts: Record<string, TestAccount>,
-  opts: { redirectUri?: string } = {},
+  opts: { redirectUri?: string; tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post' } = {},
 ): Promise<TestIdp> {
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end();
   const server = createServer((req, res) => handler(req, res));
@@ -54,7 +54,7 @@ export async function startTestIdp(
         redirect_uris: [redirectUri],
         grant_types: ['authorization_code'],
         response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
+        token_endpoint_auth_method: opts.tokenEndpointAuthMethod ?? 'client_secret_basic',
       },
     ],
     jwks: { keys: [jwk] },

@@ -62,7 +62,7 @@ export interface SsoOidcIdp {
   clientId: string;
   clientSecret: string;
   /** Starts the provider with the client's redirect URIs (known only once Portico's connection exists). */
-  start(redirectUris: string[]): void;
+  start(redirectUris: string[], tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post'): void;
   close(): Promise<void>;
 }
 
@@ -85,7 +85,7 @@ export async function listenOidcIdp(
     issuer,
     clientId,
     clientSecret,
-    start(redirectUris) {
+    start(redirectUris, tokenEndpointAuthMethod = 'client_secret_basic') {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'browser-key-1', use: 'sig', alg: 'RS256' };
       const provider = new Provider(issuer, {
@@ -96,7 +96,7 @@ export async function listenOidcIdp(
             redirect_uris: redirectUris,
             grant_types: ['authorization_code'],
             response_types: ['code'],
-            token_endpoint_auth_method: 'client_secret_basic',
+            token_endpoint_auth_method: tokenEndpointAuthMethod,
           },
         ],
         jwks: { keys: [jwk] },

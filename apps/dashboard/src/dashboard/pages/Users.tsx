@@ -3,7 +3,7 @@
  * sign in by SSO, magic code or a password reset), and a detail page with organization
  * memberships (add, change role, remove), AuthKit sessions (revoke) and deletion. WorkOS API only:
  * `/user_management/users`, `…/organization_memberships`, `…/users/:id/sessions`,
- * `…/sessions/revoke`.
+ * `…/sessions/revoke`, `…/users/:id/identities` (linked social identities).
  */
 import { useState } from 'react';
 import { type List, qs } from '../../shared/api.ts';
@@ -167,6 +167,7 @@ function UserDetail({ id }: { id: string }) {
               <p className="muted">Created {formatDate(u.created_at)}</p>
             </div>
             <UserMemberships user={u} />
+            <UserIdentities userId={u.id} />
             <UserSessions userId={u.id} />
           </>
         )}
@@ -268,6 +269,40 @@ interface Session {
   organization_id: string | null;
   created_at: string;
   expires_at: string;
+}
+
+interface Identity {
+  idp_id: string;
+  type: string;
+  provider: string;
+}
+
+/** Linked social identities (`GET /user_management/users/:id/identities`, a bare array). */
+function UserIdentities({ userId }: { userId: string }) {
+  const identities = useLoad(
+    () => dash.get<Identity[]>(`/user_management/users/${userId}/identities`),
+    [userId],
+  );
+  return (
+    <div className="panel">
+      <h2>Linked identities</h2>
+      <LoadState loaded={identities} what="linked identities">
+        {(list) => (
+          <Table
+            caption="Linked identities"
+            head={['Provider', 'Provider user id', 'Type']}
+            rows={list.map((i) => [i.provider, i.idp_id, i.type])}
+            empty={
+              <Empty title="No linked identities.">
+                A Google, Microsoft, GitHub, Apple, GitLab, LinkedIn or Slack account appears here once the
+                user signs in with it.
+              </Empty>
+            }
+          />
+        )}
+      </LoadState>
+    </div>
+  );
 }
 
 function UserSessions({ userId }: { userId: string }) {

@@ -24,6 +24,8 @@ export interface MintCode {
   method: AuthenticationMethod;
   meta: RequestMeta;
   ssoProfileId?: string | null;
+  /** A social sign-in's provider tokens (sealed), answered once as `oauth_tokens`. */
+  oauthTokensSealed?: string | null;
 }
 
 export class AuthorizationCodes {
@@ -54,6 +56,7 @@ export class AuthorizationCodes {
         user_agent: m.meta.userAgent,
         session_id: null,
         sso_profile_id: m.ssoProfileId ?? null,
+        oauth_tokens_sealed: m.oauthTokensSealed ?? null,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
         used_at: null,
@@ -119,12 +122,16 @@ export class AuthorizationCodes {
         // The user authenticated when the code was minted (hosted sign-in, SSO), not now.
         authTime: new Date(row.created_at),
       });
+      // The provider's tokens are handed over once: the sealed copy goes with the code.
       await tx
         .updateTable('authorization_codes')
-        .set({ session_id: issued.sessionId })
+        .set({ session_id: issued.sessionId, oauth_tokens_sealed: null })
         .where('id', '=', row.id)
         .execute();
-      return { replay: false as const, issued };
+      const oauthTokens = row.oauth_tokens_sealed
+        ? (JSON.parse(deps.secrets.open(row.oauth_tokens_sealed)) as Record<string, unknown>)
+        : null;
+      return { replay: false as const, issued, oauthTokens };
     });
     if (outcome.replay) {
       const used = await deps.db
@@ -144,7 +151,8 @@ export class AuthorizationCodes {
       }
       throw new AppError('invalid_grant', { message: 'The code is invalid or has already been used.' });
     }
-    return this.sessions.complete(outcome.issued);
+    const response = await this.sessions.complete(outcome.issued);
+    return outcome.oauthTokens ? { ...response, oauth_tokens: outcome.oauthTokens } : response;
   }
 
   /** An IdP-initiated SSO code redeemed at /sso/token: consumes the row AuthKit would. */

@@ -35,6 +35,7 @@ import { UserWire } from '../users/wire.ts';
 import { MagicCodePage } from './code-pages.tsx';
 import type { GrantServices } from './grants/grant.ts';
 import { AuthenticateBodies, GRANTS } from './grants/index.ts';
+import type { OAuthIdentity } from './identities/oauth.ts';
 import { SignedOutPage, SignInPage, SignUpPage } from './pages.tsx';
 import type { AuthKitService } from './service.ts';
 
@@ -44,7 +45,31 @@ const AuthenticateResponse = z.object({
   access_token: z.string(),
   refresh_token: z.string(),
   authentication_method: z.string().optional(),
+  oauth_tokens: z
+    .object({
+      provider: z.string(),
+      access_token: z.string(),
+      refresh_token: z.string(),
+      expires_at: z.number(),
+      scopes: z.array(z.string()),
+    })
+    .optional(),
 });
+
+/** `provider_scopes` (repeated key) and `provider_query_params[key]=value`, as the SDK sends them. */
+export function providerParams(c: Context) {
+  const q = new URL(c.req.url).searchParams;
+  const providerScopes = [...q.getAll('provider_scopes'), ...q.getAll('provider_scopes[]')]
+    .flatMap((v) => v.split(/[ ,]+/))
+    .filter(Boolean)
+    .slice(0, 50);
+  const providerQueryParams: Record<string, string> = {};
+  for (const [k, v] of q) {
+    const m = /^provider_query_params\[([^\]]{1,100})\]$/.exec(k);
+    if (m && Object.keys(providerQueryParams).length < 50) providerQueryParams[m[1]!] = v;
+  }
+  return { providerScopes, providerQueryParams };
+}
 
 function meta(c: Context, body?: { ip_address?: string; user_agent?: string }) {
   return {
@@ -64,6 +89,7 @@ export function authkitRoutes(
   sso: { connections: ConnectionService; sso: SsoService },
   environments: EnvironmentService,
   grantServices: GrantServices,
+  oauth: OAuthIdentity,
 ) {
   const page = (c: Context, status: number, node: unknown, formTargets: string[] = []) => {
     pageHeaders(c, formTargets);
@@ -163,11 +189,18 @@ export function authkitRoutes(
       }
       if (!provider)
         return back('invalid_request', 'One of provider, organization_id or connection_id is required.');
-      if (provider !== 'authkit')
-        return back(
-          'invalid_request',
-          `provider ${quote(provider)} is not configured on this Portico server; use provider=authkit.`,
-        );
+      if (provider !== 'authkit') {
+        // Social sign-in: straight to the provider (or, in development, the Test OAuth provider).
+        const url = await oauth.start(env.id, provider, {
+          redirectUri,
+          appState: state,
+          codeChallenge: challenge,
+          ...providerParams(c),
+          loginHint,
+          meta: meta(c),
+        });
+        return c.redirect(url, 302);
+      }
       const screenHint = one('screen_hint') === 'sign-up' ? 'sign-up' : 'sign-in';
       const requestId = await authkit.createRequest(env, {
         redirectUri,

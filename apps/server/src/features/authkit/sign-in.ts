@@ -41,6 +41,8 @@ export interface RunOptions {
    * code sign-in accepts the one its authorization request carries; `null`: already accepted.
    */
   invitation?: { token: string } | { id: string } | null;
+  /** Runs once the identity's user is known (provisioned or found), in the same transaction. */
+  onUser?: (tx: Queryable, user: UserTable) => Promise<unknown>;
 }
 
 type Stopped = {
@@ -196,6 +198,7 @@ export class SignInPipeline implements SignInPort {
       ...(identity.sso ? { organizationId: identity.sso.organization_id } : {}),
       data: {
         type: identity.eventType,
+        ...(identity.eventType === 'oauth' ? { provider: identity.method } : {}),
         status: 'succeeded',
         user_id: user.id,
         email: user.email,
@@ -231,6 +234,7 @@ export class SignInPipeline implements SignInPort {
       }
       if (o.alongside) await o.alongside(tx);
       const user = await this.resolve(tx, identity);
+      if (o.onUser) await o.onUser(tx, user);
       if (invitation) {
         if (!this.invitations) throw new Error('invitations are not wired into the sign-in pipeline');
         // Accepting creates the membership; the session then starts in the invited organization.
@@ -251,6 +255,7 @@ export class SignInPipeline implements SignInPort {
           method: identity.method,
           meta: identity.meta,
           ssoProfileId: t.ssoProfileId ?? null,
+          oauthTokensSealed: t.oauthTokensSealed ?? null,
         });
         const url = new URL(t.redirectUri);
         url.searchParams.set('code', code);

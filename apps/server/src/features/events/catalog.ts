@@ -100,6 +100,11 @@ export const WORKOS_EVENTS = [
 ] as const;
 
 /** Portico's operational events (not in WorkOS's catalog). */
-export const PORTICO_EVENTS = ['webhook_endpoint.disabled'] as const;
+export const PORTICO_EVENTS = [
+  'webhook_endpoint.disabled',
+  'oauth_provider.created',
+  'oauth_provider.updated',
+  'oauth_provider.deleted',
+] as const;
 
 export const KNOWN_EVENTS: ReadonlySet<string> = new Set<string>([...WORKOS_EVENTS, ...PORTICO_EVENTS]);

@@ -37,6 +37,13 @@ const AUTH_METHOD: Record<string, string> = {
   Passkey: 'passkey',
   Impersonation: 'impersonation',
   MigratedSession: 'migrated_session',
+  GoogleOAuth: 'oauth',
+  MicrosoftOAuth: 'oauth',
+  GitHubOAuth: 'oauth',
+  AppleOAuth: 'oauth',
+  GitLabOAuth: 'oauth',
+  LinkedInOAuth: 'oauth',
+  SlackOAuth: 'oauth',
 };
 
 export interface AuthenticateResponse {

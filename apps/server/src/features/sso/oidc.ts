@@ -107,7 +107,7 @@ export async function completeCallback(
     /** Default true: `email_verified: false` is refused; an absent claim is accepted as null. */
     requireVerifiedEmail?: boolean;
   },
-): Promise<{ profile: OidcProfile; steps: TraceStep[] }> {
+): Promise<{ profile: OidcProfile; steps: TraceStep[]; tokens: OidcTokens }> {
   checkRedirectUri(o.redirectUri);
   const steps: TraceStep[] = [];
   const failAt = (step: string, e: OidcError, ms?: number) => {
@@ -270,7 +270,24 @@ export async function completeCallback(
     ok: true,
     detail: `${profile.name ?? '(no name)'}; ${profile.groups.length} group${profile.groups.length === 1 ? '' : 's'}`,
   });
-  return { profile, steps };
+  return {
+    profile,
+    steps,
+    tokens: {
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token ?? null,
+      expiresIn: typeof tokens.expires_in === 'number' ? tokens.expires_in : null,
+      scope: typeof tokens.scope === 'string' ? tokens.scope : null,
+    },
+  };
+}
+
+/** The IdP's own tokens (social sign-in hands them to the app as `oauth_tokens`). */
+export interface OidcTokens {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresIn: number | null;
+  scope: string | null;
 }
 
 // ── internals ───────────────────────────────────────────────────────────────

@@ -73,18 +73,6 @@ export function userRoutes(api: ApiSurface, users: UserService, memberships: Mem
       return c.body(null, 202);
     },
   });
-  api.route({
-    method: 'get',
-    path: '/user_management/users/:id/identities',
-    summary: 'List a user’s external identities',
-    params: idParam,
-    response: z.array(z.object({ idp_id: z.string(), type: z.string(), provider: z.string() })),
-    handler: async ({ env, params }) => {
-      await users.get(env.environmentId, params.id);
-      return [];
-    },
-  });
-
   // ── memberships ───────────────────────────────────────────────────────────
   const base = '/user_management/organization_memberships';
   api.route({
