@@ -6,7 +6,8 @@
  * options (Microsoft's tenant, Apple's team and key ids) as JSON.
  *
  * `oauth_flows`: a started social sign-in, keyed by the SHA-256 of the `state` Portico sent to the
- * provider; `secrets_sealed` holds the nonce and PKCE verifier. Single use, 10 minutes.
+ * provider; `secrets_sealed` holds the nonce and PKCE verifier; `invitation_id` the invitation the
+ * authorize URL carried (accepted by the sign-in). Single use, 10 minutes.
  *
  * `user_identities`: a user's linked provider accounts (provider + the provider's user id),
  * unique per environment.
@@ -47,6 +48,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .addColumn('consumed_at', 'text')
+    .addColumn('invitation_id', 'text')
     .execute();
 
   await db.schema

@@ -216,6 +216,8 @@ export interface OAuthFlowTable {
   created_at: string;
   expires_at: string;
   consumed_at: string | null;
+  /** The invitation the authorize URL carried: accepted by the sign-in. */
+  invitation_id: string | null;
 }
 
 /** A provider account linked to a user (0024). */

@@ -419,6 +419,7 @@ const SAMPLES: [table: string, row: Row][] = [
       created_at: T0,
       expires_at: T1,
       consumed_at: null,
+      invitation_id: null,
     },
   ],
   [

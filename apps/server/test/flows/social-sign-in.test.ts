@@ -57,6 +57,12 @@ beforeAll(async () => {
           { email: 'octo@social.test', primary: true, verified: true },
         ],
       },
+      invited: {
+        id: 5151,
+        login: 'invited',
+        name: 'Ivy Invited',
+        emails: [{ email: 'ivy@social.test', primary: true, verified: true }],
+      },
       sneaky: {
         id: 666,
         login: 'sneaky',
@@ -310,6 +316,45 @@ describe('GitHub (REST, not OIDC)', () => {
     expect(body.oauth_tokens.access_token).toMatch(/^gho_/);
     expect(await identities(body.user.id)).toEqual([
       { idp_id: '4242', type: 'OAuth', provider: 'GitHubOAuth' },
+    ]);
+  });
+
+  it('accepts the invitation the authorize URL carried: the session starts in the invited organization', async () => {
+    await setCredentials('GitHubOAuth', { client_id: 'gh-client', client_secret: 'gh-secret' });
+    const org = await json<{ id: string }>(await h.api('POST', '/organizations', { name: 'Invited Social' }));
+    const inv = await json<{ id: string; token: string }>(
+      await h.api('POST', '/user_management/invitations', {
+        email: 'ivy@social.test',
+        organization_id: org.id,
+        role_slug: 'admin',
+      }),
+    );
+    github.signInAs('invited');
+    const start = new URL(await authorize('GitHubOAuth', `&invitation_token=${inv.token}`));
+    const fromGitHub = await fetch(start, { redirect: 'manual' });
+    const app = await callback(fromGitHub.headers.get('location')!);
+    const res = await h.portico.app.request('/user_management/authenticate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'authorization_code',
+        client_id: h.clientId,
+        client_secret: h.apiKey,
+        code: app.searchParams.get('code'),
+      }),
+    });
+    expect(res.status).toBe(200);
+    const body = await json<{ user: { id: string; email: string }; organization_id: string }>(res);
+    expect(body).toMatchObject({ user: { email: 'ivy@social.test' }, organization_id: org.id });
+    const accepted = await json<{ state: string; accepted_user_id: string }>(
+      await h.api('GET', `/user_management/invitations/${inv.id}`),
+    );
+    expect(accepted).toMatchObject({ state: 'accepted', accepted_user_id: body.user.id });
+    const memberships = await json<{ data: { organization_id: string; role: { slug: string } }[] }>(
+      await h.api('GET', `/user_management/organization_memberships?user_id=${body.user.id}`),
+    );
+    expect(memberships.data).toEqual([
+      expect.objectContaining({ organization_id: org.id, role: { slug: 'admin' } }),
     ]);
   });
 

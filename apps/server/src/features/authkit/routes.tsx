@@ -150,7 +150,7 @@ export function authkitRoutes(
         return back('invalid_request', 'code_challenge_method must be S256.');
       if (challenge && !/^[A-Za-z0-9_-]{43,128}$/.test(challenge))
         return back('invalid_request', 'code_challenge must be a base64url SHA-256 digest (43 characters).');
-      // An invitation is accepted by whichever sign-in follows: hosted, or SSO.
+      // An invitation is accepted by whichever sign-in follows: hosted, SSO or social.
       const invitationToken = one('invitation_token');
       const invitation = invitationToken ? await authkit.pendingInvitation(env.id, invitationToken) : null;
       if (invitationToken && !invitation)
@@ -196,7 +196,8 @@ export function authkitRoutes(
           appState: state,
           codeChallenge: challenge,
           ...providerParams(c),
-          loginHint,
+          loginHint: loginHint ?? invitation?.email,
+          invitationId: invitation?.id ?? null,
           meta: meta(c),
         });
         return c.redirect(url, 302);

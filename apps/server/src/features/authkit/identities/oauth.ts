@@ -55,6 +55,8 @@ export interface StartSocial {
   providerScopes: string[];
   providerQueryParams: Record<string, string>;
   loginHint?: string;
+  /** The pending invitation the authorize URL carried: the sign-in accepts it. */
+  invitationId?: string | null;
   meta: RequestMeta;
 }
 
@@ -292,6 +294,7 @@ export class OAuthIdentity {
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + FLOW_TTL_MS).toISOString(),
         consumed_at: null,
+        invitation_id: s.invitationId ?? null,
       })
       .execute();
     return url;
@@ -444,6 +447,7 @@ export class OAuthIdentity {
       app_state: string | null;
       code_challenge: string | null;
       scopes: string;
+      invitation_id: string | null;
     },
     provider: SocialProvider,
     r: ProviderResult,
@@ -520,6 +524,7 @@ export class OAuthIdentity {
             })
             .execute();
         },
+        invitation: flow.invitation_id ? { id: flow.invitation_id } : undefined,
       },
     );
     if (!out.redirectUrl) throw new Error('a social sign-in ended without a redirect');
