@@ -12,6 +12,10 @@
  * `user_identities`: a user's linked provider accounts (provider + the provider's user id),
  * unique per environment.
  *
+ * `oauth_link_codes`: a refused link (the provider did not verify an email an existing user has),
+ * by the SHA-256 of the `link_authorization_code` returned to the app; the Magic Auth grant that
+ * proves the address consumes it and links the identity. Single use, 10 minutes.
+ *
  * `authorization_codes.oauth_tokens_sealed`: the provider's tokens of a social sign-in, sealed,
  * returned once as `oauth_tokens` when the code is redeemed. Immutable once released.
  */
@@ -65,6 +69,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createIndex('user_identities_user')
     .on('user_identities')
     .columns(['environment_id', 'user_id'])
+    .execute();
+
+  await db.schema
+    .createTable('oauth_link_codes')
+    .addColumn('id', 'text', (c) => c.primaryKey().notNull())
+    .addColumn('environment_id', 'text', (c) => c.notNull().references('environments.id'))
+    .addColumn('code_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('user_id', 'text', (c) => c.notNull())
+    .addColumn('provider', 'text', (c) => c.notNull())
+    .addColumn('provider_user_id', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'text', (c) => c.notNull())
+    .addColumn('consumed_at', 'text')
     .execute();
 
   await db.schema.alterTable('authorization_codes').addColumn('oauth_tokens_sealed', 'text').execute();

@@ -330,6 +330,7 @@ export function buildApp(opts: BuildOptions): Portico {
       users,
       sessions,
       mfa,
+      oauth,
     },
     oauth,
   );

@@ -459,6 +459,12 @@ export const catalog = {
     message: 'The code or refresh token is invalid, expired or has already been used.',
   },
   invalid_request: { status: 400, style: 'oauth', message: 'The request is missing a required parameter.' },
+  invalid_link_authorization_code: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'The link_authorization_code is unknown, used, expired or for another user. Start the social sign-in again to get a new one.',
+  },
   server_error: {
     status: 500,
     style: 'oauth',
@@ -536,7 +542,7 @@ export const catalog = {
   oauth_email_unverified: {
     status: 400,
     message:
-      'The provider says this email address is not verified, and a user with that address already exists, so the accounts are not linked. Verify the address at the provider, or sign in another way.',
+      'The provider says this email address is not verified, and a user with that address already exists, so the accounts are not linked. Prove the address with Magic Auth and pass the link_authorization_code, verify it at the provider, or sign in another way.',
   },
   oauth_credentials_invalid: {
     status: 422,

@@ -199,6 +199,19 @@ export interface OAuthCredentialTable {
   updated_at: string;
 }
 
+/** A social identity waiting to be linked once the user proves the email with Magic Auth (0024). */
+export interface OAuthLinkCodeTable {
+  id: string;
+  environment_id: string;
+  code_hash: string;
+  user_id: string;
+  provider: string;
+  provider_user_id: string;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
+}
+
 /** A started social sign-in, keyed by its state's hash (0024). */
 export interface OAuthFlowTable {
   id: string;
@@ -778,6 +791,7 @@ export interface Database {
   authorization_codes: AuthorizationCodeTable;
   oauth_credentials: OAuthCredentialTable;
   oauth_flows: OAuthFlowTable;
+  oauth_link_codes: OAuthLinkCodeTable;
   user_identities: UserIdentityTable;
   sessions: SessionTable;
   password_resets: PasswordResetTable;

@@ -423,6 +423,20 @@ const SAMPLES: [table: string, row: Row][] = [
     },
   ],
   [
+    'oauth_link_codes',
+    {
+      id: 'oauth_link_01JUPGRADE',
+      environment_id: ENV,
+      code_hash: sha256('link-code'),
+      user_id: USER,
+      provider: 'GitHubOAuth',
+      provider_user_id: '7070',
+      created_at: T0,
+      expires_at: T1,
+      consumed_at: null,
+    },
+  ],
+  [
     'user_identities',
     {
       id: 'identity_01JUPGRADE',

@@ -63,6 +63,12 @@ beforeAll(async () => {
         name: 'Ivy Invited',
         emails: [{ email: 'ivy@social.test', primary: true, verified: true }],
       },
+      linker: {
+        id: 7070,
+        login: 'linker',
+        name: 'Lin Ker',
+        emails: [{ email: 'linkme@social.test', primary: true, verified: false }],
+      },
       sneaky: {
         id: 666,
         login: 'sneaky',
@@ -376,6 +382,62 @@ describe('GitHub (REST, not OIDC)', () => {
       email: 'existing@social.test',
       error: { code: 'oauth_email_unverified' },
     });
+  });
+
+  it('links the refused account once the person proves the address with Magic Auth (link_authorization_code)', async () => {
+    const user = await json<{ id: string }>(
+      await h.api('POST', '/user_management/users', { email: 'linkme@social.test' }),
+    );
+    await h.api('POST', '/user_management/users', { email: 'bystander@social.test' });
+    const refusedSignIn = async () => {
+      const fromGitHub = await fetch(await authorize('GitHubOAuth'), { redirect: 'manual' });
+      const app = await callback(fromGitHub.headers.get('location')!);
+      expect(app.searchParams.get('error')).toBe('oauth_email_unverified');
+      expect(app.searchParams.get('error_description')).toContain('link_authorization_code');
+      return app.searchParams.get('link_authorization_code')!;
+    };
+    github.signInAs('linker');
+    const link = await refusedSignIn();
+    expect(link).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const row = await h.portico.deps.db.selectFrom('oauth_link_codes').selectAll().executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain(link);
+
+    const magicGrant = async (email: string, linkCode: string) => {
+      const m = await json<{ code: string }>(await h.api('POST', '/user_management/magic_auth', { email }));
+      return h.portico.app.request('/user_management/authenticate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'urn:workos:oauth:grant-type:magic-auth:code',
+          client_id: h.clientId,
+          client_secret: h.apiKey,
+          code: m.code,
+          email,
+          link_authorization_code: linkCode,
+        }),
+      });
+    };
+    // Bad input: an unknown code, and another user's address: refused, nothing linked, the code kept.
+    const unknown = await magicGrant('linkme@social.test', 'not-a-link-code');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ error: 'invalid_link_authorization_code' });
+    const otherUser = await magicGrant('bystander@social.test', link);
+    expect(otherUser.status).toBe(400);
+    expect(await otherUser.json()).toMatchObject({ error: 'invalid_link_authorization_code' });
+    expect(await identities(user.id)).toEqual([]);
+
+    const ok = await magicGrant('linkme@social.test', link);
+    expect(ok.status).toBe(200);
+    expect((await json<{ user: { id: string } }>(ok)).user.id).toBe(user.id);
+    expect(await identities(user.id)).toEqual([{ idp_id: '7070', type: 'OAuth', provider: 'GitHubOAuth' }]);
+    // Used once; and the linked account now signs straight in.
+    const replay = await magicGrant('linkme@social.test', link);
+    expect(await replay.json()).toMatchObject({ error: 'invalid_link_authorization_code' });
+    const fromGitHub = await fetch(await authorize('GitHubOAuth'), { redirect: 'manual' });
+    const app = await callback(fromGitHub.headers.get('location')!);
+    const { status, body } = await authenticate(app.searchParams.get('code')!);
+    expect(status).toBe(200);
+    expect(body.user.id).toBe(user.id);
   });
 
   it('the same refusal for an OIDC provider whose email_verified is false', async () => {

@@ -14,6 +14,7 @@ import type { UserService } from '../../users/service.ts';
 import type { AuthorizationCodes } from '../codes.ts';
 import type { EmailVerificationService } from '../email-verification.ts';
 import type { MagicAuthIdentity } from '../identities/magic-auth.ts';
+import type { OAuthIdentity } from '../identities/oauth.ts';
 import type { PasswordIdentity } from '../identities/password.ts';
 import type { OrganizationSelection } from '../organization-selection.ts';
 import type { PendingAuthentications } from '../pending.ts';
@@ -31,6 +32,7 @@ export interface GrantServices {
   users: UserService;
   sessions: SessionService;
   mfa: MfaService;
+  oauth: OAuthIdentity;
 }
 
 export interface GrantContext {

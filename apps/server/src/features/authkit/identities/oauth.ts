@@ -358,10 +358,12 @@ export class OAuthIdentity {
       });
     const isTest = flow.provider.startsWith('test:');
     const provider = (isTest ? flow.provider.slice(5) : flow.provider) as SocialProvider;
-    const back = (code: string, description: string) => {
+    const back = (code: string, description: string, extra?: Record<string, unknown>) => {
       const u = new URL(flow.redirect_uri);
       u.searchParams.set('error', code);
       u.searchParams.set('error_description', description);
+      if (typeof extra?.link_authorization_code === 'string')
+        u.searchParams.set('link_authorization_code', extra.link_authorization_code);
       if (flow.app_state !== null) u.searchParams.set('state', flow.app_state);
       return u.toString();
     };
@@ -382,7 +384,7 @@ export class OAuthIdentity {
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       await this.failed(flow.environment_id, provider, result.email, err, meta);
-      return back(err.code, err.message);
+      return back(err.code, err.message, err.extra);
     }
   }
 
@@ -463,6 +465,12 @@ export class OAuthIdentity {
       .where('provider', '=', provider)
       .where('provider_user_id', '=', r.providerUserId)
       .executeTakeFirst();
+    if (!linked && !r.emailVerified) {
+      // The provider does not vouch for an address an existing user has: no link now, but a
+      // single-use link code the app can redeem once the person proves the address (Magic Auth).
+      const existing = await this.users.byEmail(deps.db, env, email);
+      if (existing) throw await this.refuseLink(env, provider, r.providerUserId, existing.id, email);
+    }
     const base = {
       environmentId: env,
       method: provider as AuthenticationMethod,
@@ -504,6 +512,7 @@ export class OAuthIdentity {
         // An existing user is linked only through an address the provider vouches for.
         alongside: async (tx) => {
           if (linked || r.emailVerified) return;
+          // The same check in the sign-in's transaction: a user created in between is not linked either.
           const existing = await this.users.byEmail(tx, env, email);
           if (existing)
             throw new AppError('oauth_email_unverified', {
@@ -529,6 +538,93 @@ export class OAuthIdentity {
     );
     if (!out.redirectUrl) throw new Error('a social sign-in ended without a redirect');
     return out.redirectUrl;
+  }
+
+  /** Stores the refused identity under a fresh link code and returns the refusal that carries it. */
+  private async refuseLink(
+    env: string,
+    provider: SocialProvider,
+    providerUserId: string,
+    userId: string,
+    email: string,
+  ) {
+    const { deps } = this;
+    const code = token(deps.random, 32);
+    const now = deps.clock.now();
+    await deps.db
+      .insertInto('oauth_link_codes')
+      .values({
+        id: deps.ids.next('oauth_link'),
+        environment_id: env,
+        code_hash: sha256(code),
+        user_id: userId,
+        provider,
+        provider_user_id: providerUserId,
+        created_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + FLOW_TTL_MS).toISOString(),
+        consumed_at: null,
+      })
+      .execute();
+    return new AppError('oauth_email_unverified', {
+      message: `${provider} says ${email} is not verified, and a user with that address already exists, so Portico did not link them. To link them, have the person prove the address: send a Magic Auth code (createMagicAuth) and pass link_authorization_code to authenticateWithMagicAuth within 10 minutes.`,
+      extra: { link_authorization_code: code },
+    });
+  }
+
+  /**
+   * The Magic Auth grant's `link_authorization_code`: checks it names a live refused link of this
+   * environment, and returns the step that consumes it and links the identity to `userId` (the
+   * user the code proved), in the grant's transaction. Anything else: invalid_link_authorization_code.
+   */
+  async checkLink(env: string, code: string) {
+    const { deps } = this;
+    const invalid = (why: string) =>
+      new AppError('invalid_link_authorization_code', {
+        message: `The link_authorization_code ${why}. Start the social sign-in again to get a new one.`,
+      });
+    const row = await deps.db
+      .selectFrom('oauth_link_codes')
+      .selectAll()
+      .where('environment_id', '=', env)
+      .where('code_hash', '=', sha256(code))
+      .executeTakeFirst();
+    if (!row) throw invalid('is not one Portico issued to this application');
+    if (row.consumed_at) throw invalid('was already used');
+    if (row.expires_at <= deps.clock.now().toISOString()) throw invalid('expired (it lives 10 minutes)');
+    return async (tx: Queryable, userId: string) => {
+      if (userId !== row.user_id)
+        throw invalid(
+          'belongs to another user: the Magic Auth code must be for the address the provider sent',
+        );
+      const now = deps.clock.now().toISOString();
+      const used = await tx
+        .updateTable('oauth_link_codes')
+        .set({ consumed_at: now })
+        .where('id', '=', row.id)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(used.numUpdatedRows) !== 1) throw invalid('was already used');
+      const taken = await tx
+        .selectFrom('user_identities')
+        .select(['user_id'])
+        .where('environment_id', '=', env)
+        .where('provider', '=', row.provider)
+        .where('provider_user_id', '=', row.provider_user_id)
+        .executeTakeFirst();
+      if (taken && taken.user_id !== userId) throw invalid('names an account already linked to another user');
+      if (!taken)
+        await tx
+          .insertInto('user_identities')
+          .values({
+            id: deps.ids.next('identity'),
+            environment_id: env,
+            user_id: userId,
+            provider: row.provider,
+            provider_user_id: row.provider_user_id,
+            created_at: now,
+          })
+          .execute();
+    };
   }
 
   private failed(
