@@ -80,12 +80,15 @@ export const authorize: PageRow = {
         expect(t.app.requests.filter((u) => u.pathname === '/unlisted')).toEqual([]);
       }),
     ),
-    error('an unknown provider goes back to the application with error=invalid_request', () =>
+    error('an unknown provider goes back to the application with error=oauth_provider_unknown', () =>
       inChromium(async (v) => {
         await v.go(authorizeUrl({ provider: 'NoSuchOAuth', state: 'st-provider' }));
         const q = await atApp(v);
-        expect(Object.fromEntries(q)).toMatchObject({ error: 'invalid_request', state: 'st-provider' });
-        expect(q.get('error_description')).toContain('provider=authkit');
+        expect(Object.fromEntries(q)).toMatchObject({
+          error: 'oauth_provider_unknown',
+          state: 'st-provider',
+        });
+        expect(q.get('error_description')).toContain('use authkit, GoogleOAuth');
       }),
     ),
     error('an unknown organization goes back to the application with error=organization_invalid', () =>
