@@ -67,6 +67,8 @@ export interface RequestSpec {
   headers?: Record<string, string>;
   /** Builds the body of each request; returning null stops that connection (the pool ran dry). */
   body?: () => string | null;
+  /** Headers built per request (an Idempotency-Key, say), merged over `headers`. */
+  headersFor?: () => Record<string, string>;
   /** Called with each response (status, body). */
   onResponse?: (status: number, body: string) => void;
 }
@@ -117,11 +119,16 @@ export async function runLoad(opts: {
   // autocannon merges request objects with Object.assign, so leave hooks out rather than undefined.
   const spec: Record<string, unknown> = { method: request.method, path: request.path };
   if (request.headers) spec.headers = request.headers;
-  if (request.body) {
+  if (request.body || request.headersFor) {
     const build = request.body;
+    const headersFor = request.headersFor;
     spec.setupRequest = (req: Record<string, unknown>) => {
-      const body = build();
-      return body === null ? null : { ...req, body };
+      const body = build ? build() : undefined;
+      if (body === null) return null;
+      const out: Record<string, unknown> = { ...req };
+      if (body !== undefined) out.body = body;
+      if (headersFor) out.headers = { ...(req.headers as Record<string, string>), ...headersFor() };
+      return out;
     };
   }
   // Keep a few non-2xx responses so a failing scenario explains itself.

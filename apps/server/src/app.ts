@@ -2,6 +2,7 @@
  * App wiring: builds the services from one `deps` object and mounts each surface. Nothing here
  * listens on a port; `main.ts` does that, tests call `app.request()` or listen themselves.
  */
+
 import dnsPromises from 'node:dns/promises';
 import { ScimError, scimErrorBody } from '@portico/scim';
 import { type Context, Hono } from 'hono';
@@ -11,12 +12,18 @@ import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
 import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
+import { AuditExportService } from './features/audit-logs/exports.ts';
+import { auditLogRoutes } from './features/audit-logs/routes.ts';
+import { AuditLogService } from './features/audit-logs/service.ts';
 import { oneTimeCodeRoutes } from './features/authkit/code-routes.ts';
 import { AuthorizationCodes } from './features/authkit/codes.ts';
 import { continueRoutes } from './features/authkit/continue-routes.tsx';
+import { DeviceAuthorizations } from './features/authkit/device.ts';
+import { deviceRoutes } from './features/authkit/device-routes.tsx';
 import { EmailVerificationService } from './features/authkit/email-verification.ts';
 import { MagicAuthIdentity } from './features/authkit/identities/magic-auth.ts';
 import { OAuthIdentity } from './features/authkit/identities/oauth.ts';
+import { PasskeyIdentity } from './features/authkit/identities/passkey.ts';
 import { PasswordIdentity } from './features/authkit/identities/password.ts';
 import { oauthAdminRoutes, oauthRoutes } from './features/authkit/oauth-routes.tsx';
 import { OrganizationSelection } from './features/authkit/organization-selection.ts';
@@ -32,6 +39,8 @@ import { EmailService } from './features/email/service.ts';
 import { EnvironmentService } from './features/environments/service.ts';
 import { eventRoutes } from './features/events/routes.ts';
 import { EventService } from './features/events/service.ts';
+import { impersonationAdminRoutes, impersonationPageRoutes } from './features/impersonation/routes.tsx';
+import { ImpersonationService } from './features/impersonation/service.ts';
 import { invitationPageRoutes } from './features/invitations/hosted.tsx';
 import { invitationRoutes } from './features/invitations/routes.ts';
 import { InvitationService } from './features/invitations/service.ts';
@@ -41,6 +50,8 @@ import { MfaService } from './features/mfa/service.ts';
 import { DevSmsOutbox } from './features/mfa/sms.ts';
 import { organizationRoutes } from './features/organizations/routes.ts';
 import { OrganizationService } from './features/organizations/service.ts';
+import { passkeyAdminRoutes, passkeyRoutes } from './features/passkeys/routes.ts';
+import { PasskeyService } from './features/passkeys/service.ts';
 import { roleRoutes } from './features/roles/routes.ts';
 import { RoleService } from './features/roles/service.ts';
 import { KeyStore } from './features/sessions/keys.ts';
@@ -108,6 +119,9 @@ export interface Portico {
     passwordResets: PasswordResetService;
     mfa: MfaService;
     oauth: OAuthIdentity;
+    passkeys: PasskeyService;
+    auditLogs: AuditLogService;
+    auditExports: AuditExportService;
   };
   registry: ContractRegistry;
 }
@@ -244,6 +258,9 @@ export function buildApp(opts: BuildOptions): Portico {
   // SMS codes go through a pluggable sender; the default keeps them in the dev outbox.
   const smsOutbox = new DevSmsOutbox(deps);
   const mfa = new MfaService(deps, users, environments, limiter, smsOutbox);
+  const passkeys = new PasskeyService(deps);
+  users.onDelete((tx, env, id) => passkeys.deleteForUser(tx, env, id));
+  const passkey = new PasskeyIdentity(deps, passkeys);
   const pipeline = new SignInPipeline(
     deps,
     users,
@@ -255,6 +272,7 @@ export function buildApp(opts: BuildOptions): Portico {
     verifications,
     invitations,
     mfa,
+    passkeys,
   );
   const magicAuth = new MagicAuthIdentity(deps, users, emails, limiter);
   const password = new PasswordIdentity(deps, users, limiter);
@@ -267,14 +285,18 @@ export function buildApp(opts: BuildOptions): Portico {
     magicAuth,
     limiter,
     invitations,
+    passkey,
   );
   const passwordResets = new PasswordResetService(deps, users, sessions, environments, limiter, emails);
   const events = new EventService(deps);
+  const auditLogs = new AuditLogService(deps);
+  const auditExports = new AuditExportService(deps);
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
   const organizationSelection = new OrganizationSelection(deps, users, memberships, connections);
   const sso = new SsoService(deps, environments, pipeline);
   const oauth = new OAuthIdentity(deps, pipeline, users);
+  const devices = new DeviceAuthorizations(deps, codes, sessions, users);
   const directories = new DirectoryService(deps, sessions);
   organizations.onDelete((tx, env, id, ctx) => directories.deleteForOrganization(tx, env, id, ctx));
 
@@ -331,12 +353,16 @@ export function buildApp(opts: BuildOptions): Portico {
       sessions,
       mfa,
       oauth,
+      devices,
     },
     oauth,
+    passkeys,
   );
+  deviceRoutes(app, deps, tokenSurface, devices, authkit, limiter);
   oauthRoutes(app, deps, api, oauth, limiter);
   oneTimeCodeRoutes(api, magicAuth, verifications);
   mfaRoutes(api, mfa);
+  passkeyRoutes(api, passkeys, users);
   continueRoutes(app, deps, {
     pendings,
     pipeline,
@@ -344,6 +370,7 @@ export function buildApp(opts: BuildOptions): Portico {
     organizations: organizationSelection,
     users,
     mfa,
+    passkeys: { service: passkeys, identity: passkey },
   });
   ssoApiRoutes(api, deps, connections, sso);
   testSignInRoutes(app, deps, sso);
@@ -363,6 +390,7 @@ export function buildApp(opts: BuildOptions): Portico {
   invitationPageRoutes(app, deps, invitations);
   eventRoutes(api, events, webhooks);
   webhookRoutes(api, webhooks);
+  auditLogRoutes(app, deps, api, auditLogs, auditExports);
   const portalLinks = new PortalLinks(deps);
   adminPortalRoutes(app, deps, api, registry, limiter, {
     links: portalLinks,
@@ -375,6 +403,10 @@ export function buildApp(opts: BuildOptions): Portico {
   emailAdminRoutes(adminSurface, deps, emails);
   mfaAdminRoutes(adminSurface, deps, mfa, environments, smsOutbox);
   oauthAdminRoutes(adminSurface, oauth);
+  passkeyAdminRoutes(adminSurface, passkeys);
+  const impersonations = new ImpersonationService(deps, users, environments, codes);
+  impersonationAdminRoutes(adminSurface, impersonations);
+  impersonationPageRoutes(app, deps, admin, impersonations);
 
   // The first path segments of the JSON APIs (`user_management`, `organizations`, `portal`, `_admin`…).
   const apiPrefixes = new Set(registry.routes.map((r) => r.path.split('/')[1]!));
@@ -434,6 +466,9 @@ export function buildApp(opts: BuildOptions): Portico {
       passwordResets,
       mfa,
       oauth,
+      passkeys,
+      auditLogs,
+      auditExports,
     },
   };
 }

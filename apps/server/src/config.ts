@@ -61,11 +61,16 @@ const EnvSchema = z.object({
   PORTICO_RATE_LIMIT_CREDENTIALS: z.coerce.number().int().positive().default(10),
   PORTICO_ACCESS_TOKEN_TTL: z.coerce.number().int().positive().default(300),
   PORTICO_SESSION_TTL_DAYS: z.coerce.number().int().positive().default(30),
+  /** How long an impersonated session lasts (docs/impersonation.md). */
+  PORTICO_IMPERSONATION_TTL_MINUTES: z.coerce.number().int().positive().max(1440).default(60),
+  /** `off` refuses every new impersonation (docs/impersonation.md). */
+  PORTICO_IMPERSONATION: z.enum(['on', 'off']).default('on'),
   /**
    * Seconds during which a refresh token already used may be presented again by the same client
    * (concurrent refreshes from one cookie) and gets the same successor; 0 turns the grace off.
    */
   PORTICO_REFRESH_REUSE_GRACE: z.coerce.number().int().min(0).max(300).default(10),
+  PORTICO_DEVICE_CODE_TTL: z.coerce.number().int().min(60).max(3600).default(600),
   /** Fewest characters a new password may have (docs/password-reset.md "Password policy"). */
   PORTICO_PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(128).default(8),
   /** Lowest zxcvbn strength score (0–4) a new password must reach; 0 turns the estimate off. */
@@ -108,6 +113,12 @@ const EnvSchema = z.object({
    * overrides, e.g. {"GoogleOAuth":{"issuer":"http://127.0.0.1:4000"}} (docs/social-sign-in.md).
    */
   PORTICO_TEST_OAUTH_ENDPOINTS: z.string().optional(),
+  /** Passkeys on for every environment without its own setting (docs/passkeys.md). */
+  PORTICO_PASSKEYS: z.string().optional(),
+  /** The WebAuthn relying-party id: the public URL's host unless set. */
+  PORTICO_PASSKEY_RP_ID: z.string().trim().toLowerCase().optional(),
+  /** Origins allowed to use passkeys (comma-separated): the public URL's origin unless set. */
+  PORTICO_PASSKEY_ORIGINS: csv,
 });
 
 export interface Config {
@@ -132,8 +143,14 @@ export interface Config {
   rateLimitCredentials: number;
   accessTokenTtlSeconds: number;
   sessionTtlDays: number;
+  /** PORTICO_IMPERSONATION_TTL_MINUTES: the lifetime of an impersonated session. */
+  impersonationTtlMinutes: number;
+  /** PORTICO_IMPERSONATION: whether dashboard admins may impersonate users. */
+  impersonation: 'on' | 'off';
   /** PORTICO_REFRESH_REUSE_GRACE: the refresh-token reuse grace in seconds (0: none). */
   refreshReuseGraceSeconds: number;
+  /** PORTICO_DEVICE_CODE_TTL: how long a device authorization (CLI sign-in) lives, in seconds. */
+  deviceCodeTtlSeconds: number;
   /** PORTICO_PASSWORD_MIN_LENGTH / PORTICO_PASSWORD_MIN_STRENGTH (features/users/password-policy.ts). */
   passwordPolicy: { minLength: number; minStrength: number };
   /** Check every JSON response against its route contract (tests turn this on). */
@@ -158,6 +175,8 @@ export interface Config {
   worker: 'in-process' | 'off';
   /** PORTICO_TEST_OAUTH_ENDPOINTS: per-provider endpoint overrides (tests; never in production). */
   testOAuthEndpoints: Record<string, Record<string, string>> | null;
+  /** Passkey defaults for environments without their own passkey_settings row. */
+  passkeys: { enabled: boolean; rpId: string; origins: string[] };
   warnings: string[];
 }
 
@@ -254,7 +273,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     rateLimitCredentials: e.PORTICO_RATE_LIMIT_CREDENTIALS,
     accessTokenTtlSeconds: e.PORTICO_ACCESS_TOKEN_TTL,
     sessionTtlDays: e.PORTICO_SESSION_TTL_DAYS,
+    impersonationTtlMinutes: e.PORTICO_IMPERSONATION_TTL_MINUTES,
+    impersonation: e.PORTICO_IMPERSONATION,
     refreshReuseGraceSeconds: e.PORTICO_REFRESH_REUSE_GRACE,
+    deviceCodeTtlSeconds: e.PORTICO_DEVICE_CODE_TTL,
     passwordPolicy: {
       minLength: e.PORTICO_PASSWORD_MIN_LENGTH,
       minStrength: e.PORTICO_PASSWORD_MIN_STRENGTH,
@@ -278,6 +300,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     worker: e.PORTICO_WORKER,
     testOAuthEndpoints,
+    passkeys: Object.freeze({
+      enabled: flag(e.PORTICO_PASSKEYS, false),
+      rpId: e.PORTICO_PASSKEY_RP_ID || new URL(publicUrl).hostname,
+      origins: e.PORTICO_PASSKEY_ORIGINS.length ? e.PORTICO_PASSKEY_ORIGINS : [new URL(publicUrl).origin],
+    }),
     warnings,
   });
 }

@@ -5,7 +5,7 @@
  *   first environment and the first dashboard admin on an empty database and prints their
  *   credentials once (app.ts `startPortico`), then serves until SIGTERM/SIGINT (then drains and
  *   closes).
- * - `worker` migrates and delivers webhooks and emails; it needs no environment and creates nothing.
+ * - `worker` migrates, delivers webhooks and emails and builds audit log exports; it needs no environment and creates nothing.
  * - `migrate` applies pending migrations.
  * - The database commands (cli/database-commands.ts) migrate, find the environment and do one
  *   thing: no boot path, so they cannot disturb a running server.
@@ -18,6 +18,7 @@ import { printAdmin, printWelcome } from './cli/banners.ts';
 import { DATABASE_COMMANDS, runDatabaseCommand } from './cli/database-commands.ts';
 import { HELP } from './cli/help.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { AuditExportWorker } from './jobs/audit-export-worker.ts';
 import { EmailWorker } from './jobs/email-worker.ts';
 import { startSweeper } from './jobs/sweep.ts';
 import { WebhookWorker } from './jobs/webhook-worker.ts';
@@ -85,11 +86,21 @@ async function start(config: ReturnType<typeof loadConfig>, database: DatabaseHa
     if (bootstrap.created) printWelcome(url, bootstrap.clientId, bootstrap.apiKey);
     if (adminBootstrap.created) printAdmin(url, adminBootstrap.email, adminBootstrap.password);
   });
-  const stopSweeper = startSweeper(portico.deps, portico.services.events, portico.services.connections);
+  const stopSweeper = startSweeper(
+    portico.deps,
+    portico.services.events,
+    portico.services.connections,
+    portico.services.auditLogs,
+  );
   const worker = config.worker === 'in-process' ? new WebhookWorker(portico.deps) : null;
   worker?.start();
   const emailWorker = config.worker === 'in-process' ? new EmailWorker(portico.deps) : null;
   emailWorker?.start();
+  const exportWorker =
+    config.worker === 'in-process'
+      ? new AuditExportWorker(portico.deps, portico.services.auditExports)
+      : null;
+  exportWorker?.start();
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -107,6 +118,7 @@ async function start(config: ReturnType<typeof loadConfig>, database: DatabaseHa
       for (let i = 0; i < 100 && portico.inFlight() > 0; i++) await new Promise((r) => setTimeout(r, 50));
       await worker?.stop();
       await emailWorker?.stop();
+      await exportWorker?.stop();
       await database.close();
       log.info('stopped');
       process.exit(0);
@@ -131,7 +143,14 @@ async function worker(config: ReturnType<typeof loadConfig>, database: DatabaseH
   w.start();
   const mail = new EmailWorker(portico.deps);
   mail.start();
-  const stopSweeper = startSweeper(portico.deps, portico.services.events, portico.services.connections);
+  const exportWorker = new AuditExportWorker(portico.deps, portico.services.auditExports);
+  exportWorker.start();
+  const stopSweeper = startSweeper(
+    portico.deps,
+    portico.services.events,
+    portico.services.connections,
+    portico.services.auditLogs,
+  );
   log.info({ worker: w.id }, 'webhook worker started');
   log.info({ worker: mail.id, delivery: mail.enabled ? 'smtp' : 'dev outbox' }, 'email worker started');
   const stop = async (signal: string) => {
@@ -139,6 +158,7 @@ async function worker(config: ReturnType<typeof loadConfig>, database: DatabaseH
     stopSweeper();
     await w.stop();
     await mail.stop();
+    await exportWorker.stop();
     await database.close();
     process.exit(0);
   };

@@ -10,16 +10,11 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Browser, Page, Request, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkOS } from 'workos-node-8';
-import { createHarness, freePort, type Harness, listen } from '../../../apps/server/test/harness.ts';
-import {
-  appliedStyles,
-  launchChromium,
-  openPage,
-  screenshotBoth,
-  type WatchedPage,
-} from './support/browser.ts';
-import { type DemoApp, SESSION_COOKIE, startDemoApp } from './support/browser-app.ts';
+import type { WorkOS } from 'workos-node-8';
+import type { Harness } from '../../../apps/server/test/harness.ts';
+import { appliedStyles, openPage, screenshotBoth, type WatchedPage } from './support/browser.ts';
+import { type DemoApp, SESSION_COOKIE } from './support/browser-app.ts';
+import { type DemoStack, startDemoStack } from './support/demo-stack.ts';
 
 const COOKIE_PASSWORD = 'browser-test-cookie-password-0123456789abcdef';
 const FIRST_NAME = '<b>Ada</b>';
@@ -33,36 +28,16 @@ let workos: WorkOS;
 let browser: Browser;
 const opened: WatchedPage[] = [];
 
+let stack: DemoStack;
+
 beforeAll(async () => {
-  const [porticoPort, appPort] = [await freePort(), await freePort()];
-  const appUrl = `http://127.0.0.1:${appPort}`;
-  h = await createHarness({
-    clock: 'system',
-    publicUrl: `http://127.0.0.1:${porticoPort}`,
-    env: { PORTICO_REDIRECT_URIS: `${appUrl}/callback` },
-  });
-  portico = await listen(h, porticoPort);
-  workos = new WorkOS(h.apiKey, {
-    apiHostname: '127.0.0.1',
-    port: porticoPort,
-    https: false,
-    clientId: h.clientId,
-  });
-  app = await startDemoApp({
-    workos,
-    clientId: h.clientId,
-    port: appPort,
-    cookiePassword: COOKIE_PASSWORD,
-  });
-  browser = await launchChromium();
+  stack = await startDemoStack({ cookiePassword: COOKIE_PASSWORD });
+  ({ h, portico, app, workos, browser } = stack);
 });
 
 afterAll(async () => {
   for (const w of opened) await w.context.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.close();
-  await portico?.close();
-  await h?.close();
+  await stack?.close();
 });
 
 async function newPage(): Promise<WatchedPage> {

@@ -149,6 +149,27 @@ describe('dashboard: connections and directories in Chromium', () => {
       .poll(() => page.locator('.trace').first().locator('.steps-list li').count())
       .toBeGreaterThan(1);
     await shoot(page, 'connection-test-failed');
+
+    // Group → role: a role that does not exist is refused on its row; an existing one is saved.
+    const groups = page.getByRole('group', { name: 'Mapped groups' });
+    await groups.getByRole('button', { name: 'Add a row' }).click();
+    await groups.getByLabel('IdP group').fill('Engineering');
+    await groups.getByLabel('Role slug').fill('no-such-role');
+    await page.getByRole('button', { name: 'Save group → role map' }).click();
+    await expect.poll(() => groups.locator('.field-error').textContent()).toContain('no-such-role');
+    await expect
+      .poll(() => page.getByRole('alert').first().textContent())
+      .toContain('The group → role map was not saved');
+    await groups.getByLabel('Role slug').fill('admin');
+    await page.getByRole('button', { name: 'Save group → role map' }).click();
+    await expect
+      .poll(() => page.getByRole('status').first().textContent())
+      .toContain('applies from the next sign-in');
+    const setup = await p.h.api('GET', `/connections/${testConnId}/setup`);
+    expect(((await setup.json()) as { group_role_map: unknown }).group_role_map).toEqual({
+      Engineering: 'admin',
+    });
+    await shoot(page, 'connection-group-roles');
     expect(problems).toEqual([]);
   });
 

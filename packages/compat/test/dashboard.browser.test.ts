@@ -141,6 +141,21 @@ describe('developer dashboard in Chromium', () => {
     const org = ((await orgRow.json()) as { data: { id: string; name: string }[] }).data[0]!;
     expect(org.name).toBe('Acme Browser Co');
 
+    // ── the organization's MFA policy ─────────────────────────────────────
+    await page.getByRole('link', { name: 'Acme Browser Co' }).first().click();
+    await poll(() => page.locator('h1').first().textContent()).toBe('Acme Browser Co');
+    await poll(() => page.locator('#org-mfa-policy-current').textContent()).toContain('Not required');
+    await page.getByRole('button', { name: 'Require MFA for members' }).click();
+    await poll(() => page.locator('#org-mfa-policy-current').textContent()).toContain('Required');
+    expect(
+      (await portico.h.portico.services.mfa.organizationPolicy(portico.h.environmentId, org.id)).mfa_required,
+    ).toBe(true);
+    await page.getByRole('button', { name: 'Stop requiring MFA for members' }).click();
+    await poll(() => page.locator('#org-mfa-policy-current').textContent()).toContain('Not required');
+    expect(
+      (await portico.h.portico.services.mfa.organizationPolicy(portico.h.environmentId, org.id)).mfa_required,
+    ).toBe(false);
+
     // ── a webhook endpoint at the receiver (secret shown once) ────────────
     await go(page, '/webhooks', 'Webhooks');
     await poll(() => page.getByText('No webhook endpoints.').count()).toBe(1);

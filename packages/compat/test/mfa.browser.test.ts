@@ -10,51 +10,31 @@ import { existsSync, statSync } from 'node:fs';
 import * as OTPAuth from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkOS } from 'workos-node-8';
-import { createHarness, freePort, type Harness, listen } from '../../../apps/server/test/harness.ts';
-import { launchChromium, openPage, screenshotBoth, type WatchedPage } from './support/browser.ts';
-import { type DemoApp, startDemoApp } from './support/browser-app.ts';
+import type { WorkOS } from 'workos-node-8';
+import type { Harness } from '../../../apps/server/test/harness.ts';
+import { openPage, screenshotBoth, type WatchedPage } from './support/browser.ts';
+import type { DemoApp } from './support/browser-app.ts';
+import { type DemoStack, startDemoStack } from './support/demo-stack.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 
 let h: Harness;
-let portico: { port: number; url: string; close(): Promise<void> };
 let app: DemoApp;
 let workos: WorkOS;
 let browser: Browser;
 const opened: WatchedPage[] = [];
 
+let stack: DemoStack;
+
 beforeAll(async () => {
-  const [porticoPort, appPort] = [await freePort(), await freePort()];
-  const appUrl = `http://127.0.0.1:${appPort}`;
-  h = await createHarness({
-    clock: 'system',
-    publicUrl: `http://127.0.0.1:${porticoPort}`,
-    env: { PORTICO_REDIRECT_URIS: `${appUrl}/callback` },
-  });
-  portico = await listen(h, porticoPort);
-  workos = new WorkOS(h.apiKey, {
-    apiHostname: '127.0.0.1',
-    port: porticoPort,
-    https: false,
-    clientId: h.clientId,
-  });
-  app = await startDemoApp({
-    workos,
-    clientId: h.clientId,
-    port: appPort,
-    cookiePassword: 'mfa-browser-cookie-password-0123456789abcdef',
-  });
-  browser = await launchChromium();
+  stack = await startDemoStack({ cookiePassword: 'mfa-browser-cookie-password-0123456789abcdef' });
+  ({ h, app, workos, browser } = stack);
   await h.portico.services.environments.setMfaRequired(h.environmentId, true);
 });
 
 afterAll(async () => {
   for (const w of opened) await w.context.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.close();
-  await portico?.close();
-  await h?.close();
+  await stack?.close();
 });
 
 async function newPage(javaScript = true): Promise<WatchedPage> {

@@ -9,10 +9,11 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkOS } from 'workos-node-8';
-import { createHarness, freePort, type Harness, listen } from '../../../apps/server/test/harness.ts';
-import { launchChromium, openPage, screenshotBoth, type WatchedPage } from './support/browser.ts';
-import { type DemoApp, startDemoApp } from './support/browser-app.ts';
+import type { WorkOS } from 'workos-node-8';
+import type { Harness } from '../../../apps/server/test/harness.ts';
+import { openPage, screenshotBoth, type WatchedPage } from './support/browser.ts';
+import type { DemoApp } from './support/browser-app.ts';
+import { type DemoStack, startDemoStack } from './support/demo-stack.ts';
 
 const OLD_PASSWORD = 'my first long password 1';
 const NEW_PASSWORD = 'a much newer passphrase 6';
@@ -24,36 +25,16 @@ let workos: WorkOS;
 let browser: Browser;
 let w: WatchedPage | undefined;
 
+let stack: DemoStack;
+
 beforeAll(async () => {
-  const [porticoPort, appPort] = [await freePort(), await freePort()];
-  const appUrl = `http://127.0.0.1:${appPort}`;
-  h = await createHarness({
-    clock: 'system',
-    publicUrl: `http://127.0.0.1:${porticoPort}`,
-    env: { PORTICO_REDIRECT_URIS: `${appUrl}/callback` },
-  });
-  portico = await listen(h, porticoPort);
-  workos = new WorkOS(h.apiKey, {
-    apiHostname: '127.0.0.1',
-    port: porticoPort,
-    https: false,
-    clientId: h.clientId,
-  });
-  app = await startDemoApp({
-    workos,
-    clientId: h.clientId,
-    port: appPort,
-    cookiePassword: 'reset-browser-cookie-password-0123456789ab',
-  });
-  browser = await launchChromium();
+  stack = await startDemoStack({ cookiePassword: 'reset-browser-cookie-password-0123456789ab' });
+  ({ h, portico, app, workos, browser } = stack);
 });
 
 afterAll(async () => {
   await w?.context.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  await app?.close();
-  await portico?.close();
-  await h?.close();
+  await stack?.close();
 });
 
 async function shoot(page: Page, name: string) {

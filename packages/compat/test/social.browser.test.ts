@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApple, startGitHub } from '../../../apps/server/test/support/oauth-standins.ts';
+import { startApple, startGitHub, startRestOAuth } from '../../../apps/server/test/support/oauth-standins.ts';
 import {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,
@@ -23,13 +23,25 @@ import { type Running, startPortico } from './support/portico.ts';
 import { type AnyWorkOS, sdkFor } from './support/sdks.ts';
 import { listenOidcIdp, resolveTestHostsToLoopback, type SsoOidcIdp } from './support/sso-oidc-idp.ts';
 
-const OIDC = ['GoogleOAuth', 'MicrosoftOAuth', 'GitLabOAuth', 'LinkedInOAuth', 'SlackOAuth'] as const;
+const OIDC = [
+  'GoogleOAuth',
+  'MicrosoftOAuth',
+  'GitLabOAuth',
+  'LinkedInOAuth',
+  'SlackOAuth',
+  'SalesforceOAuth',
+  'IntuitOAuth',
+  'XeroOAuth',
+  'VercelOAuth',
+] as const;
 const email = (p: string) => `${p.toLowerCase()}@social-browser.test`;
 
 let restoreDns: (() => void) | undefined;
 let p: Running;
 const idps: Partial<Record<string, SsoOidcIdp>> = {};
 let github: Awaited<ReturnType<typeof startGitHub>>;
+let discord: Awaited<ReturnType<typeof startRestOAuth>>;
+let bitbucket: Awaited<ReturnType<typeof startRestOAuth>>;
 let apple: Awaited<ReturnType<typeof startApple>>;
 let browser: Browser;
 let app: Server;
@@ -77,8 +89,45 @@ beforeAll(async () => {
       },
     ],
   });
+  discord = await startRestOAuth({
+    clientId: 'discord-browser',
+    clientSecret: 'discord-browser-secret',
+    authorizePath: '/oauth2/authorize',
+    tokenPath: '/api/oauth2/token',
+    clientAuth: 'post',
+    scope: 'identify email',
+    accounts: {
+      dee: {
+        '/users/@me': {
+          id: '1001',
+          username: 'dee',
+          global_name: 'Dee Browser',
+          email: 'dee@social-browser.test',
+          verified: true,
+        },
+      },
+    },
+  });
+  bitbucket = await startRestOAuth({
+    clientId: 'bb-browser',
+    clientSecret: 'bb-browser-secret',
+    authorizePath: '/site/oauth2/authorize',
+    tokenPath: '/site/oauth2/access_token',
+    clientAuth: 'basic',
+    scope: 'account email',
+    accounts: {
+      bucky: {
+        '/user': { account_id: '557058:browser', display_name: 'Bucky Browser' },
+        '/user/emails': {
+          values: [{ email: 'bucky@social-browser.test', is_primary: true, is_confirmed: true }],
+        },
+      },
+    },
+  });
   const endpoints: Record<string, Record<string, string>> = {
     GitHubOAuth: github.endpoints,
+    DiscordOAuth: discord.endpoints,
+    BitbucketOAuth: bitbucket.endpoints,
     AppleOAuth: { issuer: apple.issuer },
   };
   for (const prov of OIDC) endpoints[prov] = { issuer: idps[prov]!.issuer };
@@ -117,6 +166,18 @@ beforeAll(async () => {
   );
   await oauth.setCredential(
     p.h.environmentId,
+    'DiscordOAuth',
+    { client_id: 'discord-browser', client_secret: 'discord-browser-secret' },
+    'test',
+  );
+  await oauth.setCredential(
+    p.h.environmentId,
+    'BitbucketOAuth',
+    { client_id: 'bb-browser', client_secret: 'bb-browser-secret' },
+    'test',
+  );
+  await oauth.setCredential(
+    p.h.environmentId,
     'AppleOAuth',
     {
       client_id: 'com.example.browser',
@@ -151,6 +212,8 @@ afterAll(async () => {
   await browser?.close().catch(() => {});
   for (const idp of Object.values(idps)) await idp?.close();
   await github?.close();
+  await discord?.close();
+  await bitbucket?.close();
   await apple?.close();
   await p?.close();
   app?.closeAllConnections();
@@ -211,6 +274,25 @@ describe('social sign-in in Chromium with the SDK', () => {
       const auth = await finish(major as '11' | '12', provider, page, state);
       expect(auth.user.email).toBe(email(provider));
       expect(auth.user.emailVerified).toBe(true);
+    });
+  }
+
+  for (const [provider, major, who] of [
+    ['DiscordOAuth', '11', { email: 'dee@social-browser.test', firstName: 'Dee', lastName: 'Browser' }],
+    ['BitbucketOAuth', '12', { email: 'bucky@social-browser.test', firstName: 'Bucky', lastName: 'Browser' }],
+  ] as const) {
+    it(`${provider} (SDK ${major}): the person from the REST API`, async () => {
+      const { page } = w;
+      await page.goto(
+        sdk[major].userManagement.getAuthorizationUrl({
+          provider,
+          redirectUri: appRedirectUri,
+          clientId: p.h.clientId,
+          state: `st-${provider}`,
+        }),
+      );
+      const auth = await finish(major, provider, page, `st-${provider}`);
+      expect(auth.user).toMatchObject(who);
     });
   }
 

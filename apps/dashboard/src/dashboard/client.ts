@@ -98,5 +98,32 @@ export interface Delivery {
   }[];
 }
 
+/** A dashboard admin's impersonation of a user (`/_admin/users/:id/impersonat…`, docs/impersonation.md). */
+export interface Impersonation {
+  id: string;
+  user_id: string;
+  organization_id: string | null;
+  admin: { id: string; email: string };
+  reason: string;
+  redirect_uri: string;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
+  session_id: string | null;
+}
+
+/**
+ * Starts impersonating a user: the answer's `url` is Portico's hosted impersonation page (banner,
+ * then Continue to the application). Dashboard session only; an API key cannot do this.
+ */
+export const impersonate = (
+  userId: string,
+  body: { reason: string; organization_id?: string; redirect_uri?: string },
+) =>
+  dash.post<Impersonation & { url: string }>(`/_admin/users/${encodeURIComponent(userId)}/impersonate`, body);
+
+export const listImpersonations = (userId: string) =>
+  dash.get<{ data: Impersonation[] }>(`/_admin/users/${encodeURIComponent(userId)}/impersonations`);
+
 export const userName = (u: Pick<User, 'first_name' | 'last_name' | 'email'>) =>
   [u.first_name, u.last_name].filter(Boolean).join(' ') || u.email;

@@ -5,7 +5,16 @@
  */
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type { ApiError, List } from '../shared/api.ts';
-import { Button, ErrorNotice, type Loaded, Select, useAction, useLoad } from '../shared/ui.tsx';
+import {
+  Button,
+  ErrorNotice,
+  Field,
+  type Loaded,
+  LoadState,
+  Select,
+  useAction,
+  useLoad,
+} from '../shared/ui.tsx';
 import { dash, type Organization } from './client.ts';
 
 /** A danger button that asks "Really …?" inline before running `action`. */
@@ -213,4 +222,73 @@ export function usePagedList<T>(path: string, labels?: { previous: string; next:
   const url = after ? `${path}${path.includes('?') ? '&' : '?'}after=${encodeURIComponent(after)}` : path;
   const list = useLoad(() => dash.get<List<T>>(url), [url]);
   return { list, controls: (page: List<T>) => pager.controls(page.list_metadata.after) };
+}
+
+/** Edits a string → string map as rows of two inputs. */
+export function MapEditor(props: {
+  legend: string;
+  keyLabel: string;
+  valueLabel: string;
+  value: [string, string][];
+  onChange: (v: [string, string][]) => void;
+  errorFor: (key: string) => string | undefined;
+}) {
+  const set = (i: number, at: 0 | 1, v: string) =>
+    props.onChange(props.value.map((row, j) => (j === i ? (at === 0 ? [v, row[1]] : [row[0], v]) : row)));
+  return (
+    <fieldset className="plain">
+      <legend>{props.legend}</legend>
+      {props.value.map(([k, v], i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place
+        <div className="row" key={i}>
+          <Field
+            label={props.keyLabel}
+            name={`key-${i}`}
+            value={k}
+            onChange={(x) => set(i, 0, x)}
+            error={props.errorFor(k)}
+          />
+          <Field label={props.valueLabel} name={`value-${i}`} value={v} onChange={(x) => set(i, 1, x)} />
+          <Button kind="secondary" onClick={() => props.onChange(props.value.filter((_, j) => j !== i))}>
+            Remove
+          </Button>
+        </div>
+      ))}
+      <Button kind="secondary" onClick={() => props.onChange([...props.value, ['', '']])}>
+        Add a row
+      </Button>
+    </fieldset>
+  );
+}
+
+/** An MFA policy switch (`GET`/`PUT` `path` with `{ mfa_required }`), saying what each state means. */
+export function MfaPolicyPanel(props: {
+  path: string;
+  id: string;
+  required: string;
+  notRequired: string;
+  requireLabel: string;
+  stopLabel: string;
+}) {
+  const policy = useLoad(() => dash.get<{ mfa_required: boolean }>(props.path), [props.path]);
+  const save = useAction(async (required: boolean) => {
+    await dash.put(props.path, { mfa_required: required });
+    policy.reload();
+  });
+  return (
+    <div className="panel" id={props.id}>
+      <h2>Multi-factor authentication</h2>
+      <LoadState loaded={policy} what="the MFA policy">
+        {(p) => (
+          <>
+            <p id={`${props.id}-current`}>{p.mfa_required ? props.required : props.notRequired}</p>
+            <Button kind="secondary" busy={save.busy} onClick={() => void save.run(!p.mfa_required)}>
+              {p.mfa_required ? props.stopLabel : props.requireLabel}
+            </Button>
+          </>
+        )}
+      </LoadState>
+      <ErrorNotice error={save.error} />
+    </div>
+  );
 }

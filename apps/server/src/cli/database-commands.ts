@@ -1,5 +1,6 @@
 /**
- * The CLI's database commands: api-keys, redirect-uris, admin, keys, connections, webhooks, mail.
+ * The CLI's database commands: api-keys, redirect-uris, admin, keys, connections, webhooks, mail,
+ * audit.
  *
  * Each opens the database, applies pending migrations, finds the environment `portico start`
  * created, and does its one thing. None runs the server's boot path (app.ts `startPortico`): no
@@ -12,6 +13,8 @@ import { readFileSync } from 'node:fs';
 import type pino from 'pino';
 import { buildApp } from '../app.ts';
 import type { Config } from '../config.ts';
+import { verifyChain } from '../features/audit-logs/chain.ts';
+import type { AuditLogService } from '../features/audit-logs/service.ts';
 import { CreateConnectionBody } from '../features/sso/wire.ts';
 import { type DatabaseHandle, migrate } from '../platform/db.ts';
 import { validate } from '../platform/http.ts';
@@ -25,6 +28,7 @@ export const DATABASE_COMMANDS = [
   'connections',
   'webhooks',
   'mail',
+  'audit',
 ];
 
 export const NOT_STARTED =
@@ -235,9 +239,35 @@ export async function runDatabaseCommand(
         return 0;
       }
       return usage();
+    case 'audit':
+      if (sub === 'verify') return auditVerify(portico.services.auditLogs, parseFlags(rest).organization);
+      return usage();
     default:
       return usage();
   }
+}
+
+/**
+ * `portico audit verify [--organization <org_id>]`: walks every organization's audit log chain
+ * (of every environment), or one, and prints a line per chain and a line per problem. Exit code 1
+ * when any chain fails, so it can run from cron or CI.
+ */
+async function auditVerify(audit: AuditLogService, organization?: string): Promise<number> {
+  const reports = organization ? [await verifyChain(audit.deps, organization)] : await audit.verifyAll();
+  if (reports.length === 0) console.log('No organization has audit log events yet.');
+  let failed = 0;
+  for (const r of reports) {
+    const range =
+      r.first_seq === null ? 'no events' : `${r.events_checked} events, seq ${r.first_seq}–${r.last_seq}`;
+    if (r.verified) {
+      console.log(`${r.organization_id}: verified (${range}, ${r.checkpoints_checked} signed checkpoints)`);
+      continue;
+    }
+    failed += 1;
+    console.log(`${r.organization_id}: TAMPERED (${range}): ${r.problems.length} problem(s)`);
+    for (const p of r.problems) console.log(`  ${p.kind} at seq ${p.seq}: ${p.message}`);
+  }
+  return failed ? 1 : 0;
 }
 
 function parseFlags(args: string[]): Record<string, string> {

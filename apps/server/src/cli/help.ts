@@ -27,6 +27,9 @@ Usage:
   portico webhooks list                 list webhook endpoints
   portico mail list [--limit 20]        list the newest emails (to, subject, status; in development
                                         also the body with its code or link)
+  portico audit verify [--organization <org_id>]
+                                        verify audit log hash chains and signed checkpoints
+                                        (exit code 1 and each problem printed when one fails)
   portico scim-sim --persona okta|entra|onelogin|jumpcloud|google --url <scim base url> --token <bearer>
           [--users 10 --groups 3 --domain example.com] [--deprovision]
           replay an IdP's SCIM provisioning (quirks included) against any SCIM endpoint

@@ -49,6 +49,12 @@ import * as m0021 from '../../migrations/0021_sso_invitations.ts';
 import * as m0022 from '../../migrations/0022_mfa.ts';
 import * as m0023 from '../../migrations/0023_rbac.ts';
 import * as m0024 from '../../migrations/0024_social_sign_in.ts';
+import * as m0025 from '../../migrations/0025_passkeys.ts';
+import * as m0026 from '../../migrations/0026_impersonation.ts';
+import * as m0027 from '../../migrations/0027_device_authorizations.ts';
+import * as m0028 from '../../migrations/0028_sso_group_roles.ts';
+import * as m0029 from '../../migrations/0029_sweep_indexes.ts';
+import * as m0030 from '../../migrations/0030_audit_logs.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -140,6 +146,12 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0022_mfa': m0022,
   '0023_rbac': m0023,
   '0024_social_sign_in': m0024,
+  '0025_passkeys': m0025,
+  '0026_impersonation': m0026,
+  '0027_device_authorizations': m0027,
+  '0028_sso_group_roles': m0028,
+  '0029_sweep_indexes': m0029,
+  '0030_audit_logs': m0030,
 };
 
 export async function migrate(handle: DatabaseHandle): Promise<string[]> {

@@ -102,6 +102,26 @@ export const catalog = {
     message:
       'The dashboard session cookie came without a valid X-Portico-CSRF header. Reload the dashboard (it reads the token from GET /_admin/session) and try again.',
   },
+  impersonation_organization_invalid: {
+    status: 422,
+    message:
+      'The user is not an active member of that organization. Pick one of the user’s organizations, or leave organization_id out.',
+  },
+  impersonation_redirect_uri_missing: {
+    status: 422,
+    message:
+      'This environment has no redirect URI to send the impersonated sign-in to. Add one (Redirect URIs page, `npm run portico -- redirect-uris add <uri>` or PORTICO_REDIRECT_URIS) and start again.',
+  },
+  impersonation_disabled: {
+    status: 403,
+    message:
+      'Impersonation is turned off on this server (PORTICO_IMPERSONATION=off). Whoever runs it can turn it on with PORTICO_IMPERSONATION=on.',
+  },
+  impersonation_link_expired: {
+    status: 400,
+    message:
+      'This impersonation link is unknown, expired (after 10 minutes), already used, or was started by another dashboard admin. Start the impersonation again from the user’s page in the dashboard.',
+  },
 
   // ── organizations ─────────────────────────────────────────────────────────
   external_id_already_used: {
@@ -200,7 +220,7 @@ export const catalog = {
   role_has_group_role_mappings: {
     status: 409,
     message:
-      'A directory maps a group to this role, so it cannot be deleted. Change the directory’s group → role mapping first, then delete it.',
+      'A directory or an SSO connection maps a group to this role, so it cannot be deleted. Change that group → role mapping first, then delete it.',
   },
   default_role_cannot_be_deleted: {
     status: 409,
@@ -476,6 +496,36 @@ export const catalog = {
     style: 'oauth',
     message: 'This grant_type is not supported. Use authorization_code, password or refresh_token.',
   },
+  // ── device authorization grant (RFC 8628 §3.5; features/authkit/device.ts) ──
+  authorization_pending: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'The person has not finished signing in on the verification page yet. Keep polling every `interval` seconds.',
+  },
+  slow_down: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'Polled sooner than `interval` seconds after the previous poll: the interval grew by 5 seconds. Wait longer between polls.',
+  },
+  access_denied: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'The person denied this sign-in on the verification page. Stop polling; start a new device authorization to try again.',
+  },
+  expired_token: {
+    status: 400,
+    style: 'oauth',
+    message:
+      'The device_code has expired before the person approved it. Stop polling and start a new device authorization.',
+  },
+  user_code_invalid: {
+    status: 400,
+    message:
+      'That code matches no sign-in waiting for approval (unknown, expired or already used). Check the code shown on your device, or start the sign-in again there.',
+  },
   organization_membership_not_found: {
     status: 400,
     style: 'oauth',
@@ -513,11 +563,57 @@ export const catalog = {
     message:
       'The user belongs to several organizations: call authenticateWithOrganizationSelection with one of `organizations[].id` and the pending_authentication_token.',
   },
+  // ── passkeys (features/passkeys) ─────────────────────────────────────────────
+  passkeys_disabled: {
+    status: 400,
+    message:
+      'Passkeys are turned off for this environment. Turn them on with PUT /_admin/passkey_settings {"enabled": true} (or PORTICO_PASSKEYS=true).',
+  },
+  passkey_response_invalid: {
+    status: 400,
+    message:
+      'The passkey response is not a WebAuthn credential in JSON (id, rawId, type "public-key", response.clientDataJSON…). The page needs JavaScript to use a passkey: enable it, or sign in another way.',
+  },
+  passkey_challenge_invalid: {
+    status: 400,
+    message:
+      'The passkey answered a challenge Portico did not issue for this page, one already used, or one older than 5 minutes. Reload the page and use the passkey again.',
+  },
+  passkey_unknown: {
+    status: 400,
+    message:
+      'This passkey is not registered for this application (it was deleted, or belongs to another environment or user). Sign in another way, then add a new passkey.',
+  },
+  passkey_origin_mismatch: {
+    status: 400,
+    message:
+      "The passkey was used on an origin this environment does not allow. Add the page's origin to the environment's passkey origins (PUT /_admin/passkey_settings).",
+  },
+  passkey_rp_id_mismatch: {
+    status: 400,
+    message:
+      "The passkey is for another relying party id than this environment's. The RP id must be the sign-in page's host or a parent domain of it (PUT /_admin/passkey_settings).",
+  },
+  passkey_counter_regression: {
+    status: 400,
+    message:
+      'The passkey reported a signature counter not above the last one Portico saw: the authenticator may have been cloned. Sign in another way and remove this passkey.',
+  },
+  passkey_verification_failed: {
+    status: 400,
+    message:
+      'The passkey response did not verify (signature, user verification or attestation). Try again, or sign in another way.',
+  },
+  passkey_settings_invalid: {
+    status: 422,
+    message:
+      'rp_id must be a host name (no scheme or port) and every origin an http(s) origin whose host is rp_id or a subdomain of it.',
+  },
   // ── social sign-in (features/authkit/identities/oauth.ts) ────────────────────
   oauth_provider_unknown: {
     status: 400,
     message:
-      'provider must be authkit or one of GoogleOAuth, MicrosoftOAuth, GitHubOAuth, AppleOAuth, GitLabOAuth, LinkedInOAuth, SlackOAuth.',
+      'provider must be authkit or one of GoogleOAuth, MicrosoftOAuth, GitHubOAuth, AppleOAuth, GitLabOAuth, LinkedInOAuth, SlackOAuth, BitbucketOAuth, DiscordOAuth, IntuitOAuth, SalesforceOAuth, VercelOAuth, XeroOAuth.',
   },
   oauth_provider_not_configured: {
     status: 400,
@@ -622,6 +718,31 @@ export const catalog = {
     message:
       'A code_verifier was sent for a code that was issued without a code_challenge (or the reverse). Send both or neither.',
   },
+  // ── audit logs (features/audit-logs) ──────────────────────────────────────────
+  invalid_audit_log_event: {
+    status: 400,
+    message:
+      'The event does not match the schema of its action and version; `errors[].instancePath` points at each offending value. Fix the event, or create a new schema version (createSchema) and send that `version`.',
+  },
+  invalid_audit_log_schema: {
+    status: 422,
+    message:
+      'The schema is not one Portico can check events against: metadata schemas are `{type: "object", properties: {key: {type: "string" | "number" | "boolean"}}}`, and targets is a non-empty list of distinct types. `errors[].field` names what to fix.',
+  },
+  audit_log_export_range_invalid: {
+    status: 400,
+    message:
+      'range_start and range_end must be ISO-8601 date-times with range_start before range_end. Send the range of `occurred_at` values to export.',
+  },
+  audit_log_export_link_invalid: {
+    status: 403,
+    message:
+      'This export download link is expired (links last 10 minutes) or altered. Fetch the export again (getExport) for a fresh link.',
+  },
+  audit_log_export_not_ready: {
+    status: 409,
+    message: 'The export is not ready yet. Poll getExport until `state` is `ready`, then download its `url`.',
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;
@@ -630,6 +751,8 @@ export interface FieldError {
   field: string;
   code: string;
   message?: string;
+  /** JSON pointer into the audit log event (`/targets/0/type`), as WorkOS's 400 names it. */
+  instancePath?: string;
 }
 
 export class AppError extends Error {

@@ -182,6 +182,8 @@ export interface AuthorizationCodeTable {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+  /** An impersonation's code: the `impersonations` row the session's impersonator comes from (0026). */
+  impersonation_id: string | null;
 }
 
 /** A provider's client credentials for social sign-in in one environment (0024). */
@@ -278,6 +280,25 @@ export interface SessionTable {
    * Null for sessions older than migration 0009, whose tokens use `created_at` instead.
    */
   auth_time: string | null;
+  /** An impersonated session's dashboard admin (the access token's `act.sub`) and reason (0026). */
+  impersonator_email: string | null;
+  impersonator_reason: string | null;
+}
+
+/** A dashboard admin's impersonation of a user: who, whom, why, when (0026). */
+export interface ImpersonationTable {
+  id: string;
+  environment_id: string;
+  token_hash: string;
+  admin_user_id: string;
+  admin_email: string;
+  user_id: string;
+  organization_id: string | null;
+  reason: string;
+  redirect_uri: string;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
 }
 
 export interface RefreshTokenTable {
@@ -415,6 +436,8 @@ export interface ConnectionTable {
   oidc_client_id: string | null;
   oidc_client_secret_sealed: string | null;
   attribute_map: string;
+  /** JSON object: IdP group (name or id, as the IdP sends it) → role slug (0028). */
+  group_role_map: string;
   /** Only for the development Test IdP connection: its signing key, sealed. */
   test_idp_key_sealed: string | null;
   created_at: string;
@@ -643,12 +666,41 @@ export interface EmailVerificationTable extends OneTimeCodeTable {
   user_id: string;
 }
 
+/** A device (CLI) sign-in, RFC 8628 (0027). */
+export interface DeviceAuthorizationTable {
+  id: string;
+  environment_id: string;
+  client_id: string;
+  /** SHA-256 of the device_code. */
+  device_code_hash: string;
+  /** Normalized: 8 letters, no separator. */
+  user_code: string;
+  status: 'pending' | 'approved' | 'denied' | 'consumed';
+  /** S256 challenge of the verifier in the browser that entered the code. */
+  browser_challenge: string | null;
+  user_id: string | null;
+  organization_id: string | null;
+  authentication_method: string | null;
+  auth_time: string | null;
+  /** Seconds the device must wait between polls (RFC 8628 §3.5: +5 at each slow_down). */
+  interval: number;
+  last_polled_at: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
 /** A sign-in waiting for one more step (0020). */
 export interface PendingAuthenticationTable {
   id: string;
   environment_id: string;
   token_hash: string;
-  kind: 'email_verification' | 'organization_selection' | 'mfa_enrollment' | 'mfa_challenge';
+  kind:
+    | 'email_verification'
+    | 'organization_selection'
+    | 'mfa_enrollment'
+    | 'mfa_challenge'
+    /** The hosted "Add a passkey" offer after a sign-in (0025; a browser step only). */
+    | 'passkey_enrollment';
   user_id: string;
   email_verification_id: string | null;
   /** JSON: the verified identity, less what the user row holds. */
@@ -767,7 +819,139 @@ export interface SmsMessageTable {
   created_at: string;
 }
 
+/** A user's registered passkey (0025). */
+export interface PasskeyCredentialTable {
+  id: string;
+  environment_id: string;
+  user_id: string;
+  /** base64url credential id, unique per environment. */
+  credential_id: string;
+  /** base64url COSE public key. */
+  public_key: string;
+  /** The signature counter of the last accepted assertion (bigint: PostgreSQL returns a string). */
+  counter: number | string;
+  /** JSON array of AuthenticatorTransport values. */
+  transports: string;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** A single-use WebAuthn challenge (0025). */
+export interface WebAuthnChallengeTable {
+  id: string;
+  environment_id: string;
+  challenge_hash: string;
+  purpose: 'authentication' | 'registration' | 'mfa';
+  /** The authorization request (sign-in page) or pending authentication it was issued for. */
+  flow_id: string;
+  user_id: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** An environment's passkey policy (0025); no row: the defaults. */
+export interface PasskeySettingsTable {
+  environment_id: string;
+  enabled: number;
+  rp_id: string | null;
+  /** JSON array of origins, or null for the public URL's. */
+  origins: string | null;
+  updated_at: string;
+}
+
+export interface AuditLogActionTable {
+  id: string;
+  environment_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditLogSchemaTable {
+  id: string;
+  environment_id: string;
+  action: string;
+  version: number;
+  body: string;
+  created_at: string;
+}
+
+export interface AuditLogOrganizationTable {
+  organization_id: string;
+  environment_id: string;
+  head_seq: number;
+  head_hash: string;
+  pruned_through_seq: number;
+  pruned_hash: string;
+  retention_days: number | null;
+  checkpoint_seq: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditLogEventTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  seq: number;
+  action: string;
+  occurred_at: string;
+  actor_id: string;
+  actor_name: string | null;
+  target_types: string;
+  body: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditLogKeyTable {
+  id: string;
+  environment_id: string;
+  public_jwk: string;
+  private_sealed: string;
+  created_at: string;
+}
+
+export interface AuditLogCheckpointTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  seq: number;
+  hash: string;
+  jws: string;
+  created_at: string;
+}
+
+export interface AuditLogExportTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  filters: string;
+  through_seq: number;
+  state: string;
+  row_count: number | null;
+  sha256: string | null;
+  error: string | null;
+  claimed_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
+  audit_log_actions: AuditLogActionTable;
+  audit_log_schemas: AuditLogSchemaTable;
+  audit_log_organizations: AuditLogOrganizationTable;
+  audit_log_events: AuditLogEventTable;
+  audit_log_keys: AuditLogKeyTable;
+  audit_log_checkpoints: AuditLogCheckpointTable;
+  audit_log_exports: AuditLogExportTable;
+  passkey_credentials: PasskeyCredentialTable;
+  webauthn_challenges: WebAuthnChallengeTable;
+  passkey_settings: PasskeySettingsTable;
   auth_factors: AuthFactorTable;
   auth_challenges: AuthChallengeTable;
   mfa_recovery_codes: MfaRecoveryCodeTable;
@@ -778,6 +962,7 @@ export interface Database {
   magic_auths: OneTimeCodeTable;
   email_verifications: EmailVerificationTable;
   pending_authentications: PendingAuthenticationTable;
+  device_authorizations: DeviceAuthorizationTable;
   api_keys: ApiKeyTable;
   redirect_uris: RedirectUriTable;
   organizations: OrganizationTable;
@@ -794,6 +979,7 @@ export interface Database {
   oauth_link_codes: OAuthLinkCodeTable;
   user_identities: UserIdentityTable;
   sessions: SessionTable;
+  impersonations: ImpersonationTable;
   password_resets: PasswordResetTable;
   refresh_tokens: RefreshTokenTable;
   signing_keys: SigningKeyTable;

@@ -16,6 +16,7 @@ export interface RequestMeta {
 /** WorkOS's `authentication_method` values Portico produces. */
 export type AuthenticationMethod =
   | 'Password'
+  | 'Passkey'
   | 'SSO'
   | 'MagicAuth'
   | 'GoogleOAuth'
@@ -24,10 +25,16 @@ export type AuthenticationMethod =
   | 'AppleOAuth'
   | 'GitLabOAuth'
   | 'LinkedInOAuth'
-  | 'SlackOAuth';
+  | 'SlackOAuth'
+  | 'BitbucketOAuth'
+  | 'DiscordOAuth'
+  | 'IntuitOAuth'
+  | 'SalesforceOAuth'
+  | 'VercelOAuth'
+  | 'XeroOAuth';
 
 /** The `type` of the `authentication.<type>_succeeded` event. */
-export type AuthenticationEventType = 'password' | 'sso' | 'magic_auth' | 'oauth';
+export type AuthenticationEventType = 'password' | 'sso' | 'magic_auth' | 'oauth' | 'passkey';
 
 interface IdentityBase {
   environmentId: string;
@@ -40,8 +47,15 @@ interface IdentityBase {
   /** Recorded as the actor of `user.created` when the user is provisioned just in time. */
   provisionedBy?: { id: string | null; name: string };
   meta: RequestMeta;
-  /** The sign-in already passed AuthKit's MFA step (a TOTP code or a recovery code). */
+  /**
+   * The roles an SSO connection's group → role map gives this sign-in's IdP groups (empty: none
+   * mapped, so the default role); the organization's membership follows them. Undefined: no map.
+   */
+  groupRoles?: string[];
+  /** The sign-in already passed AuthKit's MFA step (a TOTP code, a recovery code or a passkey). */
   mfaVerified?: boolean;
+  /** The hosted "Add a passkey" offer was already shown in this sign-in (added or skipped). */
+  passkeyOffered?: boolean;
 }
 
 /** An existing AuthKit user proved who they are (password, Magic Auth for a known email). */

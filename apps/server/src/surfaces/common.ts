@@ -182,7 +182,10 @@ export async function reserveIdempotencyKey(
         .execute();
       continue;
     }
-    if (row.request_hash !== requestHash) throw new AppError('idempotency_key_reused');
+    if (row.request_hash !== requestHash)
+      throw new AppError('idempotency_key_reused', {
+        errors: [{ field: 'Idempotency-Key', code: 'idempotency_key_reused' }],
+      });
     if (row.status === null || row.response_body === null)
       throw new AppError('idempotency_request_in_progress');
     const body = sealed ? deps.secrets.open(row.response_body) : row.response_body;

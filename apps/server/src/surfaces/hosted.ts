@@ -31,14 +31,19 @@ export function pageBrand(c: Context): PageBrand | null {
   return (c.get('pageBrand' as never) as PageBrand | undefined) ?? null;
 }
 
-export function pageHeaders(c: Context, formTargets: string[] = []) {
+/**
+ * A page's security headers. `script`: the page runs Portico's own script (`/authkit/passkey.js`,
+ * served from this origin; still no inline script).
+ */
+export function pageHeaders(c: Context, formTargets: string[] = [], o: { script?: boolean } = {}) {
   const formAction = ["'self'", ...formTargets].join(' ');
+  const scriptSrc = o.script ? " script-src 'self';" : '';
   // The logo's https origin, and only it, joins img-src (brand.ts allows no other scheme).
   const logo = pageBrand(c)?.logoOrigin;
   const imgSrc = ["'self'", 'data:', ...(logo ? [logo] : [])].join(' ');
   c.header(
     'Content-Security-Policy',
-    `default-src 'none'; style-src 'self'; img-src ${imgSrc}; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none';${scriptSrc} style-src 'self'; img-src ${imgSrc}; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
   );
   c.header('X-Frame-Options', 'DENY');
   c.header('X-Content-Type-Options', 'nosniff');

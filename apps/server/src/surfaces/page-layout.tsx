@@ -205,6 +205,7 @@ button.secondary{margin-top:.6rem;background:transparent;color:var(--brand-ink);
 .choice{display:flex;gap:.6rem;align-items:center;padding:.6rem .7rem;border:1px solid #888;border-radius:6px;margin:.5rem 0;font-weight:400}
 .inline{display:inline;margin:0}.inline button{width:auto;margin-top:.4rem;padding:.3rem .6rem;font-size:.9rem}
 .error{background:#fee2e2;color:#7f1d1d;padding:.6rem .8rem;border-radius:6px}
+.impersonation{background:#fef3c7;color:#78350f;border:1px solid #d97706;padding:.6rem .8rem;border-radius:6px}
 .hint{color:#444}small{color:#555}.code{font-size:.85rem}
 .switch{margin-top:1.2rem;text-align:center}
 .qr{display:block;margin:.6rem auto;width:200px;height:200px;max-width:100%;image-rendering:pixelated;background:#fff}

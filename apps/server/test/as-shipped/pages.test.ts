@@ -9,7 +9,7 @@
  * that no longer exists, fails the first test.
  *
  * The cases live beside it, one file per area (support/pages-apps.ts, pages-authkit.ts,
- * pages-reset.ts, pages-sso.ts), on the steps in support/pages-flows.ts. Every document Portico answers during a
+ * pages-reset.ts, pages-sso.ts, pages-device.ts…), on the steps in support/pages-flows.ts. Every document Portico answers during a
  * case is recorded (support/pages-kit.ts): a 5xx, or a
  * final answer that is not HTML, fails the case wherever it happens in the flow. The page a case
  * ends on is checked as a person reads it: status, content type, a title and a heading, no JSON,
@@ -25,7 +25,9 @@ import * as apps from './support/pages-apps.ts';
 import * as authkit from './support/pages-authkit.ts';
 import { brandedPages } from './support/pages-brand.ts';
 import * as codes from './support/pages-codes.ts';
+import * as device from './support/pages-device.ts';
 import { api, inChromium, type PageRow, t } from './support/pages-flows.ts';
+import * as impersonation from './support/pages-impersonation.ts';
 import {
   expectPage,
   hits,
@@ -35,6 +37,7 @@ import {
   startApp,
 } from './support/pages-kit.ts';
 import * as mfa from './support/pages-mfa.ts';
+import * as passkeys from './support/pages-passkeys.ts';
 import * as reset from './support/pages-reset.ts';
 import * as social from './support/pages-social.ts';
 import * as sso from './support/pages-sso.ts';
@@ -58,15 +61,23 @@ const PAGES: Record<RouteKey, PageRow> = {
   'POST /authkit/magic/verify': codes.magicVerify,
   'GET /authkit/continue/:id': {
     ...codes.continueShow,
-    cases: [...codes.continueShow.cases, mfa.enrollShow, mfa.challengeShow],
+    cases: [...codes.continueShow.cases, mfa.enrollShow, mfa.challengeShow, passkeys.offerShow],
   },
   'POST /authkit/continue/:id': {
     ...codes.continueSubmit,
     cases: [...codes.continueSubmit.cases, mfa.enrollSubmit, mfa.enrollWrong, mfa.recoverySubmit],
   },
+  'POST /authkit/continue/:id/passkey': passkeys.addSubmit,
+  'POST /authkit/continue/:id/skip': passkeys.skipSubmit,
+  'POST /authkit/passkey': passkeys.passkeySignIn,
   'GET /authkit/sign-up': authkit.signUpForm,
   'POST /authkit/sign-up': authkit.signUpSubmit,
   'GET /authkit/invite': authkit.invitePage,
+  'GET /authkit/device': device.codeForm,
+  'POST /authkit/device': device.codeSubmit,
+  'GET /authkit/device/callback': device.callback,
+  'GET /authkit/device/confirm': device.confirmShow,
+  'POST /authkit/device/confirm': device.confirmSubmit,
   'GET /user_management/sessions/logout': authkit.logout,
   'GET /authkit/forgot-password': reset.forgotForm,
   'POST /authkit/forgot-password': reset.forgotSubmit,
@@ -86,6 +97,8 @@ const PAGES: Record<RouteKey, PageRow> = {
   'POST /test-oauth/authorize': social.testOAuthSubmit,
   'GET /oauth/callback': social.oauthCallback,
   'POST /oauth/callback': social.oauthCallbackPost,
+  'GET /authkit/impersonate/:token': impersonation.impersonateShow,
+  'POST /authkit/impersonate/:token': impersonation.impersonateContinue,
 };
 
 /** Mounted routes a person never reads as a page, and why. */
@@ -101,6 +114,8 @@ const NOT_A_PAGE: Record<RouteKey, string> = {
   'GET /openapi.json': 'the OpenAPI document (JSON)',
   'GET /_app/assets/:file': 'the React apps’ hashed JS and CSS files',
   'GET /authkit/styles.css': 'the hosted pages’ stylesheet (checked applied on every hosted page above)',
+  'GET /authkit/passkey.js':
+    'the hosted pages’ passkey script (navigator.credentials), run by the passkey rows above with no CSP violation',
   'GET /authkit/brand/:file':
     'the environment’s branding stylesheet (CSS custom properties), checked applied on the branded pages below',
   'GET /sso/jwks/:clientId': 'JWKS (JSON) for verifying access tokens',

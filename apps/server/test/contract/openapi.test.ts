@@ -60,6 +60,10 @@ const NOT_JSON_API: { rule: RegExp; why: string }[] = [
   { rule: /^GET \/user_management\/sessions\/logout$/, why: 'a browser redirect out of a session' },
   { rule: /^GET \/sso\/jwks\/\{clientId\}$/, why: 'the public JWKS (RFC 7517)' },
   {
+    rule: /^GET \/audit_logs\/(exports\/\{id\}\/download|jwks\/\{clientId\})$/,
+    why: 'audit logs: an export’s signed CSV download and the public keys of the signed checkpoints (JWKS)',
+  },
+  {
     rule: /^(GET \/sso\/saml\/\{id\}\/metadata|POST \/sso\/saml\/\{id\}\/acs|GET \/sso\/oidc\/\{id\}\/callback)$/,
     why: 'IdP-facing protocol endpoints: SAML metadata and ACS, the OIDC callback',
   },

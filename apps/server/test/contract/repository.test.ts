@@ -64,6 +64,12 @@ describe(`storage contract on ${dialect}`, () => {
       '0022_mfa',
       '0023_rbac',
       '0024_social_sign_in',
+      '0025_passkeys',
+      '0026_impersonation',
+      '0027_device_authorizations',
+      '0028_sso_group_roles',
+      '0029_sweep_indexes',
+      '0030_audit_logs',
     ]);
     expect(await migrate(handle)).toEqual([]);
     const schema = await introspect(handle);

@@ -381,6 +381,46 @@ describe('AuthKit MFA policy', () => {
     const missing = await h.api('GET', '/user_management/users/user_01HZZZZZZZZZZZZZZZZZZZZZZZ/auth_factors');
     expect(missing.status).toBe(404);
   });
+
+  it('deleting a user deletes their factors, challenges and recovery codes; another user’s stay', async () => {
+    const mk = async (email: string) => {
+      const u = await json<{ id: string }>(await h.api('POST', '/user_management/users', { email }));
+      const f = await json<{ authentication_factor: Factor }>(
+        await h.api('POST', `/user_management/users/${u.id}/auth_factors`, { type: 'totp' }),
+      );
+      await challenge(f.authentication_factor.id);
+      return { user: u.id, factor: f.authentication_factor.id };
+    };
+    const gone = await mk('gone@example.com');
+    const kept = await mk('kept@example.com');
+    await h.portico.deps.db
+      .insertInto('mfa_recovery_codes')
+      .values(
+        [gone, kept].map((x, i) => ({
+          id: `mfarc_sweep${i}`,
+          environment_id: h.environmentId,
+          user_id: x.user,
+          code_hash: `hash${i}`,
+          used_at: null,
+          created_at: new Date().toISOString(),
+        })),
+      )
+      .execute();
+    expect((await h.api('DELETE', `/user_management/users/${gone.user}`)).status).toBe(202);
+    expect((await h.api('GET', `/auth/factors/${gone.factor}`)).status).toBe(404);
+    expect((await h.api('GET', `/auth/factors/${kept.factor}`)).status).toBe(200);
+    const left = async (table: 'auth_factors' | 'mfa_recovery_codes', userId: string) =>
+      (await h.portico.deps.db.selectFrom(table).select('id').where('user_id', '=', userId).execute()).length;
+    expect(await left('auth_factors', gone.user)).toBe(0);
+    expect(await left('mfa_recovery_codes', gone.user)).toBe(0);
+    expect(await left('mfa_recovery_codes', kept.user)).toBe(1);
+    const challenges = await h.portico.deps.db
+      .selectFrom('auth_challenges')
+      .select('factor_id')
+      .where('factor_id', 'in', [gone.factor, kept.factor])
+      .execute();
+    expect([...new Set(challenges.map((c) => c.factor_id))]).toEqual([kept.factor]);
+  });
 });
 
 describe('the dashboard’s MFA policy switches', () => {
@@ -425,6 +465,9 @@ describe('the dashboard’s MFA policy switches', () => {
           mfa_required: true,
         })
       ).status,
+    ).toBe(404);
+    expect(
+      (await admin('GET', '/_admin/organizations/org_01HZZZZZZZZZZZZZZZZZZZZZZZ/mfa_policy')).status,
     ).toBe(404);
     // The SMS dev outbox lists the codes sent above.
     const outbox = await json<{ data: { to: string; body: string }[] }>(

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, json, REDIRECT_URI } from '../harness.ts';
-import { startTestIdp, type TestIdp } from '../support/oidc-idp.ts';
+import type { TestIdp } from '../support/oidc-idp.ts';
+import { oidcOrganization } from './support.ts';
 
 let h: Harness;
 let idp: TestIdp;
@@ -14,31 +15,10 @@ let connId: string;
 
 beforeAll(async () => {
   h = await createHarness({ clock: 'system' });
-  const org = await json(
-    await h.api('POST', '/organizations', {
-      name: 'OIDC Co',
-      domain_data: [{ domain: 'oidc.test', state: 'verified' }],
-    }),
-  );
-  orgId = String(org.id);
-  const conn = await json(
-    await h.api('POST', '/connections', {
-      name: 'OIDC Co IdP',
-      organization_id: orgId,
-      connection_type: 'GenericOIDC',
-      oidc: {
-        discovery_url: 'http://127.0.0.1:9/.well-known/openid-configuration',
-        client_id: 'placeholder',
-        client_secret: 'placeholder',
-      },
-    }),
-  );
-  connId = String(conn.id);
-  const setup = await json<{ oidc: { redirect_uri: string } }>(
-    await h.api('GET', `/connections/${connId}/setup`),
-  );
-  idp = await startTestIdp(
-    {
+  ({ orgId, connId, idp } = await oidcOrganization(h, {
+    name: 'OIDC Co',
+    domain: 'oidc.test',
+    accounts: {
       alice: {
         claims: {
           sub: 'alice',
@@ -49,12 +29,7 @@ beforeAll(async () => {
         },
       },
     },
-    { redirectUri: setup.oidc.redirect_uri },
-  );
-  const patched = await h.api('PATCH', `/connections/${connId}`, {
-    oidc: { discovery_url: idp.discoveryUrl, client_id: idp.clientId, client_secret: idp.clientSecret },
-  });
-  expect(patched.status).toBe(200);
+  }));
 });
 afterAll(async () => {
   await idp?.close();

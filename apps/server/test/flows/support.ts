@@ -1,5 +1,6 @@
 /** Drives the hosted sign-in page in-process (no browser): authorize → form → code. */
-import { type Harness, REDIRECT_URI } from '../harness.ts';
+import { type Harness, json, REDIRECT_URI } from '../harness.ts';
+import { startTestIdp, type TestAccount, type TestIdp } from '../support/oidc-idp.ts';
 
 export async function signInForCode(
   h: Harness,
@@ -49,13 +50,8 @@ export async function signInForCode(
   return { code: back.searchParams.get('code')!, state: back.searchParams.get('state') };
 }
 
-/** Signs in on the hosted page and redeems the code: the `/user_management/authenticate` answer. */
-export async function signInForTokens(
-  h: Harness,
-  email: string,
-  password: string,
-): Promise<Record<string, unknown>> {
-  const { code } = await signInForCode(h, email, password);
+/** Redeems an AuthKit authorization code: the `/user_management/authenticate` answer. */
+export async function redeemCode(h: Harness, code: string | null): Promise<Record<string, unknown>> {
   const res = await h.portico.app.request('/user_management/authenticate', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -68,4 +64,53 @@ export async function signInForTokens(
   });
   if (res.status !== 200) throw new Error(`authenticate: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
+}
+
+/** Signs in on the hosted page and redeems the code: the `/user_management/authenticate` answer. */
+export async function signInForTokens(
+  h: Harness,
+  email: string,
+  password: string,
+): Promise<Record<string, unknown>> {
+  const { code } = await signInForCode(h, email, password);
+  return redeemCode(h, code);
+}
+
+/**
+ * An organization (with `domain` verified) whose GenericOIDC connection signs in at a real
+ * oidc-provider holding `accounts`: the connection is created first, so the IdP can be told
+ * its callback URL, then pointed at the IdP.
+ */
+export async function oidcOrganization(
+  h: Harness,
+  o: { name: string; domain: string; accounts: Record<string, TestAccount> },
+): Promise<{ orgId: string; connId: string; idp: TestIdp }> {
+  const org = await json(
+    await h.api('POST', '/organizations', {
+      name: o.name,
+      domain_data: [{ domain: o.domain, state: 'verified' }],
+    }),
+  );
+  const conn = await json(
+    await h.api('POST', '/connections', {
+      name: `${o.name} IdP`,
+      organization_id: org.id,
+      connection_type: 'GenericOIDC',
+      oidc: {
+        discovery_url: 'http://127.0.0.1:9/.well-known/openid-configuration',
+        client_id: 'placeholder',
+        client_secret: 'placeholder',
+      },
+    }),
+  );
+  const connId = String(conn.id);
+  const setup = await json<{ oidc: { redirect_uri: string } }>(
+    await h.api('GET', `/connections/${connId}/setup`),
+  );
+  const idp = await startTestIdp(o.accounts, { redirectUri: setup.oidc.redirect_uri });
+  const patched = await h.api('PATCH', `/connections/${connId}`, {
+    oidc: { discovery_url: idp.discoveryUrl, client_id: idp.clientId, client_secret: idp.clientSecret },
+  });
+  if (patched.status !== 200) throw new Error(`connection: ${patched.status} ${await patched.text()}`);
+  return { orgId: String(org.id), connId, idp };
 }

@@ -16,7 +16,17 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const count = async (table: 'admin_sessions' | 'portal_links' | 'portal_sessions') =>
+type Swept =
+  | 'admin_sessions'
+  | 'portal_links'
+  | 'portal_sessions'
+  | 'magic_auths'
+  | 'email_verifications'
+  | 'auth_challenges'
+  | 'sms_messages'
+  | 'pending_authentications'
+  | 'oauth_flows';
+const count = async (table: Swept) =>
   Number(
     (
       await h.portico.deps.db
@@ -75,5 +85,74 @@ describe('sweeper', () => {
     const page = await h.portico.app.request(new URL(used).pathname + new URL(used).search);
     expect(page.status).toBe(410);
     expect(await page.text()).toContain('portal_link_expired');
+  });
+
+  it('removes sign-in steps an hour after they expire, readable codes a week after, the SMS outbox with the events', async () => {
+    const tables = [
+      'magic_auths',
+      'email_verifications',
+      'auth_challenges',
+      'sms_messages',
+      'pending_authentications',
+      'oauth_flows',
+    ] as const;
+    const counts = async () =>
+      Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await count(t)])));
+    const before = await counts();
+    // One of each, through the API that makes it.
+    expect(
+      (await h.api('POST', '/user_management/magic_auth', { email: 'sweep-magic@sweep.test' })).status,
+    ).toBe(201);
+    const user = await json(
+      await h.api('POST', '/user_management/users', {
+        email: 'sweep-user@sweep.test',
+        password: 'correct horse battery staple 9',
+      }),
+    );
+    expect((await h.api('POST', `/user_management/users/${user.id}/email_verification/send`)).status).toBe(
+      200,
+    );
+    const factor = await json(
+      await h.api('POST', '/auth/factors/enroll', { type: 'sms', phone_number: '+15005550006' }),
+    );
+    expect((await h.api('POST', `/auth/factors/${factor.id}/challenge`, {})).status).toBe(201);
+    await h.portico.services.environments.setMfaRequired(h.environmentId, true);
+    const pending = await h.api('POST', '/user_management/authenticate', {
+      client_id: h.clientId,
+      client_secret: h.apiKey,
+      grant_type: 'password',
+      email: 'sweep-user@sweep.test',
+      password: 'correct horse battery staple 9',
+    });
+    expect(pending.status).toBe(403);
+    expect((await json(pending)).code).toBe('mfa_enrollment');
+    await h.portico.services.environments.setMfaRequired(h.environmentId, false);
+    const social = await h.portico.app.request(
+      `/user_management/authorize?client_id=${h.clientId}&response_type=code&provider=GoogleOAuth&redirect_uri=${encodeURIComponent('http://localhost:3000/callback')}`,
+    );
+    expect(social.status).toBe(302);
+    const made = await counts();
+    for (const t of tables) expect(made[t], t).toBe(before[t] + 1);
+
+    // Two hours on (everything lasts ≤ 1 h but the SMS code's 10 minutes): steps in flight go.
+    h.testClock!.advance(2 * 3_600_000);
+    await sweepOnce(h.portico.deps);
+    let now = await counts();
+    expect(now.pending_authentications).toBe(before.pending_authentications);
+    expect(now.oauth_flows).toBe(before.oauth_flows);
+    expect(now.magic_auths).toBe(made.magic_auths);
+    expect(now.auth_challenges).toBe(made.auth_challenges);
+
+    // Eight days on: codes the API reads by id are gone too; the SMS outbox stays with the events.
+    h.testClock!.advance(8 * 86_400_000);
+    await sweepOnce(h.portico.deps);
+    now = await counts();
+    expect(now.magic_auths).toBe(before.magic_auths);
+    expect(now.email_verifications).toBe(before.email_verifications);
+    expect(now.auth_challenges).toBe(before.auth_challenges);
+    expect(now.sms_messages).toBe(made.sms_messages);
+    h.testClock!.advance(h.portico.deps.config.eventRetentionDays * 86_400_000);
+    await sweepOnce(h.portico.deps);
+    expect(await count('sms_messages')).toBe(before.sms_messages);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * Real local HTTP servers standing in for the two social providers that are not plain OpenID
- * Connect (the OIDC ones run against oidc-provider, support/oidc-idp.ts):
+ * Real local HTTP servers standing in for the social providers that are not plain OpenID Connect
+ * (the OIDC ones run against oidc-provider, support/oidc-idp.ts):
  *
- * - GitHub: /login/oauth/authorize (redirects back with a code), /login/oauth/access_token
- *   (checks the client id + secret, the code, the redirect URI and the PKCE verifier; answers JSON
- *   like GitHub), GET /user and GET /user/emails with the bearer token, in GitHub's REST shape.
+ * - GitHub, Discord, Bitbucket (startRestOAuth): the authorize endpoint (redirects back with a
+ *   code), the token endpoint (checks the client id + secret — form or HTTP Basic, as the provider
+ *   does — the code, the redirect URI and the PKCE verifier), and the REST API paths with the
+ *   bearer token, in each provider's shape.
  * - Apple: OpenID discovery + JWKS, /auth answering with an HTML form that POSTs code, state and
  *   (first sign-in) the `user` JSON to the redirect URI — response_mode=form_post — and /token,
  *   which verifies the client secret as Apple does: an ES256 JWT signed with the developer's key
@@ -54,10 +55,23 @@ export interface GitHubAccount {
   emails: { email: string; primary: boolean; verified: boolean }[];
 }
 
-export async function startGitHub(o: {
+/**
+ * A plain OAuth 2.0 provider (no OIDC): `authorizePath` redirects back with a code for the next
+ * login, `tokenPath` checks the client (in the form, or HTTP Basic), the code, the redirect URI and
+ * the PKCE verifier, and each account answers its API paths with the bearer token it was issued.
+ */
+export async function startRestOAuth(o: {
   clientId: string;
   clientSecret: string;
-  accounts: Record<string, GitHubAccount>;
+  authorizePath: string;
+  tokenPath: string;
+  clientAuth: 'post' | 'basic';
+  /** The `scope` the token response names. */
+  scope: string;
+  /** How issued access tokens begin (GitHub's gho_…). */
+  tokenPrefix?: string;
+  /** login → API path → JSON answer. */
+  accounts: Record<string, Record<string, unknown>>;
 }) {
   const codes = new Map<string, { login: string; redirectUri: string; challenge: string }>();
   const tokens = new Map<string, string>();
@@ -65,7 +79,7 @@ export async function startGitHub(o: {
   let nextLogin = Object.keys(o.accounts)[0]!;
   const seen: URL[] = [];
   const srv = await listen(async (req, res, url) => {
-    if (req.method === 'GET' && url.pathname === '/login/oauth/authorize') {
+    if (req.method === 'GET' && url.pathname === o.authorizePath) {
       seen.push(url);
       const q = url.searchParams;
       if (q.get('client_id') !== o.clientId) return send(res, 400, 'unknown client', 'text/plain');
@@ -83,31 +97,36 @@ export async function startGitHub(o: {
       res.writeHead(302, { location: back.toString() });
       return void res.end();
     }
-    if (req.method === 'POST' && url.pathname === '/login/oauth/access_token') {
+    if (req.method === 'POST' && url.pathname === o.tokenPath) {
       const f = await body(req);
-      if (f.get('client_id') !== o.clientId || f.get('client_secret') !== o.clientSecret)
-        return send(res, 200, { error: 'incorrect_client_credentials' });
+      const basic = (req.headers.authorization ?? '').match(/^Basic (.+)$/)?.[1];
+      const [id, secret] =
+        o.clientAuth === 'basic'
+          ? Buffer.from(basic ?? '', 'base64')
+              .toString()
+              .split(':')
+              .map((v) => decodeURIComponent(v))
+          : [f.get('client_id'), f.get('client_secret')];
+      if (id !== o.clientId || secret !== o.clientSecret) return send(res, 401, { error: 'invalid_client' });
       const c = codes.get(f.get('code') ?? '');
       codes.delete(f.get('code') ?? '');
       if (!c || c.redirectUri !== f.get('redirect_uri') || s256(f.get('code_verifier') ?? '') !== c.challenge)
-        return send(res, 200, { error: 'bad_verification_code' });
-      const t = `gho_${randomBytes(12).toString('hex')}`;
+        return send(res, 400, { error: 'invalid_grant' });
+      const t = `${o.tokenPrefix ?? 'tok_'}${randomBytes(12).toString('hex')}`;
       tokens.set(t, c.login);
-      return send(res, 200, { access_token: t, token_type: 'bearer', scope: 'read:user,user:email' });
+      return send(res, 200, { access_token: t, token_type: 'bearer', scope: o.scope });
     }
     const login = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
     const account = login ? o.accounts[login] : undefined;
     if (!account) return send(res, 401, { message: 'Bad credentials' });
-    if (url.pathname === '/user')
-      return send(res, 200, { id: account.id, login: account.login, name: account.name });
-    if (url.pathname === '/user/emails') return send(res, 200, account.emails);
+    if (url.pathname in account) return send(res, 200, account[url.pathname]);
     return send(res, 404, { message: 'Not Found' });
   });
   return {
     ...srv,
     endpoints: {
-      authorize_url: `${srv.base}/login/oauth/authorize`,
-      token_url: `${srv.base}/login/oauth/access_token`,
+      authorize_url: `${srv.base}${o.authorizePath}`,
+      token_url: `${srv.base}${o.tokenPath}`,
       api_url: srv.base,
     },
     seen,
@@ -115,6 +134,29 @@ export async function startGitHub(o: {
       nextLogin = login;
     },
   };
+}
+
+/** GitHub: /login/oauth/authorize, /login/oauth/access_token, GET /user and /user/emails. */
+export function startGitHub(o: {
+  clientId: string;
+  clientSecret: string;
+  accounts: Record<string, GitHubAccount>;
+}) {
+  return startRestOAuth({
+    clientId: o.clientId,
+    clientSecret: o.clientSecret,
+    authorizePath: '/login/oauth/authorize',
+    tokenPath: '/login/oauth/access_token',
+    clientAuth: 'post',
+    scope: 'read:user,user:email',
+    tokenPrefix: 'gho_',
+    accounts: Object.fromEntries(
+      Object.entries(o.accounts).map(([login, a]) => [
+        login,
+        { '/user': { id: a.id, login: a.login, name: a.name }, '/user/emails': a.emails },
+      ]),
+    ),
+  });
 }
 
 export interface AppleAccount {

@@ -20,6 +20,9 @@ export interface CallbackRecord {
   /** The organization the code exchange answered, and the access token's `org_id` claim. */
   organizationId?: string;
   accessTokenOrgId?: string;
+  /** An impersonation's `impersonator` and the access token's `act` claim. */
+  impersonator?: { email: string; reason: string | null };
+  accessTokenAct?: { sub: string };
 }
 
 export interface DemoApp {
@@ -89,6 +92,12 @@ export async function startDemoApp(opts: {
    * refresh). The browser test uses it to work around a server deadlock; see the test file.
    */
   beforeTokenCall?: () => Promise<unknown>;
+  /**
+   * Accept a callback that carries a code and no `state` at all (nothing pending, no state cookie):
+   * a sign-in the application did not start, as a dashboard admin's impersonation
+   * (docs/impersonation.md). Off by default; a wrong or missing-but-expected state is refused anyway.
+   */
+  acceptUnsolicited?: boolean;
 }): Promise<DemoApp> {
   const { workos, clientId, cookiePassword } = opts;
   const beforeTokenCall = opts.beforeTokenCall ?? (async () => {});
@@ -140,11 +149,13 @@ export async function startDemoApp(opts: {
         }
         const code = u.searchParams.get('code');
         const state = u.searchParams.get('state') ?? '';
-        const flow = pending.get(state);
-        if (!code || !flow || jar[STATE_COOKIE] !== state) {
+        const unsolicited =
+          opts.acceptUnsolicited === true && !u.searchParams.has('state') && !jar[STATE_COOKIE];
+        const flow = unsolicited ? {} : pending.get(state);
+        if (!code || !flow || (!unsolicited && jar[STATE_COOKIE] !== state)) {
           return html(res, 400, 'Bad state', '<p id="error">state mismatch</p>', [clearState]);
         }
-        pending.delete(state);
+        if (!unsolicited) pending.delete(state);
         await beforeTokenCall();
         const auth = await um.authenticateWithCode({
           code,
@@ -153,6 +164,9 @@ export async function startDemoApp(opts: {
           session: { sealSession: true, cookiePassword },
         });
         if (!auth.sealedSession) throw new Error('authenticateWithCode returned no sealedSession');
+        const accessClaims = JSON.parse(
+          Buffer.from(auth.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}',
+        );
         callbacks.push({
           state,
           pkce: !!flow.codeVerifier,
@@ -160,9 +174,8 @@ export async function startDemoApp(opts: {
           sealed: !!auth.sealedSession,
           authenticationMethod: auth.authenticationMethod,
           organizationId: auth.organizationId,
-          accessTokenOrgId: JSON.parse(
-            Buffer.from(auth.accessToken.split('.')[1] ?? '', 'base64url').toString('utf8') || '{}',
-          ).org_id,
+          accessTokenOrgId: accessClaims.org_id,
+          ...(auth.impersonator ? { impersonator: auth.impersonator, accessTokenAct: accessClaims.act } : {}),
         });
         return redirect(res, '/me', [clearState, cookie(SESSION_COOKIE, auth.sealedSession)]);
       }
@@ -174,6 +187,11 @@ export async function startDemoApp(opts: {
           return html(res, 401, 'Not signed in', `<p id="status">${escapeHtml(String(r.reason))}</p>`);
         }
         const name = [r.user.firstName, r.user.lastName].filter(Boolean).join(' ');
+        // The sealed session's own reading (SDK 8 `CookieSession.authenticate`) carries `impersonator`.
+        const sealed = opts.acceptUnsolicited
+          ? await um.loadSealedSession({ sessionData, cookiePassword }).authenticate()
+          : null;
+        const impersonator = sealed?.authenticated ? sealed.impersonator : undefined;
         return html(
           res,
           200,
@@ -183,6 +201,7 @@ export async function startDemoApp(opts: {
 <p>Name: <span id="name">${escapeHtml(name)}</span></p>
 <p>Session: <span id="session-id">${escapeHtml(r.sessionId)}</span></p>
 <p>Method: <span id="method">${escapeHtml(String(r.authenticationMethod ?? ''))}</span></p>
+${impersonator ? `<p id="impersonator">Impersonated by ${escapeHtml(impersonator.email)}: ${escapeHtml(String(impersonator.reason ?? ''))}</p>` : ''}
 <p><a id="refresh" href="/refresh">Refresh session</a> · <a id="logout" href="/logout">Sign out</a></p>`,
         );
       }

@@ -23,6 +23,7 @@ import {
   ConfirmButton,
   fieldError,
   Json,
+  MapEditor,
   OrganizationSelect,
   PageHeader,
   useOrganizations,
@@ -42,6 +43,7 @@ export interface Connection {
 
 interface ConnectionDetails extends Connection {
   attribute_map: Record<string, string>;
+  group_role_map: Record<string, string>;
   setup_problem: string | null;
   saml?: {
     sp_entity_id: string;
@@ -400,6 +402,7 @@ function ConnectionView({
       {c.saml ? <SamlSetupPanel c={c} reload={reload} /> : null}
       {c.oidc ? <OidcPanel c={c} reload={reload} /> : null}
       <AttributeMapPanel c={c} reload={reload} />
+      <GroupRolePanel c={c} reload={reload} />
       <Traces id={c.id} />
     </>
   );
@@ -632,6 +635,52 @@ function AttributeMapPanel({ c, reload }: { c: ConnectionDetails; reload: () => 
       <ErrorNotice error={save.error} title="The mapping was not saved." />
       <Button type="submit" busy={save.busy}>
         Save mapping
+      </Button>
+    </form>
+  );
+}
+
+function GroupRolePanel({ c, reload }: { c: ConnectionDetails; reload: () => void }) {
+  const [rows, setRows] = useState<[string, string][]>(Object.entries(c.group_role_map));
+  const [saved, setSaved] = useState(false);
+  const save = useAction(async () => {
+    setSaved(false);
+    await dash.patch(`/connections/${c.id}`, {
+      group_role_map: Object.fromEntries(
+        rows.filter(([k]) => k.trim()).map(([k, v]) => [k.trim(), v.trim()]),
+      ),
+    });
+    setSaved(true);
+    reload();
+  });
+  return (
+    <form
+      className="panel"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save.run();
+      }}
+    >
+      <h2>Group → role</h2>
+      <p className="hint">
+        At each sign-in, the member’s roles in {c.organization_id ? 'the organization' : 'their organization'}{' '}
+        follow the groups the IdP sends (the <code>groups</code> attribute or claim, matched exactly: a name
+        or an id, as your IdP sends it). Several mapped groups give several roles, highest priority first; no
+        mapped group gives the default role. With no rows, roles are left as they are set in Portico. A
+        directory that manages the membership takes precedence.
+      </p>
+      <MapEditor
+        legend="Mapped groups"
+        keyLabel="IdP group"
+        valueLabel="Role slug"
+        value={rows}
+        onChange={setRows}
+        errorFor={(k) => fieldError(save.error, `group_role_map.${k}`)}
+      />
+      <ErrorNotice error={save.error} title="The group → role map was not saved." />
+      {saved ? <Notice kind="success">Saved. It applies from the next sign-in.</Notice> : null}
+      <Button type="submit" busy={save.busy}>
+        Save group → role map
       </Button>
     </form>
   );

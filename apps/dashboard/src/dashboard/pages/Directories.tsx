@@ -24,6 +24,7 @@ import {
   ConfirmButton,
   fieldError,
   Json,
+  MapEditor,
   OrganizationSelect,
   PageHeader,
   useOrganizations,
@@ -401,43 +402,6 @@ function Requests({ id }: { id: string }) {
         </>
       )}
     </LoadState>
-  );
-}
-
-/** Edits a string → string map as rows of two inputs. */
-function MapEditor(props: {
-  legend: string;
-  keyLabel: string;
-  valueLabel: string;
-  value: [string, string][];
-  onChange: (v: [string, string][]) => void;
-  errorFor: (key: string) => string | undefined;
-}) {
-  const set = (i: number, at: 0 | 1, v: string) =>
-    props.onChange(props.value.map((row, j) => (j === i ? (at === 0 ? [v, row[1]] : [row[0], v]) : row)));
-  return (
-    <fieldset className="plain">
-      <legend>{props.legend}</legend>
-      {props.value.map(([k, v], i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place
-        <div className="row" key={i}>
-          <Field
-            label={props.keyLabel}
-            name={`key-${i}`}
-            value={k}
-            onChange={(x) => set(i, 0, x)}
-            error={props.errorFor(k)}
-          />
-          <Field label={props.valueLabel} name={`value-${i}`} value={v} onChange={(x) => set(i, 1, x)} />
-          <Button kind="secondary" onClick={() => props.onChange(props.value.filter((_, j) => j !== i))}>
-            Remove
-          </Button>
-        </div>
-      ))}
-      <Button kind="secondary" onClick={() => props.onChange([...props.value, ['', '']])}>
-        Add a row
-      </Button>
-    </fieldset>
   );
 }
 

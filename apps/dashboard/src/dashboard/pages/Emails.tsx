@@ -20,7 +20,7 @@ import {
   useLoad,
 } from '../../shared/ui.tsx';
 import { dash } from '../client.ts';
-import { Badge, CheckboxGroup, fieldError, PageHeader } from '../kit.tsx';
+import { Badge, CheckboxGroup, fieldError, MfaPolicyPanel, PageHeader } from '../kit.tsx';
 
 interface Email {
   id: string;
@@ -183,30 +183,15 @@ function VerificationPolicy() {
 
 /** `/_admin/mfa_policy`: every AuthKit sign-in (but SSO) needs a second factor (docs/mfa.md). */
 function MfaPolicy() {
-  const policy = useLoad(() => dash.get<{ mfa_required: boolean }>('/_admin/mfa_policy'), []);
-  const save = useAction(async (required: boolean) => {
-    await dash.put('/_admin/mfa_policy', { mfa_required: required });
-    policy.reload();
-  });
   return (
-    <div className="panel" id="mfa-policy">
-      <h2>Multi-factor authentication</h2>
-      <LoadState loaded={policy} what="the MFA policy">
-        {(p) => (
-          <>
-            <p id="mfa-policy-current">
-              {p.mfa_required
-                ? 'Required: every sign-in (but SSO) needs a code from an authenticator app; users without one set it up first (the API answers mfa_enrollment or mfa_challenge).'
-                : 'Not required for the environment (an organization can still require it: PUT /_admin/organizations/{id}/mfa_policy).'}
-            </p>
-            <Button kind="secondary" busy={save.busy} onClick={() => void save.run(!p.mfa_required)}>
-              {p.mfa_required ? 'Stop requiring MFA' : 'Require MFA'}
-            </Button>
-          </>
-        )}
-      </LoadState>
-      <ErrorNotice error={save.error} />
-    </div>
+    <MfaPolicyPanel
+      path="/_admin/mfa_policy"
+      id="mfa-policy"
+      required="Required: every sign-in (but SSO) needs a code from an authenticator app; users without one set it up first (the API answers mfa_enrollment or mfa_challenge)."
+      notRequired="Not required for the environment (an organization can still require it, on its page or with PUT /_admin/organizations/{id}/mfa_policy)."
+      requireLabel="Require MFA"
+      stopLabel="Stop requiring MFA"
+    />
   );
 }
 

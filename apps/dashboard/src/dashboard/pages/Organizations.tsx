@@ -21,7 +21,7 @@ import {
   useLoad,
 } from '../../shared/ui.tsx';
 import { dash, type Membership, type Organization, type User, userName } from '../client.ts';
-import { Badge, ConfirmButton, fieldError, PageHeader, usePagedList } from '../kit.tsx';
+import { Badge, ConfirmButton, fieldError, MfaPolicyPanel, PageHeader, usePagedList } from '../kit.tsx';
 
 /**
  * The organizations Portico seeds in development (Test Organization, Test OIDC Organization) own
@@ -233,6 +233,7 @@ function OrganizationBody({ org, reload }: { org: Organization; reload: () => vo
         <ErrorNotice error={rename.error} />
         {saved ? <Notice kind="success">Saved.</Notice> : null}
       </div>
+      <OrgMfaPolicy orgId={org.id} />
 
       <div className="panel">
         <h2>Domains</h2>
@@ -294,6 +295,20 @@ function OrganizationBody({ org, reload }: { org: Organization; reload: () => vo
       <Members orgId={org.id} />
       <OrgConnections orgId={org.id} />
     </>
+  );
+}
+
+/** `/_admin/organizations/{id}/mfa_policy`: this organization's members need a second factor (docs/mfa.md). */
+function OrgMfaPolicy({ orgId }: { orgId: string }) {
+  return (
+    <MfaPolicyPanel
+      path={`/_admin/organizations/${orgId}/mfa_policy`}
+      id="org-mfa-policy"
+      required="Required: members signing in for this organization (but through SSO) need a second factor; those without one set it up first."
+      notRequired="Not required by this organization (the environment’s policy, under Emails, still applies)."
+      requireLabel="Require MFA for members"
+      stopLabel="Stop requiring MFA for members"
+    />
   );
 }
 

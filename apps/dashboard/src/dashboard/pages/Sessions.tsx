@@ -14,6 +14,7 @@ interface ActiveSession {
   email: string;
   organization_id: string | null;
   authentication_method: string;
+  impersonator_email: string | null;
   ip_address: string | null;
   user_agent: string | null;
   created_at: string;
@@ -50,7 +51,13 @@ export function SessionsPage() {
                 <a key="u" href={`#/users/${s.user_id}`}>
                   {s.email}
                 </a>,
-                s.authentication_method,
+                s.impersonator_email ? (
+                  <span key="m" className="impersonated">
+                    {s.authentication_method} (impersonated by {s.impersonator_email})
+                  </span>
+                ) : (
+                  s.authentication_method
+                ),
                 s.organization_id ? (
                   <a key="o" href={`#/organizations/${s.organization_id}`}>
                     <code>{s.organization_id}</code>

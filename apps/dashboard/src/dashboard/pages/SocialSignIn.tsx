@@ -40,6 +40,13 @@ const OPTIONS: Record<string, { name: string; label: string; hint: string }[]> =
       hint: 'Only for self-managed GitLab (default https://gitlab.com).',
     },
   ],
+  SalesforceOAuth: [
+    {
+      name: 'base_url',
+      label: 'Salesforce login URL',
+      hint: 'Only for a sandbox (https://test.salesforce.com) or My Domain (default https://login.salesforce.com).',
+    },
+  ],
 };
 
 export function SocialSignInPage() {

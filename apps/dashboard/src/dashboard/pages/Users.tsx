@@ -3,7 +3,9 @@
  * sign in by SSO, magic code or a password reset), and a detail page with organization
  * memberships (add, change role, remove), AuthKit sessions (revoke) and deletion. WorkOS API only:
  * `/user_management/users`, `…/organization_memberships`, `…/users/:id/sessions`,
- * `…/sessions/revoke`, `…/users/:id/identities` (linked social identities).
+ * `…/sessions/revoke`, `…/users/:id/identities` (linked social identities), Portico's
+ * `…/users/:id/passkeys` (list, delete; WorkOS has no passkey endpoints), and impersonation
+ * (`/_admin/users/:id/impersonate`, `/_admin/users/:id/impersonations`, docs/impersonation.md).
  */
 import { useState } from 'react';
 import { type List, qs } from '../../shared/api.ts';
@@ -21,7 +23,15 @@ import {
   useAction,
   useLoad,
 } from '../../shared/ui.tsx';
-import { dash, type Membership, type User, userName } from '../client.ts';
+import {
+  dash,
+  type Impersonation,
+  impersonate,
+  listImpersonations,
+  type Membership,
+  type User,
+  userName,
+} from '../client.ts';
 import { Badge, ConfirmButton, fieldError, PageHeader, useOrganizations, usePagedList } from '../kit.tsx';
 import { ROLE_OPTIONS, RoleSelect } from './Organizations.tsx';
 
@@ -166,8 +176,10 @@ function UserDetail({ id }: { id: string }) {
               </p>
               <p className="muted">Created {formatDate(u.created_at)}</p>
             </div>
+            <UserImpersonation user={u} />
             <UserMemberships user={u} />
             <UserIdentities userId={u.id} />
+            <UserPasskeys userId={u.id} />
             <UserSessions userId={u.id} />
           </>
         )}
@@ -261,9 +273,121 @@ function UserMemberships({ user }: { user: User }) {
   );
 }
 
+/**
+ * Impersonate: a required reason, optionally one of the user's organizations and a redirect URI;
+ * the browser then goes to Portico's impersonation page (banner, Continue). Below, who
+ * impersonated this user, when and why.
+ */
+function UserImpersonation({ user }: { user: User }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [orgId, setOrgId] = useState('');
+  const [redirect, setRedirect] = useState('');
+  const members = useLoad(
+    () =>
+      dash.get<List<Membership>>(
+        `/user_management/organization_memberships${qs({ user_id: user.id, limit: 100, statuses: 'active' })}`,
+      ),
+    [user.id],
+  );
+  const redirects = useLoad(() => dash.get<{ data: { uri: string }[] }>('/_admin/redirect_uris'), []);
+  const history = useLoad(() => listImpersonations(user.id), [user.id]);
+  const start = useAction(async () => {
+    const started = await impersonate(user.id, {
+      reason: reason.trim(),
+      organization_id: orgId || undefined,
+      redirect_uri: redirect || undefined,
+    });
+    window.location.assign(started.url);
+  });
+  return (
+    <div className="panel">
+      <h2>Impersonation</h2>
+      {open ? (
+        <form
+          aria-label="Impersonate this user"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void start.run();
+          }}
+        >
+          <p className="muted">
+            You will be signed in to the application as {user.email}, without their password or second factor.
+            The session is short, marked as an impersonation, and recorded here with your reason.
+          </p>
+          <Field
+            label="Reason"
+            name="reason"
+            value={reason}
+            onChange={setReason}
+            required
+            multiline
+            hint="Required, up to 500 characters. The user's application and the event log see it."
+            error={fieldError(start.error, 'reason')}
+          />
+          <div className="row top">
+            <Select
+              label="Organization"
+              name="organization"
+              value={orgId}
+              onChange={setOrgId}
+              options={[
+                { value: '', label: 'None' },
+                ...(members.data?.data ?? []).map((m) => ({
+                  value: m.organization_id,
+                  label: m.organization_name,
+                })),
+              ]}
+            />
+            <Select
+              label="Redirect URI"
+              name="redirect_uri"
+              value={redirect}
+              onChange={setRedirect}
+              options={[
+                { value: '', label: 'The first allowed one' },
+                ...(redirects.data?.data ?? []).map((r) => ({ value: r.uri, label: r.uri })),
+              ]}
+            />
+          </div>
+          <Button type="submit" busy={start.busy}>
+            Start impersonation
+          </Button>{' '}
+          <Button kind="secondary" onClick={() => setOpen(false)}>
+            Cancel
+          </Button>
+          <ErrorNotice error={start.error} />
+        </form>
+      ) : (
+        <Button kind="secondary" onClick={() => setOpen(true)}>
+          Impersonate
+        </Button>
+      )}
+      <LoadState loaded={history} what="impersonations">
+        {(page) => (
+          <Table
+            caption="Impersonations"
+            head={['When', 'Who', 'Reason', 'Session']}
+            rows={page.data.map((i: Impersonation) => [
+              formatDate(i.created_at),
+              `Impersonated by ${i.admin.email}`,
+              <span key="r" className="impersonation-reason">
+                because {i.reason}
+              </span>,
+              i.session_id ? <code key="s">{i.session_id}</code> : i.consumed_at ? '—' : 'not continued',
+            ])}
+            empty={<Empty title="Nobody has impersonated this user." />}
+          />
+        )}
+      </LoadState>
+    </div>
+  );
+}
+
 interface Session {
   id: string;
   status: string;
+  impersonator?: { email: string; reason: string | null };
   ip_address: string | null;
   user_agent: string | null;
   organization_id: string | null;
@@ -305,6 +429,58 @@ function UserIdentities({ userId }: { userId: string }) {
   );
 }
 
+interface Passkey {
+  id: string;
+  name: string;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: boolean;
+  sign_count: number;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+function UserPasskeys({ userId }: { userId: string }) {
+  const passkeys = useLoad(
+    () => dash.get<List<Passkey>>(`/user_management/users/${userId}/passkeys`),
+    [userId],
+  );
+  return (
+    <div className="panel" id="user-passkeys">
+      <h2>Passkeys</h2>
+      <LoadState loaded={passkeys} what="passkeys">
+        {(page) => (
+          <Table
+            caption="Passkeys"
+            head={['Name', 'Kind', 'Added', 'Last used', 'Sign count', '']}
+            rows={page.data.map((p) => [
+              p.name,
+              p.device_type === 'multiDevice' ? 'synced' : 'this device only',
+              formatDate(p.created_at),
+              p.last_used_at ? formatDate(p.last_used_at) : 'never',
+              String(p.sign_count),
+              <ConfirmButton
+                key="x"
+                label="Delete"
+                question="Delete this passkey? The user can no longer sign in with it."
+                action={async () => {
+                  await dash.del(`/user_management/users/${userId}/passkeys/${p.id}`);
+                  passkeys.reload();
+                }}
+              />,
+            ])}
+            empty={
+              <Empty title="No passkeys.">
+                A passkey appears here once the user adds one on the hosted pages (passkeys must be on for the
+                environment).
+              </Empty>
+            }
+          />
+        )}
+      </LoadState>
+    </div>
+  );
+}
+
 function UserSessions({ userId }: { userId: string }) {
   const sessions = useLoad(
     () => dash.get<List<Session>>(`/user_management/users/${userId}/sessions?limit=50`),
@@ -320,9 +496,10 @@ function UserSessions({ userId }: { userId: string }) {
             head={['Started', 'Status', 'IP address', 'Expires', '']}
             rows={page.data.map((s) => [
               formatDate(s.created_at),
-              <Badge key="s" ok={s.status === 'active' ? true : null}>
-                {s.status}
-              </Badge>,
+              <span key="s">
+                <Badge ok={s.status === 'active' ? true : null}>{s.status}</Badge>
+                {s.impersonator ? <> impersonated by {s.impersonator.email}</> : null}
+              </span>,
               s.ip_address ?? '—',
               formatDate(s.expires_at),
               s.status === 'active' ? (

@@ -62,6 +62,8 @@ const ActiveSession = z.object({
   email: z.string(),
   organization_id: z.string().nullable(),
   authentication_method: z.string(),
+  /** The dashboard admin behind an impersonated session (docs/impersonation.md). */
+  impersonator_email: z.string().nullable(),
   ip_address: z.string().nullable(),
   user_agent: z.string().nullable(),
   created_at: z.string(),

@@ -308,6 +308,7 @@ export class AdminService {
         'users.email as email',
         'sessions.organization_id as organization_id',
         'sessions.authentication_method as authentication_method',
+        'sessions.impersonator_email as impersonator_email',
         'sessions.ip_address as ip_address',
         'sessions.user_agent as user_agent',
         'sessions.created_at as created_at',

@@ -21,11 +21,13 @@ export interface MintCode {
   organizationId: string | null;
   redirectUri: string;
   codeChallenge: string | null;
-  method: AuthenticationMethod;
+  method: AuthenticationMethod | 'Impersonation';
   meta: RequestMeta;
   ssoProfileId?: string | null;
   /** A social sign-in's provider tokens (sealed), answered once as `oauth_tokens`. */
   oauthTokensSealed?: string | null;
+  /** An impersonation's code (features/impersonation): the session gets its `impersonator`. */
+  impersonationId?: string | null;
 }
 
 export class AuthorizationCodes {
@@ -57,6 +59,7 @@ export class AuthorizationCodes {
         session_id: null,
         sso_profile_id: m.ssoProfileId ?? null,
         oauth_tokens_sealed: m.oauthTokensSealed ?? null,
+        impersonation_id: m.impersonationId ?? null,
         created_at: now.toISOString(),
         expires_at: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
         used_at: null,
@@ -103,6 +106,9 @@ export class AuthorizationCodes {
         authorizeEndpoint: '/user_management/authorize',
       });
       const user = await this.users.row(tx, env.id, row.user_id);
+      const impersonator = row.impersonation_id
+        ? await this.impersonatorOf(tx, env.id, row.impersonation_id)
+        : undefined;
       let organizationId = row.organization_id;
       if (invitationToken) {
         if (!this.invitations) throw new Error('invitations are not wired into AuthorizationCodes');
@@ -121,7 +127,9 @@ export class AuthorizationCodes {
         userAgent: meta.userAgent ?? row.user_agent,
         // The user authenticated when the code was minted (hosted sign-in, SSO), not now.
         authTime: new Date(row.created_at),
+        impersonator: impersonator ? { email: impersonator.email, reason: impersonator.reason } : undefined,
       });
+
       // The provider's tokens are handed over once: the sealed copy goes with the code.
       await tx
         .updateTable('authorization_codes')
@@ -153,6 +161,61 @@ export class AuthorizationCodes {
     }
     const response = await this.sessions.complete(outcome.issued);
     return outcome.oauthTokens ? { ...response, oauth_tokens: outcome.oauthTokens } : response;
+  }
+
+  /**
+   * A code minted for Portico's own device callback (device.ts): consumed in the caller's
+   * transaction, with the PKCE check against the verifier the browser kept, without starting a
+   * session (the device's poll starts it). Null when the code is unknown, used or for another URI.
+   */
+  async consumeForDevice(
+    tx: Queryable,
+    environmentId: string,
+    code: string,
+    verifier: string | undefined,
+    redirectUri: string,
+  ) {
+    const now = this.deps.clock.now().toISOString();
+    const row = await tx
+      .updateTable('authorization_codes')
+      .set({ used_at: now, oauth_tokens_sealed: null })
+      .where('code_hash', '=', sha256(code))
+      .where('environment_id', '=', environmentId)
+      .where('redirect_uri', '=', redirectUri)
+      .where('used_at', 'is', null)
+      .returning([
+        'user_id',
+        'organization_id',
+        'authentication_method',
+        'created_at',
+        'expires_at',
+        'code_challenge',
+      ])
+      .executeTakeFirst();
+    if (!row || row.expires_at <= now) return null;
+    checkPkce({
+      challenge: row.code_challenge,
+      verifier,
+      confidential: false,
+      authorizeEndpoint: '/authkit/device',
+    });
+    return row;
+  }
+
+  /**
+   * The impersonation behind a code. `impersonations` is written by features/impersonation alone;
+   * the session a code became is found through `authorization_codes.session_id`.
+   */
+  private async impersonatorOf(tx: Queryable, env: string, id: string) {
+    const row = await tx
+      .selectFrom('impersonations')
+      .select(['id', 'admin_email', 'reason'])
+      .where('environment_id', '=', env)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row)
+      throw new AppError('invalid_grant', { message: 'The code is invalid or has already been used.' });
+    return { id: row.id, email: row.admin_email, reason: row.reason };
   }
 
   /** An IdP-initiated SSO code redeemed at /sso/token: consumes the row AuthKit would. */

@@ -14,9 +14,12 @@ import { checkCsrf, issueCsrf, pageHeaders, setPageBrand } from '../../surfaces/
 import { clientIp } from '../../surfaces/json-surface.ts';
 import { errorPage, type PageError, pageErrors, renderPage } from '../../surfaces/page-layout.tsx';
 import type { MfaService } from '../mfa/service.ts';
+import { AddPasskeyPage } from '../passkeys/pages.tsx';
+import type { PasskeyService } from '../passkeys/service.ts';
 import type { UserService } from '../users/service.ts';
 import { OrganizationPickerPage, VerifyEmailPage } from './code-pages.tsx';
 import type { EmailVerificationService } from './email-verification.ts';
+import type { PasskeyIdentity } from './identities/passkey.ts';
 import { MfaChallengePage, MfaEnrollPage, RecoveryCodesPage } from './mfa-pages.tsx';
 import type { OrganizationSelection } from './organization-selection.ts';
 import type { Pending, PendingAuthentications } from './pending.ts';
@@ -32,8 +35,10 @@ export function continueRoutes(
     organizations: OrganizationSelection;
     users: UserService;
     mfa: MfaService;
+    passkeys?: { service: PasskeyService; identity: PasskeyIdentity };
   },
 ) {
+  const passkeysOn = async (env: string) => !!s.passkeys && (await s.passkeys.service.enabled(env));
   const meta = (c: Context) => ({ ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null });
   const origins = (p: Pending) => {
     if (p.target.kind !== 'code') return [];
@@ -66,9 +71,40 @@ export function continueRoutes(
     error?: PageError,
     resent?: boolean,
     recovery?: boolean,
+    o: { passkey?: boolean } = {},
   ) => {
-    pageHeaders(c, origins(p));
     const csrf = issueCsrf(c, deps, p.row.id);
+    const env = p.row.environment_id;
+    const withPasskeys = await passkeysOn(env);
+    pageHeaders(c, origins(p), { script: withPasskeys });
+    // "Add a passkey": after a sign-in, or at MFA enrollment instead of the authenticator app.
+    if (
+      s.passkeys &&
+      withPasskeys &&
+      (p.row.kind === 'passkey_enrollment' || (p.row.kind === 'mfa_enrollment' && o.passkey))
+    ) {
+      const user = await s.users.row(deps.db, env, p.row.user_id);
+      const brand = await loadPageBrand(deps.db, env);
+      const options = await s.passkeys.service.registrationOptions(
+        env,
+        p.row.id,
+        user,
+        brand?.name ?? 'Portico',
+      );
+      return c.html(
+        renderPage(
+          c,
+          <AddPasskeyPage
+            pendingId={p.row.id}
+            csrf={csrf}
+            options={options}
+            mfa={p.row.kind === 'mfa_enrollment'}
+            error={error}
+          />,
+        ),
+        status as 200,
+      );
+    }
     if (p.row.kind === 'mfa_enrollment') {
       const user = await s.users.row(deps.db, p.row.environment_id, p.row.user_id);
       const secret = await s.pendings.totpSecret(p, () => s.mfa.newSecret());
@@ -82,12 +118,18 @@ export function continueRoutes(
             secret={secret}
             qrCode={shown.qrCode}
             error={error}
+            passkey={withPasskeys}
           />,
         ),
         status as 200,
       );
     }
     if (p.row.kind === 'mfa_challenge') {
+      const passkeyOptions =
+        s.passkeys && withPasskeys && (await s.passkeys.service.hasPasskeys(deps.db, env, p.row.user_id))
+          ? await s.passkeys.service.authenticationOptions(env, p.row.id, { id: p.row.user_id })
+          : undefined;
+      const totp = await s.mfa.totpFactors(deps.db, env, p.row.user_id);
       return c.html(
         String(
           <MfaChallengePage
@@ -95,6 +137,8 @@ export function continueRoutes(
             csrf={csrf}
             error={recovery ? undefined : error}
             recoveryError={recovery ? error : undefined}
+            passkeyOptions={passkeyOptions}
+            passkeyOnly={!!passkeyOptions && totp.length === 0}
           />,
         ),
         status as 200,
@@ -133,7 +177,82 @@ export function continueRoutes(
   app.get('/authkit/continue/:id', pageErrors, async (c) => {
     const { pending, error } = await load(c);
     if (error) return error;
-    return render(c, pending, 200);
+    return render(c, pending, 200, undefined, false, false, { passkey: c.req.query('method') === 'passkey' });
+  });
+
+  // A passkey for the pending step: registered (passkey_enrollment, mfa_enrollment) or used as
+  // the second factor (mfa_challenge). The sign-in then goes on like the step's other forms.
+  app.post('/authkit/continue/:id/passkey', pageErrors, async (c) => {
+    const { pending, error } = await load(c);
+    if (error) return error;
+    const form = await readForm(c);
+    const kind = pending.row.kind;
+    const view = { passkey: kind !== 'mfa_challenge' };
+    if (!checkCsrf(c, deps, pending.row.id, form.csrf))
+      return render(
+        c,
+        pending,
+        403,
+        { code: 'form_expired', message: 'Your session on this page expired. Please submit the form again.' },
+        false,
+        false,
+        view,
+      );
+    const env = pending.row.environment_id;
+    const credential = typeof form.credential === 'string' && form.credential ? form.credential : null;
+    try {
+      if (!s.passkeys || !['passkey_enrollment', 'mfa_enrollment', 'mfa_challenge'].includes(kind))
+        throw new AppError('passkey_challenge_invalid', {
+          message: 'This step of the sign-in takes no passkey. Reload the page.',
+        });
+      let next: { redirectUrl?: string };
+      if (kind === 'mfa_challenge') {
+        const { consume } = await s.passkeys.service.verifyAssertion(env, pending.row.id, credential, {
+          user: pending.row.user_id,
+          onFailure: s.passkeys.identity.failed(env, meta(c)),
+        });
+        next = await s.pipeline.resume(
+          pending,
+          { ...pending.identity, mfaVerified: true },
+          { alongside: consume },
+        );
+      } else {
+        const store = await s.passkeys.service.verifyRegistration(
+          env,
+          pending.row.id,
+          pending.row.user_id,
+          credential,
+        );
+        next = await s.pipeline.resume(
+          pending,
+          {
+            ...pending.identity,
+            // A passkey with user verification is a phishing-resistant second factor.
+            mfaVerified: kind === 'mfa_enrollment' ? true : pending.identity.mfaVerified,
+            passkeyOffered: true,
+          },
+          { alongside: store },
+        );
+      }
+      return c.redirect(next.redirectUrl!, 302);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return render(c, pending, err.status, { code: err.code, message: err.message }, false, false, view);
+    }
+  });
+
+  // "Not now" on the Add a passkey offer: the sign-in goes on without one.
+  app.post('/authkit/continue/:id/skip', pageErrors, async (c) => {
+    const { pending, error } = await load(c);
+    if (error) return error;
+    const form = await readForm(c);
+    if (pending.row.kind !== 'passkey_enrollment' || !checkCsrf(c, deps, pending.row.id, form.csrf))
+      return render(c, pending, 403, {
+        code: 'form_expired',
+        message: 'Your session on this page expired. Please submit the form again.',
+      });
+    const next = await s.pipeline.resume(pending, { ...pending.identity, passkeyOffered: true }, {});
+    return c.redirect(next.redirectUrl!, 302);
   });
 
   app.post('/authkit/continue/:id', pageErrors, async (c) => {
@@ -144,6 +263,11 @@ export function continueRoutes(
       return render(c, pending, 403, {
         code: 'form_expired',
         message: 'Your session on this page expired. Please submit the form again.',
+      });
+    if (pending.row.kind === 'passkey_enrollment')
+      return render(c, pending, 400, {
+        code: 'passkey_response_invalid',
+        message: 'Add the passkey with the button (it needs JavaScript), or choose Not now.',
       });
     const recovery = pending.row.kind === 'mfa_challenge' && typeof form.recovery_code === 'string';
     try {

@@ -8,6 +8,7 @@
  */
 import type { FC } from 'hono/jsx';
 import { ErrorBox, Layout, type PageError } from '../../surfaces/page-layout.tsx';
+import { PasskeyForm, PasskeyScript } from '../passkeys/pages.tsx';
 
 const TotpField: FC<{ error?: PageError; help: string; focus?: boolean }> = ({
   error,
@@ -44,6 +45,8 @@ export const MfaEnrollPage: FC<{
   secret: string;
   qrCode: string;
   error?: PageError;
+  /** Passkeys are on: offer one instead of the authenticator app. */
+  passkey?: boolean;
 }> = (p) => (
   <Layout title="Set up two-step verification">
     <h1>Set up two-step verification</h1>
@@ -69,6 +72,16 @@ export const MfaEnrollPage: FC<{
       <TotpField error={p.error} help="Enter the code the app shows now to confirm it is set up." />
       <button type="submit">Verify and continue</button>
     </form>
+    {p.passkey ? (
+      <p class="hint">
+        <a
+          id="use-passkey-instead"
+          href={`/authkit/continue/${encodeURIComponent(p.pendingId)}?method=passkey`}
+        >
+          Use a passkey instead
+        </a>
+      </p>
+    ) : null}
   </Layout>
 );
 
@@ -97,11 +110,32 @@ export const MfaChallengePage: FC<{
   csrf: string;
   error?: PageError;
   recoveryError?: PageError;
+  /** The user has passkeys: the WebAuthn options of "Use your passkey". */
+  passkeyOptions?: unknown;
+  /** The user has no authenticator app, only passkeys. */
+  passkeyOnly?: boolean;
 }> = (p) => (
   <Layout title="Two-step verification">
     <h1>Two-step verification</h1>
     <ErrorBox error={p.error ?? p.recoveryError} />
-    <form method="post" action={`/authkit/continue/${encodeURIComponent(p.pendingId)}`}>
+    {p.passkeyOptions ? (
+      <>
+        <PasskeyForm
+          id="passkey-challenge"
+          action={`/authkit/continue/${encodeURIComponent(p.pendingId)}/passkey`}
+          csrf={p.csrf}
+          mode="get"
+          options={p.passkeyOptions}
+          label="Use your passkey"
+        />
+        <PasskeyScript />
+      </>
+    ) : null}
+    <form
+      method="post"
+      action={`/authkit/continue/${encodeURIComponent(p.pendingId)}`}
+      hidden={p.passkeyOnly ? true : undefined}
+    >
       <input type="hidden" name="csrf" value={p.csrf} />
       <TotpField
         error={p.error}

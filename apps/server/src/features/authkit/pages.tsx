@@ -6,6 +6,7 @@
 import type { FC } from 'hono/jsx';
 import { Field } from '../../surfaces/field.tsx';
 import { ErrorBox, Layout, type PageError } from '../../surfaces/page-layout.tsx';
+import { PasskeyForm, PasskeyScript } from '../passkeys/pages.tsx';
 
 export interface FormProps {
   requestId: string;
@@ -16,6 +17,8 @@ export interface FormProps {
   lastName?: string;
   /** Sign-up from an invitation: the email is the invited one and cannot be changed. */
   lockedEmail?: string;
+  /** The environment has passkeys on: the WebAuthn options of "Sign in with a passkey". */
+  passkeyOptions?: unknown;
 }
 
 export const SignInPage: FC<FormProps> = (p) => (
@@ -52,6 +55,20 @@ export const SignInPage: FC<FormProps> = (p) => (
         Email me a sign-in code
       </button>
     </form>
+    {p.passkeyOptions ? (
+      <>
+        <PasskeyForm
+          id="passkey-sign-in"
+          action={`/authkit/passkey?request=${encodeURIComponent(p.requestId)}`}
+          csrf={p.csrf}
+          mode="get"
+          options={p.passkeyOptions}
+          label="Sign in with a passkey"
+          secondary
+        />
+        <PasskeyScript />
+      </>
+    ) : null}
     <p class="hint">
       <a href={`/authkit/forgot-password?request=${encodeURIComponent(p.requestId)}`}>Forgot password?</a>
     </p>

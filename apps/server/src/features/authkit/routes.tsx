@@ -25,6 +25,8 @@ import {
 } from '../../surfaces/page-layout.tsx';
 import type { TokenSurface } from '../../surfaces/token.ts';
 import type { EnvironmentService } from '../environments/service.ts';
+import { PASSKEY_SCRIPT } from '../passkeys/browser.ts';
+import type { PasskeyService } from '../passkeys/service.ts';
 import { authorizedApplicationRoutes } from '../sessions/authorized-applications.ts';
 import type { KeyStore } from '../sessions/keys.ts';
 import type { SessionService } from '../sessions/service.ts';
@@ -45,6 +47,10 @@ const AuthenticateResponse = z.object({
   access_token: z.string(),
   refresh_token: z.string(),
   authentication_method: z.string().optional(),
+  /** RFC 6749 §5.1, answered by the device_code grant for generic RFC 8628 clients. */
+  token_type: z.literal('Bearer').optional(),
+  expires_in: z.number().int().optional(),
+  impersonator: z.object({ email: z.string(), reason: z.string().nullable() }).optional(),
   oauth_tokens: z
     .object({
       provider: z.string(),
@@ -90,11 +96,23 @@ export function authkitRoutes(
   environments: EnvironmentService,
   grantServices: GrantServices,
   oauth: OAuthIdentity,
+  passkeys?: PasskeyService,
 ) {
-  const page = (c: Context, status: number, node: unknown, formTargets: string[] = []) => {
-    pageHeaders(c, formTargets);
+  const page = (c: Context, status: number, node: unknown, formTargets: string[] = [], script = false) => {
+    pageHeaders(c, formTargets, { script });
     return c.html(renderPage(c, node), status as 200);
   };
+  /** "Sign in with a passkey": a fresh challenge for this request when the environment has passkeys on. */
+  const passkeyOptions = async (req: { id: string; environment_id: string }) =>
+    passkeys && (await passkeys.enabled(req.environment_id))
+      ? await passkeys.authenticationOptions(req.environment_id, req.id)
+      : undefined;
+
+  app.get('/authkit/passkey.js', (c) => {
+    c.header('Cache-Control', 'public, max-age=3600');
+    c.header('X-Content-Type-Options', 'nosniff');
+    return c.body(PASSKEY_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+  });
 
   app.get('/authkit/styles.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600');
@@ -258,6 +276,7 @@ export function authkitRoutes(
       const csrf = issueCsrf(c, deps, req.id);
       // An invited sign-up is locked to the invited email.
       const invited = screen === 'sign-up' ? await authkit.invitationOfRequest(req) : null;
+      const options = screen === 'sign-in' ? await passkeyOptions(req) : undefined;
       return page(
         c,
         200,
@@ -266,8 +285,10 @@ export function authkitRoutes(
           csrf={csrf}
           email={invited?.email ?? req.login_hint ?? ''}
           lockedEmail={invited?.email}
+          passkeyOptions={options}
         />,
         redirectOrigin(req.redirect_uri),
+        !!options,
       );
     });
     app.post(`/authkit/${screen}`, pageErrors, async (c) => {
@@ -277,8 +298,9 @@ export function authkitRoutes(
       const str = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
       const invited = screen === 'sign-up' ? await authkit.invitationOfRequest(req) : null;
       const email = str('email').trim();
-      const again = (status: number, code: PageError['code'], message: string) =>
-        page(
+      const again = async (status: number, code: PageError['code'], message: string) => {
+        const options = screen === 'sign-in' ? await passkeyOptions(req) : undefined;
+        return page(
           c,
           status,
           <Page
@@ -289,9 +311,12 @@ export function authkitRoutes(
             firstName={str('first_name')}
             lastName={str('last_name')}
             error={{ code, message }}
+            passkeyOptions={options}
           />,
           redirectOrigin(req.redirect_uri),
+          !!options,
         );
+      };
       if (!checkCsrf(c, deps, req.id, form.csrf)) {
         return again(403, 'form_expired', 'Your session on this page expired. Please submit the form again.');
       }
@@ -395,6 +420,39 @@ export function authkitRoutes(
       }
     });
   }
+
+  // "Sign in with a passkey" (features/passkeys): the assertion the page's script posted.
+  app.post('/authkit/passkey', pageErrors, async (c) => {
+    const { req, error } = await loadRequest(c);
+    if (error) return error;
+    const form = await readForm(c);
+    const again = async (status: number, code: PageError['code'], message: string) => {
+      const options = await passkeyOptions(req).catch(() => undefined);
+      return page(
+        c,
+        status,
+        <SignInPage
+          requestId={req.id}
+          csrf={issueCsrf(c, deps, req.id)}
+          email={req.login_hint ?? ''}
+          error={{ code, message }}
+          passkeyOptions={options}
+        />,
+        redirectOrigin(req.redirect_uri),
+        !!options,
+      );
+    };
+    if (!checkCsrf(c, deps, req.id, form.csrf))
+      return again(403, 'form_expired', 'Your session on this page expired. Please submit the form again.');
+    if (!passkeys) return again(400, 'passkeys_disabled', new AppError('passkeys_disabled').message);
+    try {
+      const credential = typeof form.credential === 'string' && form.credential ? form.credential : null;
+      return c.redirect(await authkit.hostedPasskey(req.id, credential, meta(c)), 302);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return again(err.status, err.code, err.message);
+    }
+  });
 
   const magicPage = (
     c: Context,

@@ -16,6 +16,7 @@ import type { ClientEnvironment, EnvironmentService } from '../environments/serv
 import type { InvitationService } from '../invitations/service.ts';
 import type { UserService } from '../users/service.ts';
 import type { MagicAuthIdentity } from './identities/magic-auth.ts';
+import type { PasskeyIdentity } from './identities/passkey.ts';
 import type { PasswordIdentity } from './identities/password.ts';
 import type { SignInPipeline } from './sign-in.ts';
 
@@ -31,6 +32,7 @@ export class AuthKitService {
     private magicAuth: MagicAuthIdentity,
     private limiter: RateLimiter,
     private invitations?: InvitationService,
+    private passkey?: PasskeyIdentity,
   ) {}
 
   /** The pending invitation an authorize `invitation_token` names in this environment, or null. */
@@ -145,6 +147,14 @@ export class AuthKitService {
     // A request from an invitation (authorize `invitation_token`) accepts it in the sign-in's
     // transaction: the pipeline reads it from the request.
     return this.finish(req, identity);
+  }
+
+  /** Hosted sign-in with a passkey: the assertion answers the challenge issued for this request. */
+  async hostedPasskey(requestId: string, credential: unknown, meta: RequestMeta): Promise<string> {
+    if (!this.passkey) throw new Error('passkeys are not wired into AuthKit');
+    const req = await this.usableRequest(requestId, 'sign-in');
+    const { identity, consume } = await this.passkey.verify(req.environment_id, req.id, credential, meta);
+    return this.finish(req, identity, consume);
   }
 
   /** Hosted sign-up: create the user (user.created), then finish like a sign-in. */

@@ -45,8 +45,19 @@ export interface RunOptions {
   onUser?: (tx: Queryable, user: UserTable) => Promise<unknown>;
 }
 
+/** What the pipeline asks of the passkey feature (features/passkeys/service.ts). */
+export interface PasskeyPolicy {
+  enabled(env: string, q: Queryable): Promise<boolean>;
+  hasPasskeys(q: Queryable, env: string, userId: string): Promise<boolean>;
+}
+
 type Stopped = {
-  kind: 'email_verification' | 'organization_selection' | 'mfa_enrollment' | 'mfa_challenge';
+  kind:
+    | 'email_verification'
+    | 'organization_selection'
+    | 'mfa_enrollment'
+    | 'mfa_challenge'
+    | 'passkey_enrollment';
   id: string;
   token: string;
   user: UserTable;
@@ -70,6 +81,7 @@ export class SignInPipeline implements SignInPort {
     private verifications: EmailVerificationService,
     private invitations?: InvitationService,
     private mfa?: MfaService,
+    private passkeys?: PasskeyPolicy,
   ) {}
 
   /** The identity's user, provisioned just in time, with its JIT membership. */
@@ -99,14 +111,31 @@ export class SignInPipeline implements SignInPort {
       user = await this.users.markEmailVerified(tx, user, { actor });
     }
     if (identity.organizationId) {
-      await this.memberships.ensureForSignIn(tx, env, identity.organizationId, user.id, { actor });
+      await this.memberships.ensureForSignIn(
+        tx,
+        env,
+        identity.organizationId,
+        user.id,
+        { actor },
+        identity.groupRoles,
+      );
     }
     return user;
   }
 
   private asUserIdentity(identity: VerifiedIdentity, user: UserTable): UserIdentity {
-    const { environmentId, method, eventType, organizationId, sso, provisionedBy, meta, mfaVerified } =
-      identity;
+    const {
+      environmentId,
+      method,
+      eventType,
+      organizationId,
+      sso,
+      provisionedBy,
+      meta,
+      mfaVerified,
+      groupRoles,
+      passkeyOffered,
+    } = identity;
     return {
       kind: 'user',
       userId: user.id,
@@ -118,6 +147,8 @@ export class SignInPipeline implements SignInPort {
       provisionedBy,
       meta,
       mfaVerified,
+      groupRoles,
+      passkeyOffered,
     };
   }
 
@@ -165,7 +196,14 @@ export class SignInPipeline implements SignInPort {
         : (await this.memberships.activeOrganizations(tx, env, user.id)).map((o) => o.id);
       if (await this.mfa.required(tx, env, orgIds)) {
         const factors = await this.mfa.totpFactors(tx, env, user.id);
-        const kind = factors.length > 0 ? 'mfa_challenge' : 'mfa_enrollment';
+        // In a browser a passkey is a factor too (the hosted challenge offers it); the API's
+        // mfa_challenge lists TOTP factors only, since a grant cannot carry a WebAuthn assertion.
+        const passkey =
+          outcome.kind === 'code' &&
+          !!this.passkeys &&
+          (await this.passkeys.enabled(env, tx)) &&
+          (await this.passkeys.hasPasskeys(tx, env, user.id));
+        const kind = factors.length > 0 || passkey ? 'mfa_challenge' : 'mfa_enrollment';
         const p = await this.pendings.create(tx, {
           kind,
           identity: this.asUserIdentity(identity, user),
@@ -177,6 +215,23 @@ export class SignInPipeline implements SignInPort {
             : {};
         return { stopped: { kind, ...p, user, extra } };
       }
+    }
+    // A browser sign-in of a user without a passkey, in an environment with passkeys on, is
+    // offered "Add a passkey" once (added or "Not now", the sign-in goes on).
+    if (
+      outcome.kind === 'code' &&
+      this.passkeys &&
+      identity.method !== 'Passkey' &&
+      !identity.passkeyOffered &&
+      (await this.passkeys.enabled(env, tx)) &&
+      !(await this.passkeys.hasPasskeys(tx, env, user.id))
+    ) {
+      const p = await this.pendings.create(tx, {
+        kind: 'passkey_enrollment',
+        identity: this.asUserIdentity(identity, user),
+        target: this.pendingTarget(outcome),
+      });
+      return { stopped: { kind: 'passkey_enrollment', ...p, user, extra: {} } };
     }
     if (identity.organizationId) return { organizationId: identity.organizationId };
     const orgs = await this.memberships.activeOrganizations(tx, env, user.id);
@@ -283,6 +338,7 @@ export class SignInPipeline implements SignInPort {
           userId: result.userId,
         };
       }
+      if (s.kind === 'passkey_enrollment') throw new Error('a session sign-in has no passkey step');
       const code = (
         {
           email_verification: 'email_verification_required',

@@ -35,7 +35,7 @@ import { jsonTooDeep, type Pagination, paginate } from '../../platform/http.ts';
 import { token } from '../../platform/random.ts';
 import type { DirectoryGroupTable, DirectoryTable, DirectoryUserTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
-import { applicableRoleSlugs } from '../roles/service.ts';
+import { applicableRoleSlugs, slugsFromMap } from '../roles/service.ts';
 import type { SessionService } from '../sessions/service.ts';
 import {
   attributeMapOf,
@@ -770,8 +770,7 @@ export class DirectoryService {
       ];
       // The directory's organization's roles too, highest priority first (the token's `role`).
       const known = await applicableRoleSlugs(tx, d.environment_id, d.organization_id);
-      const slugs = known.filter((k) => mapped.includes(k.slug)).map((k) => k.slug);
-      const roles = slugs.length ? slugs : [known.find((k) => k.is_default === 1)?.slug ?? 'member'];
+      const roles = slugsFromMap(known, mapped);
       await tx
         .updateTable('organization_memberships')
         .set({

@@ -207,9 +207,24 @@ export class MembershipService {
    * Just-in-time membership inside a sign-in's transaction (an SSO connection's organization): an
    * active membership with the default role when the user has none there; an existing one, active
    * or not, is left as it is (a deactivated member stays deactivated).
+   *
+   * `groupRoles` (an SSO connection with a group → role map): the role slugs the IdP's groups map
+   * to. The membership gets those of them that exist, highest priority first, or the default role
+   * when none do — on creation and, for an active membership, at every sign-in
+   * (`organization_membership.updated` when that changes its roles). A membership a directory
+   * manages keeps the directory's roles: SCIM is the source of truth where both are set up.
    */
-  async ensureForSignIn(q: Tx, env: string, organizationId: string, userId: string, ctx: EventContext) {
-    if (await this.existing(q, env, organizationId, userId)) return;
+  async ensureForSignIn(
+    q: Tx,
+    env: string,
+    organizationId: string,
+    userId: string,
+    ctx: EventContext,
+    groupRoles?: string[],
+  ) {
+    const existing = await this.existing(q, env, organizationId, userId);
+    if (existing && (groupRoles === undefined || existing.status !== 'active' || existing.directory_managed))
+      return;
     const org = await q
       .selectFrom('organizations')
       .select(['id', 'name'])
@@ -217,16 +232,22 @@ export class MembershipService {
       .where('id', '=', organizationId)
       .executeTakeFirst();
     if (!org) return; // deleted since the connection was resolved: sign in without a membership
+    const slugs = groupRoles
+      ? await this.roles.mappedSlugs(q, env, groupRoles, org.id)
+      : await this.roles.resolveSlugs(q, env, undefined, org.id);
     const user = await this.userOf(q, env, userId);
-    await this.activate(
-      q,
-      env,
-      org,
-      user,
-      undefined,
-      await this.roles.resolveSlugs(q, env, undefined, org.id),
-      ctx,
-    );
+    if (!existing) {
+      await this.activate(q, env, org, user, undefined, slugs, ctx);
+      return;
+    }
+    if (existing.role_slugs === JSON.stringify(slugs)) return;
+    const next = {
+      ...existing,
+      role_slugs: JSON.stringify(slugs),
+      updated_at: this.deps.clock.now().toISOString(),
+    };
+    await q.updateTable('organization_memberships').set(next).where('id', '=', existing.id).execute();
+    await this.updatedEvent(q, env, existing, next, org.name, user, ctx);
   }
 
   /** The organizations the user is an active member of (id and name), oldest membership first. */
@@ -241,6 +262,34 @@ export class MembershipService {
       .orderBy('organization_memberships.created_at')
       .orderBy('organization_memberships.id')
       .execute();
+  }
+
+  /** `organization_membership.updated` for `before` → `after`, naming what changed. */
+  private async updatedEvent(
+    tx: Tx,
+    env: string,
+    before: OrganizationMembershipTable,
+    after: OrganizationMembershipTable,
+    organizationName: string,
+    user: Parameters<typeof membershipToWire>[2],
+    ctx: EventContext,
+  ) {
+    const was = membershipToWire(before, organizationName, user);
+    const wire = membershipToWire(after, organizationName, user);
+    const previous: Record<string, unknown> = {};
+    if (was.status !== wire.status) previous.status = was.status;
+    if (JSON.stringify(was.roles) !== JSON.stringify(wire.roles)) {
+      previous.role = was.role;
+      previous.roles = was.roles;
+    }
+    await appendEvent(tx, this.deps, {
+      environmentId: env,
+      event: 'organization_membership.updated',
+      data: membershipEventData(wire),
+      organizationId: after.organization_id,
+      context: { ...ctx, previous_attributes: previous },
+    });
+    return wire;
   }
 
   private async change(
@@ -262,21 +311,7 @@ export class MembershipService {
         .where('id', '=', id)
         .execute();
       const user = await this.userOf(tx, env, m.user_id);
-      const before = membershipToWire(m, organization_name, user);
-      const wire = membershipToWire(next, organization_name, user);
-      const previous: Record<string, unknown> = {};
-      if (before.status !== wire.status) previous.status = before.status;
-      if (JSON.stringify(before.roles) !== JSON.stringify(wire.roles)) {
-        previous.role = before.role;
-        previous.roles = before.roles;
-      }
-      await appendEvent(tx, deps, {
-        environmentId: env,
-        event: 'organization_membership.updated',
-        data: membershipEventData(wire),
-        organizationId: m.organization_id,
-        context: { ...ctx, previous_attributes: previous },
-      });
+      const wire = await this.updatedEvent(tx, env, m, next, organization_name, user, ctx);
       return wire;
     });
   }

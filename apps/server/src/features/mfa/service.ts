@@ -557,6 +557,7 @@ export class MfaService {
   }
 
   async organizationPolicy(env: string, organizationId: string) {
+    await this.organizationOf(env, organizationId);
     const row = await this.deps.db
       .selectFrom('mfa_organization_policies')
       .select('mfa_required')
@@ -566,7 +567,8 @@ export class MfaService {
     return { organization_id: organizationId, mfa_required: row?.mfa_required === 1 };
   }
 
-  async setOrganizationPolicy(env: string, organizationId: string, required: boolean) {
+  /** 404 unless the organization exists in this environment. */
+  private async organizationOf(env: string, organizationId: string) {
     const org = await this.deps.db
       .selectFrom('organizations')
       .select('id')
@@ -574,6 +576,10 @@ export class MfaService {
       .where('id', '=', organizationId)
       .executeTakeFirst();
     if (!org) throw notFound('Organization', organizationId);
+  }
+
+  async setOrganizationPolicy(env: string, organizationId: string, required: boolean) {
+    await this.organizationOf(env, organizationId);
     const now = this.deps.clock.now().toISOString();
     await this.deps.db
       .insertInto('mfa_organization_policies')

@@ -113,6 +113,12 @@ export async function applicableRoleSlugs(q: Queryable, env: string, organizatio
     .map((r) => ({ slug: r.slug, is_default: r.is_default }));
 }
 
+/** Of `mapped`, the `known` slugs (priority order kept), or the default role when none is known. */
+export function slugsFromMap(known: { slug: string; is_default: number }[], mapped: string[]) {
+  const slugs = known.filter((k) => mapped.includes(k.slug)).map((k) => k.slug);
+  return slugs.length ? slugs : [known.find((k) => k.is_default === 1)?.slug ?? 'member'];
+}
+
 export interface RoleClaims {
   role: string;
   roles: string[];
@@ -157,6 +163,14 @@ export class RoleService {
       orgRoles = await oq.execute();
     }
     return [...envRoles, ...orgRoles].sort(byPriority);
+  }
+
+  /**
+   * Group → role mapping (an SSO connection's or a directory's map): of `mapped`, the slugs that
+   * exist for `organizationId`, highest priority first; the default role when none does.
+   */
+  async mappedSlugs(q: Queryable, env: string, mapped: string[], organizationId: string) {
+    return slugsFromMap(await applicableRoleSlugs(q, env, organizationId), mapped);
   }
 
   /**
@@ -762,19 +776,25 @@ export class RoleService {
         message: `Role ${quote(slug)} is assigned to ${n} organization membership${n === 1 ? '' : 's'}, so it cannot be deleted. Give ${n === 1 ? 'that membership' : 'those memberships'} another role first (PUT /user_management/organization_memberships/{id} with role_slug), then delete the role.`,
       });
     }
-    let dq = tx
-      .selectFrom('directories')
-      .select(['id', 'group_role_map'])
-      .where('environment_id', '=', env)
-      .where('group_role_map', 'like', `%${JSON.stringify(slug)}%`);
-    if (organizationId) dq = dq.where('organization_id', '=', organizationId);
-    const mapping = (await dq.execute()).filter((d) =>
-      Object.values(parseJson<Record<string, string>>(d.group_role_map, {})).includes(slug),
-    );
-    if (mapping.length) {
-      throw new AppError('role_has_group_role_mappings', {
-        message: `Directory ${mapping.map((d) => quote(d.id)).join(', ')} maps a group to role ${quote(slug)}, so it cannot be deleted. Change that group → role mapping first (PATCH /directories/{id}/settings or the dashboard), then delete the role.`,
-      });
+    const mappers = [
+      ['directories', 'Directory', 'PATCH /directories/{id}/settings or the dashboard'],
+      ['connections', 'SSO connection', 'PATCH /connections/{id} with group_role_map, or the dashboard'],
+    ] as const;
+    for (const [table, what, how] of mappers) {
+      let mq = tx
+        .selectFrom(table)
+        .select(['id', 'group_role_map'])
+        .where('environment_id', '=', env)
+        .where('group_role_map', 'like', `%${JSON.stringify(slug)}%`);
+      if (organizationId) mq = mq.where('organization_id', '=', organizationId);
+      const mapping = (await mq.execute()).filter((d) =>
+        Object.values(parseJson<Record<string, string>>(d.group_role_map, {})).includes(slug),
+      );
+      if (mapping.length) {
+        throw new AppError('role_has_group_role_mappings', {
+          message: `${what} ${mapping.map((d) => quote(d.id)).join(', ')} maps a group to role ${quote(slug)}, so it cannot be deleted. Change that group → role mapping first (${how}), then delete the role.`,
+        });
+      }
     }
   }
 

@@ -44,6 +44,12 @@ const AUTH_METHOD: Record<string, string> = {
   GitLabOAuth: 'oauth',
   LinkedInOAuth: 'oauth',
   SlackOAuth: 'oauth',
+  BitbucketOAuth: 'oauth',
+  DiscordOAuth: 'oauth',
+  IntuitOAuth: 'oauth',
+  SalesforceOAuth: 'oauth',
+  VercelOAuth: 'oauth',
+  XeroOAuth: 'oauth',
 };
 
 export interface AuthenticateResponse {
@@ -52,6 +58,13 @@ export interface AuthenticateResponse {
   access_token: string;
   refresh_token: string;
   authentication_method?: string;
+  /** An impersonated session's dashboard admin and reason (reference §4.2). */
+  impersonator?: Impersonator;
+}
+
+export interface Impersonator {
+  email: string;
+  reason: string | null;
 }
 
 /** Tokens issued inside a transaction; `complete()` signs the access token after commit. */
@@ -75,6 +88,12 @@ export interface SessionStart {
    * authorization code, or now for a grant that checks credentials itself (password).
    */
   authTime: Date;
+  /**
+   * A dashboard admin signing in as the user (docs/impersonation.md): the session is short
+   * (PORTICO_IMPERSONATION_TTL_MINUTES), its tokens carry `act: {sub: email}`, and the
+   * authenticate and refresh responses carry `impersonator`.
+   */
+  impersonator?: Impersonator;
 }
 
 export class SessionService {
@@ -102,11 +121,18 @@ export class SessionService {
       ip_address: s.ipAddress,
       user_agent: s.userAgent,
       status: 'active',
-      expires_at: new Date(now.getTime() + deps.config.sessionTtlDays * 86_400_000).toISOString(),
+      expires_at: new Date(
+        now.getTime() +
+          (s.impersonator
+            ? deps.config.impersonationTtlMinutes * 60_000
+            : deps.config.sessionTtlDays * 86_400_000),
+      ).toISOString(),
       ended_at: null,
       created_at: now.toISOString(),
       updated_at: now.toISOString(),
       auth_time: s.authTime.toISOString(),
+      impersonator_email: s.impersonator?.email ?? null,
+      impersonator_reason: s.impersonator?.reason ?? null,
     };
     await tx.insertInto('sessions').values(session).execute();
     await tx
@@ -134,6 +160,7 @@ export class SessionService {
         ...(s.organizationId ? { organization_id: s.organizationId } : {}),
         refresh_token: refresh,
         authentication_method: s.authenticationMethod,
+        ...(s.impersonator ? { impersonator: s.impersonator } : {}),
       },
     };
   }
@@ -145,13 +172,14 @@ export class SessionService {
       issued.claims,
       this.deps.config.accessTokenTtlSeconds,
     );
-    const { user, organization_id, refresh_token, authentication_method } = issued.response;
+    const { user, organization_id, refresh_token, authentication_method, impersonator } = issued.response;
     return {
       user,
       ...(organization_id ? { organization_id } : {}),
       access_token,
       refresh_token,
       ...(authentication_method ? { authentication_method } : {}),
+      ...(impersonator ? { impersonator } : {}),
     };
   }
 
@@ -287,6 +315,11 @@ export class SessionService {
         ...(session.organization_id ? { organization_id: session.organization_id } : {}),
         refresh_token: refresh,
         authentication_method: session.authentication_method,
+        // An impersonated session stays one across refreshes (SDK 12's sealed-session refresh
+        // reads `impersonator` from this response).
+        ...(session.impersonator_email
+          ? { impersonator: { email: session.impersonator_email, reason: session.impersonator_reason } }
+          : {}),
       },
     };
   }
@@ -345,6 +378,8 @@ export class SessionService {
       auth_time: Math.floor(Date.parse(session.auth_time ?? session.created_at) / 1000),
       jti: this.deps.ids.next('jti').slice(4),
     };
+    // RFC 8693 §4.1: the actor behind an impersonated session (reference §6).
+    if (session.impersonator_email) claims.act = { sub: session.impersonator_email };
     if (session.organization_id) {
       const m = await tx
         .selectFrom('organization_memberships')

@@ -9,6 +9,7 @@ export const SessionWire = z.object({
   organization_id: z.string().optional(),
   ip_address: z.string().nullable(),
   user_agent: z.string().nullable(),
+  impersonator: z.object({ email: z.string(), reason: z.string().nullable() }).optional(),
   auth_method: z.string(),
   status: z.enum(['active', 'expired', 'revoked']),
   expires_at: z.string(),
@@ -25,6 +26,9 @@ export function sessionToWire(s: SessionTable): z.infer<typeof SessionWire> {
     ...(s.organization_id ? { organization_id: s.organization_id } : {}),
     ip_address: s.ip_address,
     user_agent: s.user_agent,
+    ...(s.impersonator_email
+      ? { impersonator: { email: s.impersonator_email, reason: s.impersonator_reason } }
+      : {}),
     auth_method: s.auth_method,
     status: s.status as 'active' | 'expired' | 'revoked',
     expires_at: s.expires_at,

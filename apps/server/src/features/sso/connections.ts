@@ -15,6 +15,7 @@ import { safeFetch } from '../../platform/safe-http.ts';
 import type { ConnectionTable } from '../../platform/schema.ts';
 import { appendEvent, type EventContext } from '../events/outbox.ts';
 import { organizationRepo } from '../organizations/repo.ts';
+import { applicableRoleSlugs } from '../roles/service.ts';
 import {
   certificateInfo,
   horizon,
@@ -72,6 +73,35 @@ export class ConnectionService {
     return c;
   }
 
+  /** A group → role map whose every role exists for the connection's organization, or a 422 naming each miss. */
+  private async checkGroupRoles(
+    env: string,
+    organizationId: string | null,
+    map: Record<string, string> = {},
+  ) {
+    const slugs = [...new Set(Object.values(map))];
+    if (!slugs.length) return map;
+    const known = new Set(
+      (await applicableRoleSlugs(this.deps.db, env, organizationId ?? '')).map((r) => r.slug),
+    );
+    const errors = Object.entries(map)
+      .filter(([, slug]) => !known.has(slug))
+      .map(([group, slug]) => ({
+        field: `group_role_map.${group}`,
+        code: 'role_not_found',
+        message: `No role with slug ${quote(slug)} exists${organizationId ? ' for this connection’s organization' : ''}. Create it first (POST /authorization/roles${organizationId ? ', or an org- role of the organization' : ''}) or map the group to an existing role: ${[...known].join(', ')}.`,
+      }));
+    if (errors.length)
+      throw new AppError('invalid_request_parameters', {
+        message:
+          errors.length === 1
+            ? `The group → role map was not saved: ${errors[0]!.message}`
+            : `The group → role map was not saved: ${errors.length} groups map to roles that do not exist (${errors.map((e) => e.field).join(', ')}); each one's reason is in errors[].`,
+        errors,
+      });
+    return map;
+  }
+
   async wire(c: ConnectionTable): Promise<ConnectionWire> {
     const domains = c.organization_id
       ? ((await organizationRepo.domainsFor(this.deps.db, c.environment_id, [c.organization_id])).get(
@@ -88,6 +118,7 @@ export class ConnectionService {
     return {
       ...base,
       attribute_map: JSON.parse(c.attribute_map) as Record<string, string>,
+      group_role_map: JSON.parse(c.group_role_map) as Record<string, string>,
       setup_problem: missingSetup(c),
       ...(c.protocol === 'saml'
         ? {
@@ -312,6 +343,9 @@ export class ConnectionService {
       oidc_client_id: body.oidc?.client_id ?? null,
       oidc_client_secret_sealed: body.oidc ? deps.secrets.seal(body.oidc.client_secret) : null,
       attribute_map: JSON.stringify(body.attribute_map ?? {}),
+      group_role_map: JSON.stringify(
+        await this.checkGroupRoles(env, body.organization_id ?? null, body.group_role_map),
+      ),
       test_idp_key_sealed: null,
       created_at: now,
       updated_at: now,
@@ -363,6 +397,10 @@ export class ConnectionService {
     }
     if (body.attribute_map)
       c.attribute_map = JSON.stringify({ ...JSON.parse(c.attribute_map), ...body.attribute_map });
+    if (body.group_role_map)
+      c.group_role_map = JSON.stringify(
+        await this.checkGroupRoles(env, c.organization_id, body.group_role_map),
+      );
     c.state = body.state
       ? this.checkActivation(c, body.state)
       : before.state === 'draft'

@@ -660,6 +660,7 @@ export class SsoService {
           sso,
           provisionedBy: { id: c.id, name: 'SSO JIT provisioning' },
           meta,
+          groupRoles: groupRoles(c, mapped.groups),
         },
         {
           redirectUri: target.redirect_uri,
@@ -779,4 +780,15 @@ export function readAuthnRequest(samlRequest: string): { id: string | null; acsU
   } catch {
     return { id: null, acsUrl: null };
   }
+}
+
+/**
+ * The roles an SSO connection's group → role map gives the IdP's `groups` (matched exactly, as
+ * the IdP sends them: names or ids); undefined when the connection maps no group, so the
+ * membership's roles are left alone.
+ */
+export function groupRoles(c: ConnectionTable, groups: string[]): string[] | undefined {
+  const map = JSON.parse(c.group_role_map) as Record<string, string>;
+  if (Object.keys(map).length === 0) return undefined;
+  return [...new Set(groups.map((g) => map[g]).filter((r): r is string => Boolean(r)))];
 }

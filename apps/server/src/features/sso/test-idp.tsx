@@ -173,6 +173,7 @@ export async function ensureTestOrganization(deps: Deps, env: string) {
         oidc_client_id: null,
         oidc_client_secret_sealed: null,
         attribute_map: '{}',
+        group_role_map: '{}',
         test_idp_key_sealed: deps.secrets.seal(
           JSON.stringify({
             key: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),

@@ -111,6 +111,7 @@ export async function ensureTestOidc(deps: Deps, env: string) {
         oidc_client_id: `portico-test-${connId}`,
         oidc_client_secret_sealed: deps.secrets.seal(secrets.clientSecret),
         attribute_map: '{}',
+        group_role_map: '{}',
         test_idp_key_sealed: deps.secrets.seal(JSON.stringify(secrets)),
         created_at: iso,
         updated_at: iso,

@@ -107,6 +107,10 @@ export const AttributeMapBody = z
     groups: z.string(),
   })
   .partial();
+/** IdP group (name or id, as the IdP sends it) → role slug; replaces the whole map (Portico). */
+export const GroupRoleMapBody = z
+  .record(z.string().trim().min(1).max(512), z.string().trim().min(1).max(128))
+  .refine((m) => Object.keys(m).length <= 500, 'At most 500 groups can be mapped.');
 
 export const CreateConnectionBody = z.object({
   name: z.string().trim().min(1).max(255),
@@ -116,6 +120,7 @@ export const CreateConnectionBody = z.object({
   saml: SamlSetup.optional(),
   oidc: OidcSetup.optional(),
   attribute_map: AttributeMapBody.optional(),
+  group_role_map: GroupRoleMapBody.optional(),
 });
 export const UpdateConnectionBody = z.object({
   name: z.string().trim().min(1).max(255).optional(),
@@ -123,4 +128,5 @@ export const UpdateConnectionBody = z.object({
   saml: SamlSetup.optional(),
   oidc: OidcSetup.partial().optional(),
   attribute_map: AttributeMapBody.optional(),
+  group_role_map: GroupRoleMapBody.optional(),
 });

@@ -20,8 +20,29 @@ function splitName(name: string | null | undefined) {
   return { first: first || null, last: rest.join(' ') || null };
 }
 
+/** Rows that belong to one user and go with them (besides sessions, codes and memberships). */
+const USER_OWNED = [
+  'auth_factors',
+  'mfa_recovery_codes',
+  'user_identities',
+  'oauth_link_codes',
+  'email_verifications',
+  'magic_auths',
+  'password_resets',
+  'pending_authentications',
+] as const;
+
+/** What must go with a deleted user, in the same transaction (another feature's rows). */
+export type UserDeleteHook = (tx: Queryable, env: string, userId: string) => Promise<void>;
+
 export class UserService {
+  private deleteHooks: UserDeleteHook[] = [];
   constructor(private deps: Deps) {}
+
+  /** Registers what must go with a deleted user (its passkeys, for one); app.ts wires them. */
+  onDelete(hook: UserDeleteHook) {
+    this.deleteHooks.push(hook);
+  }
 
   async get(env: string, id: string) {
     const u = await repo.get(this.deps.db, env, id);
@@ -332,6 +353,27 @@ export class UserService {
         .where('environment_id', '=', env)
         .where('user_id', '=', id)
         .execute();
+      // Nothing that proves who the user was outlives them: factors (and their challenges),
+      // recovery codes, linked provider accounts, and every code or pending step in flight.
+      const factors = await tx
+        .selectFrom('auth_factors')
+        .select('id')
+        .where('environment_id', '=', env)
+        .where('user_id', '=', id)
+        .execute();
+      if (factors.length)
+        await tx
+          .deleteFrom('auth_challenges')
+          .where('environment_id', '=', env)
+          .where(
+            'factor_id',
+            'in',
+            factors.map((f) => f.id),
+          )
+          .execute();
+      for (const table of USER_OWNED)
+        await tx.deleteFrom(table).where('environment_id', '=', env).where('user_id', '=', id).execute();
+      for (const hook of this.deleteHooks) await hook(tx, env, id);
       await tx.deleteFrom('users').where('environment_id', '=', env).where('id', '=', id).execute();
       await appendEvent(tx, deps, {
         environmentId: env,

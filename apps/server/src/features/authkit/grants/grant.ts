@@ -12,6 +12,7 @@ import type { MfaService } from '../../mfa/service.ts';
 import type { AuthenticateResponse, SessionService } from '../../sessions/service.ts';
 import type { UserService } from '../../users/service.ts';
 import type { AuthorizationCodes } from '../codes.ts';
+import type { DeviceAuthorizations } from '../device.ts';
 import type { EmailVerificationService } from '../email-verification.ts';
 import type { MagicAuthIdentity } from '../identities/magic-auth.ts';
 import type { OAuthIdentity } from '../identities/oauth.ts';
@@ -33,6 +34,7 @@ export interface GrantServices {
   sessions: SessionService;
   mfa: MfaService;
   oauth: OAuthIdentity;
+  devices: DeviceAuthorizations;
 }
 
 export interface GrantContext {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { authorizationCodeGrant } from './authorization-code.ts';
+import { deviceCodeGrant } from './device-code.ts';
 import { emailVerificationGrant } from './email-verification.ts';
 import type { Grant } from './grant.ts';
 import { magicAuthGrant } from './magic-auth.ts';
@@ -20,6 +21,7 @@ const ALL = [
   emailVerificationGrant,
   organizationSelectionGrant,
   mfaTotpGrant,
+  deviceCodeGrant,
 ] as const;
 
 export const GRANTS: ReadonlyMap<string, Grant> = new Map(ALL.map((g) => [g.type, g as unknown as Grant]));

@@ -1,6 +1,7 @@
 /**
  * Social sign-in (GoogleOAuth, MicrosoftOAuth, GitHubOAuth, AppleOAuth, GitLabOAuth,
- * LinkedInOAuth, SlackOAuth): one identity module over the per-provider modules in ./providers.
+ * LinkedInOAuth, SlackOAuth, BitbucketOAuth, DiscordOAuth, IntuitOAuth, SalesforceOAuth,
+ * VercelOAuth, XeroOAuth): one identity module over the per-provider modules in ./providers.
  *
  *   authorize (provider=…) → start(): a flow row keyed by the SHA-256 of a fresh `state`, with the
  *     nonce and PKCE verifier sealed → 302 to the provider

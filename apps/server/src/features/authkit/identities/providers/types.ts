@@ -13,6 +13,12 @@ export const SOCIAL_PROVIDERS = [
   'GitLabOAuth',
   'LinkedInOAuth',
   'SlackOAuth',
+  'BitbucketOAuth',
+  'DiscordOAuth',
+  'IntuitOAuth',
+  'SalesforceOAuth',
+  'VercelOAuth',
+  'XeroOAuth',
 ] as const;
 export type SocialProvider = (typeof SOCIAL_PROVIDERS)[number];
 
@@ -26,7 +32,7 @@ export interface ProviderCredential {
   /** The client secret; Apple: the .p8 private key (PEM). */
   clientSecret: string;
   scopes: string[];
-  /** Microsoft `tenant`, Apple `team_id` + `key_id`, GitLab `base_url`. */
+  /** Microsoft `tenant`, Apple `team_id` + `key_id`, GitLab and Salesforce `base_url`. */
   options: Record<string, string>;
 }
 

@@ -1,0 +1,74 @@
+/**
+ * Audit Logs against Portico as `npm start` runs it (README quickstart), with the official SDK:
+ * events in, an export built by the server's own in-process worker and downloaded from its signed
+ * URL, then `portico audit verify` from a second terminal — verified, and after a row is altered
+ * straight in the database, the tampering named and exit code 1.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/platform/db.ts';
+import { type Shipped, startShipped } from './support/shipped.ts';
+
+let p: Shipped;
+beforeAll(async () => {
+  p = await startShipped();
+});
+afterAll(() => p?.stop());
+
+describe('Audit Logs on the shipped server', () => {
+  it('createEvent → createExport → the CSV from getExport’s URL; `portico audit verify` passes, then catches an altered row', async () => {
+    const { WorkOS } = await import('workos-node-8');
+    const u = new URL(p.url);
+    const workos = new WorkOS(p.apiKey, { apiHostname: u.hostname, port: Number(u.port), https: false });
+    const org = await workos.organizations.createOrganization({ name: 'Audited Co' });
+    for (let n = 1; n <= 3; n++) {
+      await workos.auditLogs.createEvent(org.id, {
+        action: 'report.downloaded',
+        occurredAt: new Date(Date.UTC(2026, 5, 1, 9, 0, n)),
+        actor: { type: 'user', id: `user_${n}`, name: `Reader ${n}` },
+        targets: [{ type: 'report', id: `report_${n}` }],
+        context: { location: '203.0.113.7', userAgent: 'Safari/17' },
+        metadata: { format: 'pdf' },
+      });
+    }
+    const created = await workos.auditLogs.createExport({
+      organizationId: org.id,
+      rangeStart: new Date(Date.UTC(2026, 5, 1)),
+      rangeEnd: new Date(Date.UTC(2026, 5, 2)),
+    });
+    let ready = await workos.auditLogs.getExport(created.id);
+    for (let i = 0; i < 100 && ready.state !== 'ready'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      ready = await workos.auditLogs.getExport(created.id);
+    }
+    expect(ready.state).toBe('ready');
+    const csv = await (await fetch(ready.url!)).text();
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toContain(',2026-06-01T09:00:01.000Z,report.downloaded,,user_1,user,Reader 1,{},');
+
+    const ok = await p.cli(['audit', 'verify']);
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.out).toContain(`${org.id}: verified (3 events, seq 1–3,`);
+
+    const db = openDatabase(p.databaseUrl, { poolSize: 1 });
+    try {
+      const row = await db.db
+        .selectFrom('audit_log_events')
+        .select(['id', 'body'])
+        .where('organization_id', '=', org.id)
+        .where('seq', '=', 2)
+        .executeTakeFirstOrThrow();
+      await db.db
+        .updateTable('audit_log_events')
+        .set({ body: row.body.replace('Reader 2', 'Reader 9') })
+        .where('id', '=', row.id)
+        .execute();
+      const bad = await p.cli(['audit', 'verify', '--organization', org.id]);
+      expect(bad.code, bad.out).toBe(1);
+      expect(bad.out).toContain(`${org.id}: TAMPERED (3 events, seq 1–3): 1 problem(s)`);
+      expect(bad.out).toContain(`altered at seq 2: Event ${row.id} at seq 2 was altered`);
+    } finally {
+      await db.close();
+    }
+  });
+});
