@@ -13,6 +13,8 @@ import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
 import { AuditExportService } from './features/audit-logs/exports.ts';
+import { PlatformAuditService } from './features/audit-logs/platform.ts';
+import { platformAuditRoutes } from './features/audit-logs/platform-routes.ts';
 import { auditLogRoutes } from './features/audit-logs/routes.ts';
 import { AuditLogService } from './features/audit-logs/service.ts';
 import { oneTimeCodeRoutes } from './features/authkit/code-routes.ts';
@@ -122,6 +124,7 @@ export interface Portico {
     passkeys: PasskeyService;
     auditLogs: AuditLogService;
     auditExports: AuditExportService;
+    platformAudit: PlatformAuditService;
   };
   registry: ContractRegistry;
 }
@@ -291,6 +294,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const events = new EventService(deps);
   const auditLogs = new AuditLogService(deps);
   const auditExports = new AuditExportService(deps);
+  const platformAudit = new PlatformAuditService(deps);
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
   const organizationSelection = new OrganizationSelection(deps, users, memberships, connections);
@@ -391,6 +395,7 @@ export function buildApp(opts: BuildOptions): Portico {
   eventRoutes(api, events, webhooks);
   webhookRoutes(api, webhooks);
   auditLogRoutes(app, deps, api, auditLogs, auditExports);
+  platformAuditRoutes(api, platformAudit);
   const portalLinks = new PortalLinks(deps);
   adminPortalRoutes(app, deps, api, registry, limiter, {
     links: portalLinks,
@@ -469,6 +474,7 @@ export function buildApp(opts: BuildOptions): Portico {
       passkeys,
       auditLogs,
       auditExports,
+      platformAudit,
     },
   };
 }

@@ -98,7 +98,7 @@ async function start(config: ReturnType<typeof loadConfig>, database: DatabaseHa
   emailWorker?.start();
   const exportWorker =
     config.worker === 'in-process'
-      ? new AuditExportWorker(portico.deps, portico.services.auditExports)
+      ? new AuditExportWorker(portico.deps, portico.services.auditExports, portico.services.platformAudit)
       : null;
   exportWorker?.start();
 
@@ -143,7 +143,11 @@ async function worker(config: ReturnType<typeof loadConfig>, database: DatabaseH
   w.start();
   const mail = new EmailWorker(portico.deps);
   mail.start();
-  const exportWorker = new AuditExportWorker(portico.deps, portico.services.auditExports);
+  const exportWorker = new AuditExportWorker(
+    portico.deps,
+    portico.services.auditExports,
+    portico.services.platformAudit,
+  );
   exportWorker.start();
   const stopSweeper = startSweeper(
     portico.deps,

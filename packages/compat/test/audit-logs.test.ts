@@ -60,7 +60,11 @@ describe.each(MAJORS)('Audit Logs through the official SDK %s', (major) => {
 
   beforeAll(async () => {
     p = await startPortico({ env: { PORTICO_WEBHOOK_POLL: '20ms' } });
-    worker = new AuditExportWorker(p.h.portico.deps, p.h.portico.services.auditExports);
+    worker = new AuditExportWorker(
+      p.h.portico.deps,
+      p.h.portico.services.auditExports,
+      p.h.portico.services.platformAudit,
+    );
     worker.start();
     workos = await sdkFor(major, p, { maxRetries: 0 });
     orgId = (await workos.organizations.createOrganization({ name: `Audit ${major}` })).id;

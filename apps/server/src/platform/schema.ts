@@ -893,6 +893,16 @@ export interface AuditLogOrganizationTable {
   updated_at: string;
 }
 
+/** An environment's opt-in to platform audit events (0032). */
+export interface AuditLogPlatformTable {
+  environment_id: string;
+  enabled: number;
+  projected_seq: number;
+  enabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface AuditLogEventTable {
   id: string;
   environment_id: string;
@@ -949,6 +959,7 @@ export interface Database {
   audit_log_keys: AuditLogKeyTable;
   audit_log_checkpoints: AuditLogCheckpointTable;
   audit_log_exports: AuditLogExportTable;
+  audit_log_platform: AuditLogPlatformTable;
   passkey_credentials: PasskeyCredentialTable;
   webauthn_challenges: WebAuthnChallengeTable;
   passkey_settings: PasskeySettingsTable;

@@ -1019,6 +1019,17 @@ const SAMPLES: [table: string, row: Row][] = [
       updated_at: T1,
     },
   ],
+  [
+    'audit_log_platform',
+    {
+      environment_id: ENV,
+      enabled: 1,
+      projected_seq: 1,
+      enabled_at: T0,
+      created_at: T0,
+      updated_at: T1,
+    },
+  ],
 ];
 
 /**
