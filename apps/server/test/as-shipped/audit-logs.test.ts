@@ -2,7 +2,8 @@
  * Audit Logs against Portico as `npm start` runs it (README quickstart), with the official SDK:
  * events in, an export built by the server's own in-process worker and downloaded from its signed
  * URL, then `portico audit verify` from a second terminal — verified, and after a row is altered
- * straight in the database, the tampering named and exit code 1.
+ * straight in the database, the tampering named and exit code 1. And platform audit events: once
+ * opted in, the shipped server's own worker records a membership the SDK creates.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db.ts';
@@ -67,6 +68,45 @@ describe('Audit Logs on the shipped server', () => {
       expect(bad.code, bad.out).toBe(1);
       expect(bad.out).toContain(`${org.id}: TAMPERED (3 events, seq 1–3): 1 problem(s)`);
       expect(bad.out).toContain(`altered at seq 2: Event ${row.id} at seq 2 was altered`);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('platform audit events: opted in, a membership created with the SDK lands in the chain with the API key as actor', async () => {
+    const { WorkOS } = await import('workos-node-8');
+    const u = new URL(p.url);
+    const workos = new WorkOS(p.apiKey, { apiHostname: u.hostname, port: Number(u.port), https: false });
+    const headers = { authorization: `Bearer ${p.apiKey}`, 'content-type': 'application/json' };
+    const on = await fetch(`${p.url}/audit_logs/platform_events`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ enabled: true }),
+    });
+    expect(on.status).toBe(200);
+    const org = await workos.organizations.createOrganization({ name: 'Platform Audited Co' });
+    const user = await workos.userManagement.createUser({ email: 'member@platform-audited.example' });
+    const m = await workos.userManagement.createOrganizationMembership({
+      userId: user.id,
+      organizationId: org.id,
+    });
+    const db = openDatabase(p.databaseUrl, { poolSize: 1 });
+    try {
+      let rows: { action: string; body: string }[] = [];
+      for (let i = 0; i < 100 && rows.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        rows = await db.db
+          .selectFrom('audit_log_events')
+          .select(['action', 'body'])
+          .where('organization_id', '=', org.id)
+          .execute();
+      }
+      expect(rows.map((r) => r.action)).toEqual(['portico.organization_membership.created']);
+      const body = JSON.parse(rows[0]!.body);
+      expect(body.actor).toMatchObject({ type: 'api_key', name: 'API key' });
+      expect(body.targets).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'organization_membership', id: m.id })]),
+      );
     } finally {
       await db.close();
     }
