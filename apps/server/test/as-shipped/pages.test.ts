@@ -119,6 +119,10 @@ const NOT_A_PAGE: Record<RouteKey, string> = {
   'GET /authkit/brand/:file':
     'the environment’s branding stylesheet (CSS custom properties), checked applied on the branded pages below',
   'GET /sso/jwks/:clientId': 'JWKS (JSON) for verifying access tokens',
+  'GET /audit_logs/jwks/:clientId':
+    'the public keys (JSON) that verify audit log checkpoints; covered in apps/server/test/flows/audit-logs.test.ts',
+  'GET /audit_logs/exports/:id/download':
+    'an audit log export’s CSV behind its signed, expiring link (not HTML); downloaded from the shipped server in as-shipped/audit-logs.test.ts',
   'GET /sso/saml/:id/metadata': 'SAML SP metadata (XML) for the IdP',
   'GET /sso/profile': 'SSO API: the profile for a bearer access token (JSON, called by the SDK)',
   'GET /test-oidc/:id/.well-known/openid-configuration': 'OIDC discovery (JSON) of the OIDC Test Provider',

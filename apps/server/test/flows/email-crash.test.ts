@@ -157,7 +157,8 @@ describe('portico start', () => {
       children.push(server.child);
       await until('the in-process worker to send it', async () => (await row(id)).status === 'sent');
       expect(sink.messages.slice(before).map((m) => m.text?.includes('161803'))).toEqual([true]);
-      expect(server.output()).toContain('email sent');
+      // The log line may reach the pipe a moment after the row says sent.
+      await until('the worker to log it', async () => server.output().includes('email sent'));
       expect(server.output()).not.toContain('161803');
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);

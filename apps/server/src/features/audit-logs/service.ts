@@ -4,6 +4,7 @@
  * deletion is retention's, which removes a prefix of an organization's chain and records it there.
  */
 import type { z } from 'zod';
+import type { Queryable } from '../../platform/db.ts';
 import type { Deps } from '../../platform/deps.ts';
 import { AppError, type FieldError, notFound, quote } from '../../platform/errors.ts';
 import { type Pagination, paginate } from '../../platform/http.ts';
@@ -52,8 +53,8 @@ export class AuditLogService {
 
   constructor(readonly deps: Deps) {}
 
-  private async organization(env: string, id: string) {
-    const org = await this.deps.db
+  private async organization(q: Queryable, env: string, id: string) {
+    const org = await q
       .selectFrom('organizations')
       .select('id')
       .where('environment_id', '=', env)
@@ -67,7 +68,7 @@ export class AuditLogService {
   async createEvent(env: string, body: z.output<typeof CreateAuditLogEventBody>) {
     const e = body.event;
     await this.checkAgainstSchema(env, e);
-    await this.organization(env, body.organization_id);
+    // The organization is checked once per group commit, inside its transaction.
     await this.append(env, body.organization_id, toChained(e));
     return { success: true as const };
   }
@@ -96,15 +97,16 @@ export class AuditLogService {
       while (q.waiting.length) {
         const group = q.waiting.splice(0, GROUP_MAX);
         const commit = (items: Pending[]) =>
-          this.deps.db.transaction().execute((tx) =>
-            appendToChain(
+          this.deps.db.transaction().execute(async (tx) => {
+            await this.organization(tx, env, org);
+            await appendToChain(
               tx,
               this.deps,
               env,
               org,
               items.map((i) => i.event),
-            ),
-          );
+            );
+          });
         try {
           await commit(group);
           for (const i of group) i.resolve();
@@ -330,7 +332,7 @@ export class AuditLogService {
   // ── retention ─────────────────────────────────────────────────────────────
 
   async getRetention(env: string, organizationId: string) {
-    await this.organization(env, organizationId);
+    await this.organization(this.deps.db, env, organizationId);
     const row = await this.deps.db
       .selectFrom('audit_log_organizations')
       .select('retention_days')
@@ -350,7 +352,7 @@ export class AuditLogService {
         });
       }
     }
-    await this.organization(env, organizationId);
+    await this.organization(this.deps.db, env, organizationId);
     await this.deps.db.transaction().execute(async (tx) => {
       await lockChainHead(tx, this.deps, env, organizationId);
       await tx
@@ -442,7 +444,7 @@ export class AuditLogService {
   // ── verification ──────────────────────────────────────────────────────────
 
   async verify(env: string, organizationId: string) {
-    await this.organization(env, organizationId);
+    await this.organization(this.deps.db, env, organizationId);
     return verifyChain(this.deps, organizationId);
   }
 
