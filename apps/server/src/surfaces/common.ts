@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import { sha256 } from '../platform/crypto.ts';
+import type { Queryable } from '../platform/db.ts';
 import type { Deps } from '../platform/deps.ts';
 import { AppError, errorBody } from '../platform/errors.ts';
 import { validate } from '../platform/http.ts';
@@ -104,7 +105,13 @@ function limited(seconds: number) {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type IdempotencyOutcome =
-  | { kind: 'fresh'; store(status: number, body: unknown): Promise<void>; release(): Promise<void> }
+  | {
+      kind: 'fresh';
+      store(status: number, body: unknown): Promise<void>;
+      /** The same, with the caller's transaction (committed with the change it made). */
+      storeIn(q: Queryable, status: number, body: unknown): Promise<void>;
+      release(): Promise<void>;
+    }
   | { kind: 'replay'; status: number; body: string };
 
 /**
@@ -147,16 +154,19 @@ export async function reserveIdempotencyKey(
       .onConflict((oc) => oc.columns(['environment_id', 'key']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
-      const where = (q: ReturnType<typeof db.updateTable<'idempotency_keys'>>) =>
-        q.where('environment_id', '=', environmentId).where('key', '=', key);
+      const storeIn = async (q: Queryable, status: number, body: unknown) => {
+        const text = JSON.stringify(body);
+        await q
+          .updateTable('idempotency_keys')
+          .set({ status, response_body: sealed ? deps.secrets.seal(text) : text })
+          .where('environment_id', '=', environmentId)
+          .where('key', '=', key)
+          .execute();
+      };
       return {
         kind: 'fresh',
-        async store(status, body) {
-          const text = JSON.stringify(body);
-          await where(db.updateTable('idempotency_keys'))
-            .set({ status, response_body: sealed ? deps.secrets.seal(text) : text })
-            .execute();
-        },
+        store: (status, body) => storeIn(db, status, body),
+        storeIn,
         async release() {
           await db
             .deleteFrom('idempotency_keys')

@@ -9,6 +9,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
 import type { ContractRegistry } from '../platform/contract.ts';
+import type { Queryable } from '../platform/db.ts';
 import type { Deps } from '../platform/deps.ts';
 import { AppError } from '../platform/errors.ts';
 import { parseFormBody, parseJsonBody, readQuery, validate } from '../platform/http.ts';
@@ -31,6 +32,12 @@ export interface RouteInput<E, P, Q, B> {
   c: Context;
   ip: string | null;
   userAgent: string | null;
+  /**
+   * Present when the request carries an Idempotency-Key: a handler that commits its change in a
+   * transaction of its own choosing may store the response there (`storeIn(tx, response)`), so the
+   * change and its replayable response commit together; otherwise the surface stores it after.
+   */
+  idempotency?: { storeIn(q: Queryable, response: unknown): Promise<void> };
 }
 
 export interface JsonRoute<
@@ -119,6 +126,8 @@ export class JsonSurface<E> {
         const idemKey = c.req.header('idempotency-key');
         const environmentId = opts.environmentIdOf(env);
         let store: ((status: number, body: unknown) => Promise<void>) | undefined;
+        let idempotency: RouteInput<E, P, Q, B>['idempotency'];
+        let storedInTx = false;
         if (def.method === 'post' && idemKey && environmentId) {
           const outcome = await reserveIdempotencyKey(
             deps,
@@ -135,6 +144,13 @@ export class JsonSurface<E> {
           }
           store = outcome.store;
           release = outcome.release;
+          const storeIn = outcome.storeIn;
+          idempotency = {
+            async storeIn(q, response) {
+              await storeIn(q, def.status ?? 200, response ?? {});
+              storedInTx = true;
+            },
+          };
         }
         const result = await def.handler({
           env,
@@ -144,6 +160,7 @@ export class JsonSurface<E> {
           c,
           ip: clientIp(c),
           userAgent: c.req.header('user-agent') ?? null,
+          idempotency,
         });
         if (result instanceof Response) {
           await release?.();
@@ -151,7 +168,7 @@ export class JsonSurface<E> {
         }
         checkResponse(deps, def.response, result, `${def.method.toUpperCase()} ${def.path}`);
         const status = def.status ?? 200;
-        await store?.(status, result ?? {});
+        if (!storedInTx) await store?.(status, result ?? {});
         return c.json(result ?? {}, status as 200);
       } catch (err) {
         const appErr = toAppError(err, deps, c);

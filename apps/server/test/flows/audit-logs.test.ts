@@ -62,6 +62,39 @@ const rowAt = (org: string, seq: number) =>
     .executeTakeFirstOrThrow();
 
 describe(`audit log chain on ${dialect}`, () => {
+  it('an Idempotency-Key’s response commits with the event (one transaction); a refused event leaves no key', async () => {
+    const org = await newOrg('Idempotent Co');
+    const key = `idem-${Date.now()}`;
+    const body = { organization_id: org, event: event(1) };
+    const first = await h.api('POST', '/audit_logs/events', body, { 'idempotency-key': key });
+    expect(first.status).toBe(200);
+    const stored = await db()
+      .selectFrom('idempotency_keys')
+      .select(['status', 'response_body'])
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+    expect({ status: Number(stored.status), body: stored.response_body }).toEqual({
+      status: 200,
+      body: '{"success":true}',
+    });
+    const again = await h.api('POST', '/audit_logs/events', body, { 'idempotency-key': key });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await json(again)).toEqual({ success: true });
+    expect((await verify(org)).events_checked).toBe(1);
+
+    const missing = { organization_id: 'org_01NOSUCHORG000000000000000', event: event(2) };
+    const refused = await h.api('POST', '/audit_logs/events', missing, { 'idempotency-key': `${key}-x` });
+    expect(refused.status).toBe(404);
+    expect((await json(refused)).message).toContain('org_01NOSUCHORG000000000000000');
+    const left = await db()
+      .selectFrom('idempotency_keys')
+      .select('key')
+      .where('key', '=', `${key}-x`)
+      .execute();
+    expect(left).toEqual([]);
+  });
+
   it('verifies, and names each kind of tampering done in the database', async () => {
     const org = await newOrg('Tamper Co');
     for (let n = 1; n <= 10; n++) await send(org, n);

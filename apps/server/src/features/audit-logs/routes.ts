@@ -59,7 +59,7 @@ export function auditLogRoutes(
     summary: 'Create an audit log event (appended to the organization’s hash chain)',
     body: CreateAuditLogEventBody,
     response: z.object({ success: z.literal(true) }),
-    handler: ({ env, body }) => audit.createEvent(env.environmentId, body),
+    handler: ({ env, body, idempotency }) => audit.createEvent(env.environmentId, body, idempotency),
   });
   api.route({
     method: 'post',

@@ -37,6 +37,8 @@ const GROUP_MAX = 500;
 type Chainable = Omit<ChainedEvent, 'id' | 'seq' | 'organization_id' | 'received_at'>;
 interface Pending {
   event: Chainable;
+  /** Runs in the transaction that appends the event (the idempotent response's store). */
+  onCommit?: (tx: Queryable) => Promise<void>;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -65,12 +67,22 @@ export class AuditLogService {
 
   // ── events ────────────────────────────────────────────────────────────────
 
-  async createEvent(env: string, body: z.output<typeof CreateAuditLogEventBody>) {
+  async createEvent(
+    env: string,
+    body: z.output<typeof CreateAuditLogEventBody>,
+    idempotency?: { storeIn(q: Queryable, response: unknown): Promise<void> },
+  ) {
     const e = body.event;
     await this.checkAgainstSchema(env, e);
     // The organization is checked once per group commit, inside its transaction.
-    await this.append(env, body.organization_id, toChained(e));
-    return { success: true as const };
+    const response = { success: true as const };
+    await this.append(
+      env,
+      body.organization_id,
+      toChained(e),
+      idempotency && ((tx) => idempotency.storeIn(tx, response)),
+    );
+    return response;
   }
 
   /**
@@ -79,14 +91,19 @@ export class AuditLogService {
    * GROUP_MAX). Each request still answers only once its own event is committed. If a group's
    * transaction fails, its events are retried one by one, so one failure is one request's alone.
    */
-  private append(env: string, org: string, event: Chainable): Promise<void> {
+  private append(
+    env: string,
+    org: string,
+    event: Chainable,
+    onCommit?: (tx: Queryable) => Promise<void>,
+  ): Promise<void> {
     const key = `${env}\n${org}`;
     let q = this.queues.get(key);
     if (!q) {
       q = { waiting: [], running: false };
       this.queues.set(key, q);
     }
-    const done = new Promise<void>((resolve, reject) => q.waiting.push({ event, resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => q.waiting.push({ event, onCommit, resolve, reject }));
     if (!q.running) void this.drain(key, env, org, q);
     return done;
   }
@@ -106,6 +123,7 @@ export class AuditLogService {
               org,
               items.map((i) => i.event),
             );
+            for (const i of items) await i.onCommit?.(tx);
           });
         try {
           await commit(group);
