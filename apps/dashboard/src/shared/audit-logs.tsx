@@ -221,7 +221,14 @@ export function AuditLogViewer(props: {
           onClose={() => setSelected(null)}
         />
       ) : null}
-      <ExportPanel base={base} scope={scope} filters={applied} client={client} />
+      {/* Keyed by the filters: an export started for other filters is not shown as this one's. */}
+      <ExportPanel
+        key={`${scopeKey}|${JSON.stringify(applied)}`}
+        base={base}
+        scope={scope}
+        filters={applied}
+        client={client}
+      />
     </div>
   );
 }
