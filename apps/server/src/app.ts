@@ -8,13 +8,16 @@ import { ScimError, scimErrorBody } from '@portico/scim';
 import { type Context, Hono } from 'hono';
 import pino from 'pino';
 import type { Config } from './config.ts';
+import { auditLogAdminRoutes } from './features/admin/audit-logs.ts';
 import { adminRoutes, dashboardSession } from './features/admin/routes.ts';
 import { AdminService } from './features/admin/service.ts';
 import { PortalLinks } from './features/admin-portal/links.ts';
+import { portalAuditLogRoutes } from './features/admin-portal/portal-audit-logs.ts';
 import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
 import { AuditExportService } from './features/audit-logs/exports.ts';
 import { PlatformAuditService } from './features/audit-logs/platform.ts';
 import { platformAuditRoutes } from './features/audit-logs/platform-routes.ts';
+import { AuditLogViewer } from './features/audit-logs/query.ts';
 import { auditLogRoutes } from './features/audit-logs/routes.ts';
 import { AuditLogService } from './features/audit-logs/service.ts';
 import { oneTimeCodeRoutes } from './features/authkit/code-routes.ts';
@@ -397,15 +400,18 @@ export function buildApp(opts: BuildOptions): Portico {
   auditLogRoutes(app, deps, api, auditLogs, auditExports);
   platformAuditRoutes(api, platformAudit);
   const portalLinks = new PortalLinks(deps);
-  adminPortalRoutes(app, deps, api, registry, limiter, {
+  const portalSurface = adminPortalRoutes(app, deps, api, registry, limiter, {
     links: portalLinks,
     connections,
     sso,
     directories,
     organizations,
   });
+  const auditViewer = new AuditLogViewer(deps);
+  portalAuditLogRoutes(portalSurface, auditViewer, auditExports);
   const adminSurface = adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
   emailAdminRoutes(adminSurface, deps, emails);
+  auditLogAdminRoutes(adminSurface, auditViewer, auditExports);
   mfaAdminRoutes(adminSurface, deps, mfa, environments, smsOutbox);
   oauthAdminRoutes(adminSurface, oauth);
   passkeyAdminRoutes(adminSurface, passkeys);

@@ -155,7 +155,7 @@ describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
   );
 
   it('each intent the portal has', async () => {
-    for (const intent of ['dsync', 'domain_verification', 'certificate_renewal']) {
+    for (const intent of ['dsync', 'domain_verification', 'certificate_renewal', 'audit_logs']) {
       const { link } = await generate(workos, major)({ organization: orgId, intent });
       expect(link).toContain('/portal/launch?token=');
     }
@@ -168,7 +168,7 @@ describe.each(MAJORS)('generateLink through the official SDK %s', (major) => {
       status: 404,
     });
     await expect(
-      generate(workos, major)({ organization: orgId, intent: 'audit_logs' }),
+      generate(workos, major)({ organization: orgId, intent: 'bring_your_own_key' }),
     ).rejects.toMatchObject({
       status: 422,
     });

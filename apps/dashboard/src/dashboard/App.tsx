@@ -10,6 +10,7 @@ import { api, setCsrf } from '../shared/api.ts';
 import { Button, ErrorNotice, Field, Loading, toApiError, useAction, useHashRoute } from '../shared/ui.tsx';
 import { AdminsPage } from './pages/Admins.tsx';
 import { ApiKeysPage } from './pages/ApiKeys.tsx';
+import { AuditLogsPage } from './pages/AuditLogs.tsx';
 import { ConnectionsPage } from './pages/Connections.tsx';
 import { DirectoriesPage } from './pages/Directories.tsx';
 import { EmailsPage } from './pages/Emails.tsx';
@@ -141,6 +142,7 @@ const NAV = [
   ['directories', 'Directories'],
   ['roles', 'Roles'],
   ['events', 'Events'],
+  ['audit-logs', 'Audit logs'],
   ['webhooks', 'Webhooks'],
   ['emails', 'Emails'],
   ['api-keys', 'API keys'],
@@ -217,6 +219,8 @@ function Page({ section, route, me }: { section: string; route: string; me: stri
       return <DirectoriesPage route={route} />;
     case 'events':
       return <EventsPage />;
+    case 'audit-logs':
+      return <AuditLogsPage />;
     case 'webhooks':
       return <WebhooksPage id={rest || undefined} />;
     case 'emails':

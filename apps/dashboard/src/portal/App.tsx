@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import { api, setCsrf } from '../shared/api.ts';
 import { ErrorNotice, Loading, useHashRoute, useLoad } from '../shared/ui.tsx';
+import { AuditLogs } from './audit-logs.tsx';
 import { Certificates } from './certificates.tsx';
 import { Domains } from './domains.tsx';
 import { Directories } from './dsync.tsx';
@@ -18,6 +19,7 @@ const TITLES: Record<PortalSession['intent'], string> = {
   dsync: 'Set up directory sync',
   domain_verification: 'Verify your domain',
   certificate_renewal: 'Renew the SAML certificate',
+  audit_logs: 'Audit logs',
 };
 
 export function App() {
@@ -75,6 +77,7 @@ export function App() {
         {s.intent === 'dsync' ? <Directories session={s} route={route} go={go} /> : null}
         {s.intent === 'domain_verification' ? <Domains session={s} /> : null}
         {s.intent === 'certificate_renewal' ? <Certificates session={s} route={route} go={go} /> : null}
+        {s.intent === 'audit_logs' ? <AuditLogs session={s} /> : null}
       </main>
     </>
   );

@@ -8,7 +8,7 @@ export interface Idp {
 
 export interface PortalSession {
   organization: { id: string; name: string };
-  intent: 'sso' | 'dsync' | 'domain_verification' | 'certificate_renewal';
+  intent: 'sso' | 'dsync' | 'domain_verification' | 'certificate_renewal' | 'audit_logs';
   intent_options: Record<string, unknown>;
   return_url: string | null;
   success_url: string | null;

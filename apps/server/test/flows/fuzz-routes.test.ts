@@ -389,7 +389,9 @@ async function credentials(r: RouteContract): Promise<{ headers: Record<string, 
         ? 'dsync'
         : r.path.includes('/domains')
           ? 'domain_verification'
-          : 'sso';
+          : r.path.includes('/audit_logs')
+            ? 'audit_logs'
+            : 'sso';
       const link = await json<{ link: string }>(
         await h.api('POST', '/portal/generate_link', { organization: ids.org, intent }),
       );

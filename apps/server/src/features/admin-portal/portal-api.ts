@@ -64,7 +64,7 @@ export interface PortalServices {
   organizations: OrganizationService;
 }
 
-function need(s: PortalSession, ...intents: PortalIntent[]) {
+export function need(s: PortalSession, ...intents: PortalIntent[]) {
   if (!intents.includes(s.intent)) {
     throw new AppError('portal_intent_not_allowed', {
       message: `This portal session was opened for '${s.intent}', not for ${intents.map((i) => `'${i}'`).join(' or ')}. Ask the application that sent you here for a link with that intent.`,
@@ -473,4 +473,5 @@ export function portalApiRoutes(
       return { ...domainView(await ownDomain(s, d.id)), check: r.check };
     },
   });
+  return portal;
 }

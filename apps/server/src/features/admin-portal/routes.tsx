@@ -178,5 +178,5 @@ export function adminPortalRoutes(
   });
 
   app.get('/portal', (c) => serveSpa(c, 'portal.html'));
-  portalApiRoutes(app, deps, registry, limiter, svc);
+  return portalApiRoutes(app, deps, registry, limiter, svc);
 }

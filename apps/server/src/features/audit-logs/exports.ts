@@ -187,6 +187,13 @@ export class AuditExportService {
     return this.wire(await this.row(env, id));
   }
 
+  /** An export of one organization (the viewer's): another organization's id answers 404. */
+  async getForOrganization(env: string, organizationId: string, id: string) {
+    const row = await this.row(env, id);
+    if (row.organization_id !== organizationId) throw notFound('Audit log export', id, 'audit_log_export');
+    return this.wire(row);
+  }
+
   /** Pages of the export's events, oldest first; holds one page in memory at a time. */
   async *pages(row: AuditLogExportTable): AsyncGenerator<Pick<AuditLogEventTable, 'body' | 'hash'>[]> {
     const f = JSON.parse(row.filters) as ExportFilters;

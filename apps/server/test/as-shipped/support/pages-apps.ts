@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import {
+  api,
   error,
   HOSTED,
   inChromium,
@@ -70,6 +71,27 @@ export const portal: PageRow = {
         expect(new URL(v.page.url()).pathname).toBe('/portal');
         await v.page.getByText('Test IdP (SAML)').waitFor();
         await expectPage(v, { status: 200, heading: 'Set up single sign-on', styles: SPA });
+      }),
+    ),
+    ok('an audit_logs link shows the organization’s audit log, paged from the server', () =>
+      inChromium(async (v) => {
+        await api('/audit_logs/events', {
+          method: 'POST',
+          body: JSON.stringify({
+            organization_id: t.known.testOrg,
+            event: {
+              action: 'shipped.page_viewed',
+              occurred_at: new Date().toISOString(),
+              actor: { type: 'user', id: 'user_shipped', name: 'Shipped Viewer' },
+              targets: [{ type: 'page', id: 'page_portal' }],
+              context: { location: '203.0.113.9' },
+            },
+          }),
+        });
+        await v.go(await portalLink(t.known.testOrg, 'audit_logs'));
+        expect(new URL(v.page.url()).pathname).toBe('/portal');
+        await v.page.getByRole('cell', { name: 'shipped.page_viewed' }).first().waitFor();
+        await expectPage(v, { status: 200, heading: 'Audit logs', styles: SPA });
       }),
     ),
     error('without a session it says the portal cannot open, with the code and what to do', () =>
