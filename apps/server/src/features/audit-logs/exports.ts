@@ -199,12 +199,15 @@ export class AuditExportService {
     const f = JSON.parse(row.filters) as ExportFilters;
     let cursor: { at: string; seq: number } | null = null;
     for (;;) {
+      // One lower bound only: given two (the range's start and the cursor's), SQLite may start the
+      // index range at the first and walk every earlier page again — quadratic over a big export.
+      const from: string = cursor && cursor.at > f.range_start ? cursor.at : f.range_start;
       let q = this.deps.db
         .selectFrom('audit_log_events')
         .select(['body', 'hash', 'occurred_at', 'seq'])
         .where('organization_id', '=', row.organization_id)
         .where('seq', '<=', row.through_seq)
-        .where('occurred_at', '>=', f.range_start)
+        .where('occurred_at', '>=', from)
         .where('occurred_at', '<=', f.range_end);
       if (f.actions) q = q.where('action', 'in', f.actions);
       if (f.actor_ids) q = q.where('actor_id', 'in', f.actor_ids);
