@@ -15,6 +15,8 @@ import { adminPortalRoutes } from './features/admin-portal/routes.tsx';
 import { AuditExportService } from './features/audit-logs/exports.ts';
 import { auditLogRoutes } from './features/audit-logs/routes.ts';
 import { AuditLogService } from './features/audit-logs/service.ts';
+import { auditLogStreamRoutes } from './features/audit-logs/streams/routes.ts';
+import { AuditLogStreamService } from './features/audit-logs/streams/service.ts';
 import { oneTimeCodeRoutes } from './features/authkit/code-routes.ts';
 import { AuthorizationCodes } from './features/authkit/codes.ts';
 import { continueRoutes } from './features/authkit/continue-routes.tsx';
@@ -122,6 +124,7 @@ export interface Portico {
     passkeys: PasskeyService;
     auditLogs: AuditLogService;
     auditExports: AuditExportService;
+    auditStreams: AuditLogStreamService;
   };
   registry: ContractRegistry;
 }
@@ -291,6 +294,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const events = new EventService(deps);
   const auditLogs = new AuditLogService(deps);
   const auditExports = new AuditExportService(deps);
+  const auditStreams = new AuditLogStreamService(deps);
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
   const organizationSelection = new OrganizationSelection(deps, users, memberships, connections);
@@ -391,6 +395,7 @@ export function buildApp(opts: BuildOptions): Portico {
   eventRoutes(api, events, webhooks);
   webhookRoutes(api, webhooks);
   auditLogRoutes(app, deps, api, auditLogs, auditExports);
+  auditLogStreamRoutes(api, auditStreams);
   const portalLinks = new PortalLinks(deps);
   adminPortalRoutes(app, deps, api, registry, limiter, {
     links: portalLinks,
@@ -469,6 +474,7 @@ export function buildApp(opts: BuildOptions): Portico {
       passkeys,
       auditLogs,
       auditExports,
+      auditStreams,
     },
   };
 }
