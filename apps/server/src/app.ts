@@ -403,6 +403,7 @@ export function buildApp(opts: BuildOptions): Portico {
     sso,
     directories,
     organizations,
+    streams: auditStreams,
   });
   const adminSurface = adminRoutes(app, deps, registry, limiter, admin, environments, apiKeys);
   emailAdminRoutes(adminSurface, deps, emails);

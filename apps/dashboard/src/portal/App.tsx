@@ -10,6 +10,7 @@ import { ErrorNotice, Loading, useHashRoute, useLoad } from '../shared/ui.tsx';
 import { Certificates } from './certificates.tsx';
 import { Domains } from './domains.tsx';
 import { Directories } from './dsync.tsx';
+import { LogStreams } from './log-streams.tsx';
 import type { PortalSession } from './session.ts';
 import { SsoSetup } from './sso.tsx';
 
@@ -18,6 +19,7 @@ const TITLES: Record<PortalSession['intent'], string> = {
   dsync: 'Set up directory sync',
   domain_verification: 'Verify your domain',
   certificate_renewal: 'Renew the SAML certificate',
+  log_streams: 'Stream your audit logs',
 };
 
 export function App() {
@@ -75,6 +77,7 @@ export function App() {
         {s.intent === 'dsync' ? <Directories session={s} route={route} go={go} /> : null}
         {s.intent === 'domain_verification' ? <Domains session={s} /> : null}
         {s.intent === 'certificate_renewal' ? <Certificates session={s} route={route} go={go} /> : null}
+        {s.intent === 'log_streams' ? <LogStreams session={s} /> : null}
       </main>
     </>
   );
