@@ -278,13 +278,17 @@ function StreamCard({ stream: s, onDeleted }: { stream: LogStream; onDeleted: ()
           </>
         ) : null}
       </dl>
-      {s.last_error ? (
+      {s.last_error && s.attempts > 0 ? (
         <div className="notice notice-error" role="status">
-          <strong>Last error</strong> ({formatDate(s.last_error_at)}
-          {s.attempts ? `, ${s.attempts} failed attempt${s.attempts === 1 ? '' : 's'} in a row` : ''}):{' '}
-          <span className="last-error">{s.last_error}</span>
-          {s.attempts ? <p>Portico keeps retrying; nothing is lost while the destination is down.</p> : null}
+          <strong>Last error</strong> ({formatDate(s.last_error_at)}, {s.attempts} failed attempt
+          {s.attempts === 1 ? '' : 's'} in a row): <span className="last-error">{s.last_error}</span>
+          <p>Portico keeps retrying; nothing is lost while the destination is down.</p>
         </div>
+      ) : s.last_error ? (
+        <p className="muted">
+          Recovered. The last error, on {formatDate(s.last_error_at)}, was:{' '}
+          <span className="last-error">{s.last_error}</span>
+        </p>
       ) : null}
       {result ? (
         result.success ? (
