@@ -335,6 +335,29 @@ describe(`audit log streams on ${dialect}`, () => {
     });
   });
 
+  it('a paused stream sends nothing until resumed, then catches up in order', async () => {
+    const rx = await intake((p) => new SignedHttpIntake(p, 'pause-secret-000000000000'));
+    const org = await newOrg('Pause Co');
+    const stream = await createStream({
+      organization_id: org,
+      type: 'HTTP',
+      config: { url: rx.url },
+      secret: 'pause-secret-000000000000',
+    });
+    const paused = await h.api('PATCH', `/audit_logs/streams/${stream.id}`, { state: 'inactive' });
+    expect(await json(paused)).toMatchObject({ state: 'inactive' });
+    await send(org, 1, 4);
+    await worker().tick();
+    expect(rx.requests).toHaveLength(0);
+    expect(await getStream(stream.id)).toMatchObject({ state: 'inactive', pending_events: 4 });
+    const bad = await h.api('PATCH', `/audit_logs/streams/${stream.id}`, { config: { url: 'gopher://x' } });
+    expect(bad.status).toBe(422);
+    expect((await json<{ errors: { field: string }[] }>(bad)).errors[0]!.field).toBe('config.url');
+    await h.api('PATCH', `/audit_logs/streams/${stream.id}`, { state: 'active' });
+    await worker().tick();
+    expectExactlyOnceInOrder(rx.events, org, 4);
+  });
+
   it('retention keeps the events a stream has not delivered', async () => {
     const rx = await intake((p) => new SignedHttpIntake(p, 'retention-secret-00000000'));
     const org = await newOrg('Retention Co');

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { listOf, listSchema } from '../../../platform/http.ts';
 import type { ApiSurface } from '../../../surfaces/api.ts';
 import type { AuditLogStreamService } from './service.ts';
-import { CreateStreamBody, StreamWire, TestResultWire } from './wire.ts';
+import { CreateStreamBody, StreamWire, TestResultWire, UpdateStreamBody } from './wire.ts';
 
 const idParam = z.object({ id: z.string().min(1) });
 
@@ -41,6 +41,15 @@ export function auditLogStreamRoutes(api: ApiSurface, streams: AuditLogStreamSer
     params: idParam,
     response: StreamWire,
     handler: ({ env, params }) => streams.get(env.environmentId, params.id),
+  });
+  api.route({
+    method: 'patch',
+    path: '/audit_logs/streams/:id',
+    summary: 'Pause or resume a log stream, or replace its config or secret (Portico)',
+    params: idParam,
+    body: UpdateStreamBody,
+    response: StreamWire,
+    handler: ({ env, params, body }) => streams.update(env.environmentId, params.id, body),
   });
   api.route({
     method: 'delete',

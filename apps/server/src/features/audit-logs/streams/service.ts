@@ -13,7 +13,7 @@ import { checkWebhookUrl } from '../../../platform/safe-http.ts';
 import type { AuditLogStreamTable } from '../../../platform/schema.ts';
 import { sendBatch } from './deliver.ts';
 import { ADAPTERS, type StreamEvent, type StreamType } from './index.ts';
-import type { CreateStreamBody, StreamWire } from './wire.ts';
+import type { CreateStreamBody, StreamWire, UpdateStreamBody } from './wire.ts';
 
 export const TEST_ACTION = 'portico.audit_logs.test';
 /** Config fields that are URLs Portico will connect to (checked against the egress policy). */
@@ -134,6 +134,35 @@ export class AuditLogStreamService {
       .orderBy('id', 'asc')
       .execute();
     return this.toWire(rows);
+  }
+
+  /**
+   * Pauses or resumes a stream, or replaces its config or secret. Resuming (`state: active`, also
+   * on a failing stream) and any change of config or secret make it due at once, with its failure
+   * count reset; the cursor never moves here.
+   */
+  async update(
+    env: string,
+    id: string,
+    body: UpdateStreamBody,
+    organizationId?: string,
+  ): Promise<StreamWire> {
+    const row = await this.row(env, id, organizationId);
+    const now = this.deps.clock.now().toISOString();
+    const set: Partial<AuditLogStreamTable> = { updated_at: now };
+    if (body.config) set.config = JSON.stringify(this.validateConfig(row.type as StreamType, body.config));
+    if (body.secret) {
+      set.secret_sealed = this.deps.secrets.seal(body.secret);
+      set.secret_hint = secretHint(body.secret);
+    }
+    if (body.state) set.state = body.state;
+    if (body.state === 'active' || body.config || body.secret) {
+      set.attempts = 0;
+      set.next_attempt_at = now;
+      if (row.state === 'error' && !body.state) set.state = 'active';
+    }
+    await this.deps.db.updateTable('audit_log_streams').set(set).where('id', '=', row.id).execute();
+    return this.get(env, row.id);
   }
 
   async delete(env: string, id: string, organizationId?: string): Promise<void> {

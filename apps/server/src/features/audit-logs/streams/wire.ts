@@ -26,6 +26,21 @@ export const CreateStreamBody = z.object({
 });
 export type CreateStreamBody = z.output<typeof CreateStreamBody>;
 
+export const UpdateStreamBody = z.object({
+  /** `inactive` pauses the stream (nothing is sent, retention keeps what it has not delivered); `active` resumes it and retries at once. */
+  state: z.enum(['active', 'inactive'], { error: 'state is "active" or "inactive"' }).optional(),
+  /** Replaces the whole config (validated for the stream's type). */
+  config: z
+    .record(z.string(), z.unknown(), { error: 'config is an object of the destination’s settings' })
+    .optional(),
+  secret: z
+    .string({ error: 'secret is a string' })
+    .min(1, 'secret must not be empty')
+    .max(4096, 'secret is at most 4096 characters')
+    .optional(),
+});
+export type UpdateStreamBody = z.output<typeof UpdateStreamBody>;
+
 export const StreamWire = z.object({
   object: z.literal('audit_log_stream'),
   id: z.string(),
