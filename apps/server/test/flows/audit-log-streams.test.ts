@@ -7,7 +7,9 @@
  * - an outage (503 with Retry-After, then connection refused) while 1,200 events are ingested,
  *   then recovery with two workers: every event delivered exactly once, in seq order;
  * - the API's refusals: unknown type, missing fields, refused URL, another organization's or
- *   environment's stream, and a secret that never comes back.
+ *   environment's stream, and a secret that never comes back;
+ * - the Admin Portal's log stream API: pinned to the session's organization and intent, CSRF on
+ *   writes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -475,5 +477,73 @@ describe(`audit log streams on ${dialect}`, () => {
     expect(JSON.stringify(list)).not.toContain('secret-0000000000');
     expect((await h.api('DELETE', `/audit_logs/streams/${stream.id}`)).status).toBe(204);
     expect((await h.api('GET', `/audit_logs/streams/${stream.id}`)).status).toBe(404);
+  });
+
+  it('the portal’s log stream API sees only its organization’s streams, and only with the log_streams intent', async () => {
+    const rx = await intake((p) => new SignedHttpIntake(p, 'portal-secret-00000000000'));
+    const orgA = await newOrg('Portal A');
+    const orgB = await newOrg('Portal B');
+    const theirs = await createStream({
+      organization_id: orgB,
+      type: 'HTTP',
+      config: { url: rx.url },
+      secret: 'portal-secret-00000000000',
+    });
+    const session = async (organization: string, intent: string) => {
+      const gen = await h.api('POST', '/portal/generate_link', { organization, intent });
+      expect(gen.status).toBe(201);
+      const u = new URL((await json<{ link: string }>(gen)).link);
+      const launched = await h.portico.app.request(`${u.pathname}${u.search}`);
+      expect(launched.status).toBe(302);
+      const cookie = launched.headers.get('set-cookie')!.split(';')[0]!;
+      const { csrf } = await json<{ csrf: string }>(
+        await h.portico.app.request('/portal/api/session', { headers: { cookie } }),
+      );
+      return (method: string, path: string, body?: unknown, withCsrf = true) =>
+        h.portico.app.request(path, {
+          method,
+          headers: {
+            cookie,
+            origin: h.portico.deps.config.publicUrl,
+            ...(withCsrf ? { 'x-portico-csrf': csrf } : {}),
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+    };
+    const a = await session(orgA, 'log_streams');
+    const created = await a('POST', '/portal/api/log_streams', {
+      type: 'HTTP',
+      config: { url: rx.url },
+      secret: 'portal-secret-00000000000',
+    });
+    expect(created.status).toBe(201);
+    const mine = await json<{ id: string; organization_id: string }>(created);
+    expect(mine.organization_id).toBe(orgA);
+    const list = await json<{ data: { id: string }[] }>(await a('GET', '/portal/api/log_streams'));
+    expect(list.data.map((s) => s.id)).toEqual([mine.id]);
+    expect(JSON.stringify(list)).not.toContain('portal-secret');
+    // Another organization's stream: not found, whatever the verb.
+    for (const [method, path] of [
+      ['POST', `/portal/api/log_streams/${theirs.id}/test`],
+      ['DELETE', `/portal/api/log_streams/${theirs.id}`],
+    ] as const) {
+      const res = await a(method, path, method === 'POST' ? {} : undefined);
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect((await json(res)).code).toBe('entity_not_found');
+    }
+    expect((await getStream(theirs.id)).state).toBe('active');
+    // Writes need the CSRF header; an sso session cannot reach log streams.
+    const noCsrf = await a('DELETE', `/portal/api/log_streams/${mine.id}`, undefined, false);
+    expect((await json(noCsrf)).code).toBe('portal_csrf_invalid');
+    const sso = await session(orgA, 'sso');
+    const wrong = await sso('GET', '/portal/api/log_streams');
+    expect(wrong.status).toBe(403);
+    expect((await json(wrong)).code).toBe('portal_intent_not_allowed');
+    expect(await json(await a('POST', `/portal/api/log_streams/${mine.id}/test`, {}))).toMatchObject({
+      success: true,
+      status: 200,
+    });
+    expect((await a('DELETE', `/portal/api/log_streams/${mine.id}`)).status).toBe(204);
   });
 });
