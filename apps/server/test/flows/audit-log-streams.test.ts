@@ -337,6 +337,28 @@ describe(`audit log streams on ${dialect}`, () => {
     });
   });
 
+  it('a worker that dies holding a stream’s lease: another delivers the batch once the lease lapses', async () => {
+    const rx = await intake((p) => new SignedHttpIntake(p, 'lease-secret-000000000000'));
+    const org = await newOrg('Lease Co');
+    const stream = await createStream({
+      organization_id: org,
+      type: 'HTTP',
+      config: { url: rx.url },
+      secret: 'lease-secret-000000000000',
+    });
+    await send(org, 1, 6);
+    const dead = new AuditStreamWorker(h.portico.deps, { id: 'dead-worker' });
+    const claimed = await dead.claim(100);
+    expect(claimed.map((s) => s.id)).toContain(stream.id);
+    const alive = new AuditStreamWorker(h.portico.deps, { id: 'alive-worker' });
+    await alive.tick();
+    expect(rx.requests).toHaveLength(0); // leased: not sent twice at once
+    h.testClock!.advance(h.portico.deps.config.webhooks.timeoutMs + 60_000);
+    await alive.tick();
+    expectExactlyOnceInOrder(rx.events, org, 6);
+    expect(await getStream(stream.id)).toMatchObject({ pending_events: 0, attempts: 0 });
+  });
+
   it('a paused stream sends nothing until resumed, then catches up in order', async () => {
     const rx = await intake((p) => new SignedHttpIntake(p, 'pause-secret-000000000000'));
     const org = await newOrg('Pause Co');

@@ -71,12 +71,8 @@ export function putObject(
     secretAccessKey: opts.secretAccessKey,
     now,
   });
-  return {
-    method: 'PUT' as const,
-    url: url.toString(),
-    headers: { ...headers, 'user-agent': USER_AGENT },
-    body,
-  };
+  const sent: Record<string, string> = { ...headers, 'user-agent': USER_AGENT };
+  return { method: 'PUT' as const, url: url.toString(), headers: sent, body };
 }
 
 export const s3: StreamAdapter<S3Config> = {
