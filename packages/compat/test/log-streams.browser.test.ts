@@ -6,7 +6,7 @@
  * key, and sends a test event. The application then records events with
  * `workos.auditLogs.createEvent`, and the page shows them delivered; during a receiver outage
  * it shows the destination's error, and after recovery everything delivered once, in order.
- * Finally the admin deletes the stream.
+ * The admin pauses the stream (nothing is sent), resumes it (it catches up), and deletes it.
  *
  * Screenshots land in test-artifacts/screenshots/portal-log-streams-*.png. System clock.
  */
@@ -112,7 +112,7 @@ describe('log streams in the Admin Portal, in Chromium', () => {
     await expect
       .poll(() => card.locator('.delivered-through').textContent(), { timeout: 15_000 })
       .toBe('through #5');
-    await expect.poll(() => card.locator('.pending-events').textContent()).toBe('0');
+    await expect.poll(() => card.locator('.pending-events').textContent(), { timeout: 10_000 }).toBe('0');
     expect(await card.locator('.last-delivered').textContent()).not.toBe('Not yet');
     await shoot(page, 'delivered');
 
@@ -122,17 +122,30 @@ describe('log streams in the Admin Portal, in Chromium', () => {
     await expect
       .poll(() => card.locator('.last-error').textContent(), { timeout: 15_000 })
       .toContain('HTTP 503');
-    await expect.poll(() => card.locator('.pending-events').textContent()).toBe('3');
+    await expect.poll(() => card.locator('.pending-events').textContent(), { timeout: 10_000 }).toBe('3');
     await shoot(page, 'failing');
     dd.mode = 'ok';
     await expect
       .poll(() => card.locator('.delivered-through').textContent(), { timeout: 20_000 })
       .toBe('through #8');
-    await expect.poll(() => card.locator('.pending-events').textContent()).toBe('0');
+    await expect.poll(() => card.locator('.pending-events').textContent(), { timeout: 10_000 }).toBe('0');
 
     const delivered = dd.events.filter((e) => e.action === 'invoice.paid');
     expect(delivered.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(new Set(delivered.map((e) => e.id)).size).toBe(8);
+
+    // Paused: nothing is sent until the admin resumes it, then it catches up.
+    await card.getByRole('button', { name: 'Pause stream' }).click();
+    await expect.poll(() => card.locator('h2').textContent(), { timeout: 10_000 }).toContain('Paused');
+    await record(9);
+    await expect.poll(() => card.locator('.pending-events').textContent(), { timeout: 10_000 }).toBe('1');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(dd.events.filter((e) => e.action === 'invoice.paid')).toHaveLength(8);
+    await card.getByRole('button', { name: 'Resume stream' }).click();
+    await expect
+      .poll(() => card.locator('.delivered-through').textContent(), { timeout: 15_000 })
+      .toBe('through #9');
+    await expect.poll(() => card.locator('h2').textContent(), { timeout: 10_000 }).toContain('Active');
 
     await card.getByRole('button', { name: 'Delete stream' }).click();
     await page.getByText('No log stream yet.').waitFor();

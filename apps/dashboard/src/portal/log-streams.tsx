@@ -3,7 +3,8 @@
  * bucket. Pick a destination, fill in its fields (the secret is write-only: only its last 4
  * characters come back), save; each stream then shows whether it is delivering, when it last
  * delivered, how many events wait, and the last error in the destination's own words. "Send test
- * event" sends one `portico.audit_logs.test` event and shows what the destination answered.
+ * event" sends one `portico.audit_logs.test` event and shows what the destination answered;
+ * "Pause stream" stops sending (nothing is lost: it catches up on "Resume stream").
  */
 import { type FormEvent, useEffect, useState } from 'react';
 import { api } from '../shared/api.ts';
@@ -133,7 +134,7 @@ export function LogStreams({ session }: { session: PortalSession }) {
               <p>Choose a destination below.</p>
             </Empty>
           ) : (
-            data.map((s) => <StreamCard key={s.id} stream={s} onDeleted={list.reload} />)
+            data.map((s) => <StreamCard key={s.id} stream={s} onChanged={list.reload} />)
           )
         }
       </LoadState>
@@ -240,14 +241,18 @@ function destinationOf(s: LogStream): string {
   return c.url ?? '';
 }
 
-function StreamCard({ stream: s, onDeleted }: { stream: LogStream; onDeleted: () => void }) {
+function StreamCard({ stream: s, onChanged }: { stream: LogStream; onChanged: () => void }) {
+  const setState = useAction(async (state: 'active' | 'inactive') => {
+    await api.patch<LogStream>(`/portal/api/log_streams/${s.id}`, { state });
+    onChanged();
+  });
   const [result, setResult] = useState<LogStreamTest | null>(null);
   const test = useAction(async () => {
     setResult(await api.post<LogStreamTest>(`/portal/api/log_streams/${s.id}/test`, {}));
   });
   const remove = useAction(async () => {
     await api.del(`/portal/api/log_streams/${s.id}`);
-    onDeleted();
+    onChanged();
   });
   const headingId = `stream-${s.id}`;
   return (
@@ -301,11 +306,27 @@ function StreamCard({ stream: s, onDeleted }: { stream: LogStream; onDeleted: ()
           </div>
         )
       ) : null}
-      <ErrorNotice error={test.error ?? remove.error} title="That did not work." />
+      <ErrorNotice error={test.error ?? remove.error ?? setState.error} title="That did not work." />
       <div className="actions">
         <Button onClick={() => test.run()} busy={test.busy}>
           Send test event
         </Button>
+        {s.state === 'inactive' ? (
+          <Button kind="secondary" onClick={() => setState.run('active')} busy={setState.busy}>
+            Resume stream
+          </Button>
+        ) : (
+          <>
+            {s.attempts > 0 ? (
+              <Button kind="secondary" onClick={() => setState.run('active')} busy={setState.busy}>
+                Retry now
+              </Button>
+            ) : null}
+            <Button kind="secondary" onClick={() => setState.run('inactive')} busy={setState.busy}>
+              Pause stream
+            </Button>
+          </>
+        )}
         <Button kind="danger" onClick={() => remove.run()} busy={remove.busy}>
           Delete stream
         </Button>

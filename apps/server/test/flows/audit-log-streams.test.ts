@@ -549,8 +549,13 @@ describe(`audit log streams on ${dialect}`, () => {
     for (const [method, path] of [
       ['POST', `/portal/api/log_streams/${theirs.id}/test`],
       ['DELETE', `/portal/api/log_streams/${theirs.id}`],
+      ['PATCH', `/portal/api/log_streams/${theirs.id}`],
     ] as const) {
-      const res = await a(method, path, method === 'POST' ? {} : undefined);
+      const res = await a(
+        method,
+        path,
+        method === 'POST' ? {} : method === 'PATCH' ? { state: 'inactive' } : undefined,
+      );
       expect(res.status, `${method} ${path}`).toBe(404);
       expect((await json(res)).code).toBe('entity_not_found');
     }

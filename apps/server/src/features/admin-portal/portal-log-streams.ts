@@ -1,14 +1,15 @@
 /**
  * The Admin Portal's log stream pages' JSON API (`/portal/api/log_streams…`, intent
  * `log_streams`): the IT admin lists their organization's streams with their delivery status,
- * creates one (destination, settings, secret), sends a test event and deletes one. The rules are
+ * creates one (destination, settings, secret), sends a test event, pauses or resumes one and
+ * deletes one. The rules are
  * the stream service's (features/audit-logs/streams/service.ts); here every call is pinned to the
  * session's environment and organization, so another organization's stream id answers 404.
  */
 import { z } from 'zod';
 import type { JsonSurface } from '../../surfaces/json-surface.ts';
 import type { AuditLogStreamService } from '../audit-logs/streams/service.ts';
-import { CreateStreamBody } from '../audit-logs/streams/wire.ts';
+import { CreateStreamBody, UpdateStreamBody } from '../audit-logs/streams/wire.ts';
 import type { PortalSession } from './links.ts';
 import type { PortalIntent } from './wire.ts';
 
@@ -48,6 +49,17 @@ export function portalLogStreamRoutes(
     handler: async ({ env: s, params }) => {
       need(s, 'log_streams');
       return streams.test(s.environmentId, params.id, s.organizationId);
+    },
+  });
+  portal.route({
+    method: 'patch',
+    path: '/portal/api/log_streams/:id',
+    summary: 'Admin Portal: pause or resume a log stream (resuming retries a failing one at once)',
+    params: idParam,
+    body: UpdateStreamBody.pick({ state: true }),
+    handler: async ({ env: s, params, body }) => {
+      need(s, 'log_streams');
+      return streams.update(s.environmentId, params.id, body, s.organizationId);
     },
   });
   portal.route({
