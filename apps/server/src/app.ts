@@ -150,6 +150,9 @@ export const LOG_REDACT = [
   '*.totp_secret',
   '*.recovery_code',
   '*.apiKey',
+  // A log stream's credential (POST/PATCH /audit_logs/streams and the portal's log stream API).
+  'body.secret',
+  '*.body.secret',
   // `token`: a password reset token (resetPassword's body, the hosted reset page's query and form).
   ...['body', 'query', 'form'].flatMap((where) => [
     `${where}.code`,
