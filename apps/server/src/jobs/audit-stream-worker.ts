@@ -117,9 +117,26 @@ export class AuditStreamWorker {
     if (s.batch_through_seq !== null) q = q.where('seq', '<=', s.batch_through_seq);
     const rows = await q.execute();
     if (rows.length === 0) {
-      await this.fenced(s).set({ lease_owner: null, lease_until: null, batch_through_seq: null }).execute();
+      // Behind the head but nothing stored after the cursor: rows were deleted outside Portico
+      // (`portico audit verify` names them). Say so and look again in a minute, without spinning.
+      const at = clock.now();
+      await this.fenced(s)
+        .set({
+          lease_owner: null,
+          lease_until: null,
+          batch_through_seq: null,
+          next_attempt_at: new Date(at.getTime() + 60_000).toISOString(),
+          last_error: `The events after seq ${s.dispatched_seq} are missing from the organization's chain (deleted outside Portico); run \`portico audit verify\`.`,
+          last_error_at: at.toISOString(),
+        })
+        .execute();
       return;
     }
+    const first = Number(rows[0]!.seq);
+    const gap =
+      first > Number(s.dispatched_seq) + 1
+        ? `Events seq ${Number(s.dispatched_seq) + 1}–${first - 1} were missing from the chain when this stream reached them (deleted outside Portico); run \`portico audit verify\`.`
+        : null;
     const through = Number(rows[rows.length - 1]!.seq);
     if (s.batch_through_seq === null) {
       const fixed = await this.fenced(s).set({ batch_through_seq: through }).executeTakeFirst();
@@ -141,6 +158,7 @@ export class AuditStreamWorker {
           last_delivered_at: nowIso,
           next_attempt_at: nowIso,
           updated_at: nowIso,
+          ...(gap ? { last_error: gap, last_error_at: nowIso } : {}),
         })
         .execute();
       return;

@@ -359,6 +359,37 @@ describe(`audit log streams on ${dialect}`, () => {
     expect(await getStream(stream.id)).toMatchObject({ pending_events: 0, attempts: 0 });
   });
 
+  it('events deleted outside Portico: the stream says so and goes on, without spinning', async () => {
+    const rx = await intake((p) => new SignedHttpIntake(p, 'gap-secret-00000000000000'));
+    const org = await newOrg('Gap Co');
+    const stream = await createStream({
+      organization_id: org,
+      type: 'HTTP',
+      config: { url: rx.url },
+      secret: 'gap-secret-00000000000000',
+    });
+    await send(org, 1, 5);
+    await h.portico.deps.db
+      .deleteFrom('audit_log_events')
+      .where('organization_id', '=', org)
+      .where('seq', 'in', [1, 2])
+      .execute();
+    await worker().tick();
+    expect(rx.events.map((e) => e.seq)).toEqual([3, 4, 5]);
+    expect((await getStream(stream.id)).last_error).toContain('Events seq 1–2 were missing');
+    // The newest events gone too: reported, retried a minute later, not in a loop.
+    await send(org, 6, 7);
+    await h.portico.deps.db
+      .deleteFrom('audit_log_events')
+      .where('organization_id', '=', org)
+      .where('seq', '>', 5)
+      .execute();
+    expect(await worker().tick()).toBe(1);
+    const s = await getStream(stream.id);
+    expect(s.last_error).toContain('missing from the organization');
+    expect(Date.parse(s.next_attempt_at)).toBe(h.clock.now().getTime() + 60_000);
+  });
+
   it('a paused stream sends nothing until resumed, then catches up in order', async () => {
     const rx = await intake((p) => new SignedHttpIntake(p, 'pause-secret-000000000000'));
     const org = await newOrg('Pause Co');
