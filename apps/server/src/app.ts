@@ -20,6 +20,8 @@ import { platformAuditRoutes } from './features/audit-logs/platform-routes.ts';
 import { AuditLogViewer } from './features/audit-logs/query.ts';
 import { auditLogRoutes } from './features/audit-logs/routes.ts';
 import { AuditLogService } from './features/audit-logs/service.ts';
+import { auditLogStreamRoutes } from './features/audit-logs/streams/routes.ts';
+import { AuditLogStreamService } from './features/audit-logs/streams/service.ts';
 import { oneTimeCodeRoutes } from './features/authkit/code-routes.ts';
 import { AuthorizationCodes } from './features/authkit/codes.ts';
 import { continueRoutes } from './features/authkit/continue-routes.tsx';
@@ -128,6 +130,7 @@ export interface Portico {
     auditLogs: AuditLogService;
     auditExports: AuditExportService;
     platformAudit: PlatformAuditService;
+    auditStreams: AuditLogStreamService;
   };
   registry: ContractRegistry;
 }
@@ -153,6 +156,9 @@ export const LOG_REDACT = [
   '*.totp_secret',
   '*.recovery_code',
   '*.apiKey',
+  // A log stream's credential (POST/PATCH /audit_logs/streams and the portal's log stream API).
+  'body.secret',
+  '*.body.secret',
   // `token`: a password reset token (resetPassword's body, the hosted reset page's query and form).
   ...['body', 'query', 'form'].flatMap((where) => [
     `${where}.code`,
@@ -298,6 +304,7 @@ export function buildApp(opts: BuildOptions): Portico {
   const auditLogs = new AuditLogService(deps);
   const auditExports = new AuditExportService(deps);
   const platformAudit = new PlatformAuditService(deps);
+  const auditStreams = new AuditLogStreamService(deps);
   const webhooks = new WebhookService(deps);
   const connections = new ConnectionService(deps);
   const organizationSelection = new OrganizationSelection(deps, users, memberships, connections);
@@ -399,6 +406,7 @@ export function buildApp(opts: BuildOptions): Portico {
   webhookRoutes(api, webhooks);
   auditLogRoutes(app, deps, api, auditLogs, auditExports);
   platformAuditRoutes(api, platformAudit);
+  auditLogStreamRoutes(api, auditStreams);
   const portalLinks = new PortalLinks(deps);
   const portalSurface = adminPortalRoutes(app, deps, api, registry, limiter, {
     links: portalLinks,
@@ -406,6 +414,7 @@ export function buildApp(opts: BuildOptions): Portico {
     sso,
     directories,
     organizations,
+    streams: auditStreams,
   });
   const auditViewer = new AuditLogViewer(deps);
   portalAuditLogRoutes(portalSurface, auditViewer, auditExports);
@@ -481,6 +490,7 @@ export function buildApp(opts: BuildOptions): Portico {
       auditLogs,
       auditExports,
       platformAudit,
+      auditStreams,
     },
   };
 }

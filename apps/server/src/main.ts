@@ -19,6 +19,7 @@ import { DATABASE_COMMANDS, runDatabaseCommand } from './cli/database-commands.t
 import { HELP } from './cli/help.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { AuditExportWorker } from './jobs/audit-export-worker.ts';
+import { AuditStreamWorker } from './jobs/audit-stream-worker.ts';
 import { EmailWorker } from './jobs/email-worker.ts';
 import { startSweeper } from './jobs/sweep.ts';
 import { WebhookWorker } from './jobs/webhook-worker.ts';
@@ -101,6 +102,8 @@ async function start(config: ReturnType<typeof loadConfig>, database: DatabaseHa
       ? new AuditExportWorker(portico.deps, portico.services.auditExports, portico.services.platformAudit)
       : null;
   exportWorker?.start();
+  const streamWorker = config.worker === 'in-process' ? new AuditStreamWorker(portico.deps) : null;
+  streamWorker?.start();
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -119,6 +122,7 @@ async function start(config: ReturnType<typeof loadConfig>, database: DatabaseHa
       await worker?.stop();
       await emailWorker?.stop();
       await exportWorker?.stop();
+      await streamWorker?.stop();
       await database.close();
       log.info('stopped');
       process.exit(0);
@@ -149,6 +153,8 @@ async function worker(config: ReturnType<typeof loadConfig>, database: DatabaseH
     portico.services.platformAudit,
   );
   exportWorker.start();
+  const streamWorker = new AuditStreamWorker(portico.deps);
+  streamWorker.start();
   const stopSweeper = startSweeper(
     portico.deps,
     portico.services.events,
@@ -163,6 +169,7 @@ async function worker(config: ReturnType<typeof loadConfig>, database: DatabaseH
     await w.stop();
     await mail.stop();
     await exportWorker.stop();
+    await streamWorker.stop();
     await database.close();
     process.exit(0);
   };

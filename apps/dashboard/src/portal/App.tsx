@@ -11,6 +11,7 @@ import { AuditLogs } from './audit-logs.tsx';
 import { Certificates } from './certificates.tsx';
 import { Domains } from './domains.tsx';
 import { Directories } from './dsync.tsx';
+import { LogStreams } from './log-streams.tsx';
 import type { PortalSession } from './session.ts';
 import { SsoSetup } from './sso.tsx';
 
@@ -20,6 +21,7 @@ const TITLES: Record<PortalSession['intent'], string> = {
   domain_verification: 'Verify your domain',
   certificate_renewal: 'Renew the SAML certificate',
   audit_logs: 'Audit logs',
+  log_streams: 'Stream your audit logs',
 };
 
 export function App() {
@@ -78,6 +80,7 @@ export function App() {
         {s.intent === 'domain_verification' ? <Domains session={s} /> : null}
         {s.intent === 'certificate_renewal' ? <Certificates session={s} route={route} go={go} /> : null}
         {s.intent === 'audit_logs' ? <AuditLogs session={s} /> : null}
+        {s.intent === 'log_streams' ? <LogStreams session={s} /> : null}
       </main>
     </>
   );

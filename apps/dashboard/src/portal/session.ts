@@ -8,7 +8,7 @@ export interface Idp {
 
 export interface PortalSession {
   organization: { id: string; name: string };
-  intent: 'sso' | 'dsync' | 'domain_verification' | 'certificate_renewal' | 'audit_logs';
+  intent: 'sso' | 'dsync' | 'domain_verification' | 'certificate_renewal' | 'audit_logs' | 'log_streams';
   intent_options: Record<string, unknown>;
   return_url: string | null;
   success_url: string | null;
@@ -86,4 +86,27 @@ export interface Domain {
 /** Which IdP a connection or directory type came from (to show its guide again). */
 export function idpOf(list: Idp[], type: string): string {
   return list.find((i) => i.type === type)?.id ?? (type.endsWith('OIDC') ? 'oidc' : 'saml');
+}
+
+export type LogStreamType = 'Datadog' | 'Splunk' | 'S3' | 'GoogleCloudStorage' | 'HTTP';
+
+export interface LogStream {
+  id: string;
+  type: LogStreamType;
+  state: 'active' | 'inactive' | 'error';
+  config: Record<string, unknown>;
+  secret_hint: string;
+  delivered_through_seq: number;
+  pending_events: number;
+  attempts: number;
+  last_delivered_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+}
+
+export interface LogStreamTest {
+  success: boolean;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
 }

@@ -55,6 +55,7 @@ import * as m0027 from '../../migrations/0027_device_authorizations.ts';
 import * as m0028 from '../../migrations/0028_sso_group_roles.ts';
 import * as m0029 from '../../migrations/0029_sweep_indexes.ts';
 import * as m0030 from '../../migrations/0030_audit_logs.ts';
+import * as m0031 from '../../migrations/0031_audit_log_streams.ts';
 import * as m0032 from '../../migrations/0032_platform_audit_logs.ts';
 import type { Database } from './schema.ts';
 
@@ -153,6 +154,7 @@ const migrations: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0028_sso_group_roles': m0028,
   '0029_sweep_indexes': m0029,
   '0030_audit_logs': m0030,
+  '0031_audit_log_streams': m0031,
   '0032_platform_audit_logs': m0032,
 };
 

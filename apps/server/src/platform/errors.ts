@@ -743,6 +743,11 @@ export const catalog = {
     status: 409,
     message: 'The export is not ready yet. Poll getExport until `state` is `ready`, then download its `url`.',
   },
+  audit_log_stream_url_refused: {
+    status: 422,
+    message:
+      'The log stream’s url or endpoint points at an address Portico may not connect to (loopback, private, link-local or metadata). Use the destination’s public address.',
+  },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof catalog;
@@ -813,6 +818,7 @@ const ID_PREFIX: Record<string, string> = {
   Invitation: 'invitation',
   'Authentication factor': 'auth_factor',
   'Authentication challenge': 'auth_challenge',
+  'Audit log stream': 'als',
 };
 
 /** What a value looks like, for a message that will not quote it. */

@@ -951,6 +951,28 @@ export interface AuditLogExportTable {
   updated_at: string;
 }
 
+export interface AuditLogStreamTable {
+  id: string;
+  environment_id: string;
+  organization_id: string;
+  type: string;
+  state: string;
+  config: string;
+  secret_sealed: string;
+  secret_hint: string;
+  dispatched_seq: number;
+  batch_through_seq: number | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  attempts: number;
+  next_attempt_at: string;
+  last_delivered_at: string | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   audit_log_actions: AuditLogActionTable;
   audit_log_schemas: AuditLogSchemaTable;
@@ -960,6 +982,7 @@ export interface Database {
   audit_log_checkpoints: AuditLogCheckpointTable;
   audit_log_exports: AuditLogExportTable;
   audit_log_platform: AuditLogPlatformTable;
+  audit_log_streams: AuditLogStreamTable;
   passkey_credentials: PasskeyCredentialTable;
   webauthn_challenges: WebAuthnChallengeTable;
   passkey_settings: PasskeySettingsTable;

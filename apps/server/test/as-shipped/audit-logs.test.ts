@@ -4,10 +4,13 @@
  * URL, then `portico audit verify` from a second terminal — verified, and after a row is altered
  * straight in the database, the tampering named and exit code 1. And platform audit events: once
  * opted in, the shipped server's own worker records a membership the SDK creates.
+ * straight in the database, the tampering named and exit code 1. And a log stream created with
+ * the API receives the events from the server's own in-process stream worker, signed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/platform/db.ts';
-import { type Shipped, startShipped } from './support/shipped.ts';
+import { SignedHttpIntake } from '../flows/support/stream-receivers.ts';
+import { freePort, type Shipped, startShipped } from './support/shipped.ts';
 
 let p: Shipped;
 beforeAll(async () => {
@@ -109,6 +112,53 @@ describe('Audit Logs on the shipped server', () => {
       );
     } finally {
       await db.close();
+    }
+  });
+
+  it('a log stream created with the API receives the events, signed, from the in-process worker', async () => {
+    const { WorkOS } = await import('workos-node-8');
+    const u = new URL(p.url);
+    const workos = new WorkOS(p.apiKey, { apiHostname: u.hostname, port: Number(u.port), https: false });
+    const org = await workos.organizations.createOrganization({ name: 'Streamed Co' });
+    const rx = new SignedHttpIntake(await freePort(), 'shipped-stream-secret-0000');
+    await rx.start();
+    try {
+      const res = await fetch(`${p.url}/audit_logs/streams`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${p.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          organization_id: org.id,
+          type: 'HTTP',
+          config: { url: `${rx.url}/siem` },
+          secret: 'shipped-stream-secret-0000',
+        }),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const stream = (await res.json()) as { id: string; secret_hint: string };
+      expect(stream.secret_hint).toBe('0000');
+      for (let n = 1; n <= 3; n++)
+        await workos.auditLogs.createEvent(org.id, {
+          action: 'report.shared',
+          occurredAt: new Date(Date.UTC(2026, 5, 1, 9, 0, n)),
+          actor: { type: 'user', id: `user_${n}` },
+          targets: [{ type: 'report', id: `report_${n}` }],
+          context: { location: '203.0.113.7' },
+        });
+      for (let i = 0; i < 100 && rx.events.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(rx.events.map((e) => [e.seq, e.action, e.organization_id])).toEqual([
+        [1, 'report.shared', org.id],
+        [2, 'report.shared', org.id],
+        [3, 'report.shared', org.id],
+      ]);
+      const status = (await (
+        await fetch(`${p.url}/audit_logs/streams/${stream.id}`, {
+          headers: { authorization: `Bearer ${p.apiKey}` },
+        })
+      ).json()) as { pending_events: number; last_delivered_at: string | null };
+      expect(status.pending_events).toBe(0);
+      expect(status.last_delivered_at).not.toBeNull();
+    } finally {
+      await rx.stop();
     }
   });
 });

@@ -1030,6 +1030,30 @@ const SAMPLES: [table: string, row: Row][] = [
       updated_at: T1,
     },
   ],
+  [
+    'audit_log_streams',
+    {
+      id: 'als_01JUPGRADE0000000000000000',
+      environment_id: ENV,
+      organization_id: ORG,
+      type: 'HTTP',
+      state: 'active',
+      config: '{"url":"https://siem.example.com/in"}',
+      secret_sealed: 'sealed',
+      secret_hint: 'abcd',
+      dispatched_seq: 1,
+      batch_through_seq: null,
+      lease_owner: null,
+      lease_until: null,
+      attempts: 0,
+      next_attempt_at: T1,
+      last_delivered_at: T1,
+      last_error: null,
+      last_error_at: null,
+      created_at: T0,
+      updated_at: T1,
+    },
+  ],
 ];
 
 /**

@@ -70,6 +70,7 @@ describe(`storage contract on ${dialect}`, () => {
       '0028_sso_group_roles',
       '0029_sweep_indexes',
       '0030_audit_logs',
+      '0031_audit_log_streams',
       '0032_platform_audit_logs',
     ]);
     expect(await migrate(handle)).toEqual([]);

@@ -112,7 +112,6 @@ describe('POST /portal/generate_link', () => {
       [{ organization: 'org_01NOPE0000000000000000000' }, 404, 'entity_not_found'],
       [{ organization: orgA, intent: 'bring_your_own_keys' }, 422, 'invalid_request_parameters', 'intent'],
       [{ organization: orgA, intent: 'bring_your_own_key' }, 422, 'portal_intent_not_available'],
-      [{ organization: orgA, intent: 'log_streams' }, 422, 'portal_intent_not_available'],
       [
         { organization: orgA, return_url: 'http://app.example.com/' },
         422,

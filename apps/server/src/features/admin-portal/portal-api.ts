@@ -16,6 +16,7 @@ import type { Deps } from '../../platform/deps.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import type { RateLimiter } from '../../surfaces/common.ts';
 import { JsonSurface } from '../../surfaces/json-surface.ts';
+import type { AuditLogStreamService } from '../audit-logs/streams/service.ts';
 import type { DirectoryService } from '../directory-sync/service.ts';
 import type { EventContext } from '../events/outbox.ts';
 import { organizationRepo } from '../organizations/repo.ts';
@@ -26,6 +27,7 @@ import { type ConnectionService, spValues } from '../sso/connections.ts';
 import type { SsoService } from '../sso/service.ts';
 import { AttributeMapBody, OidcSetup } from '../sso/wire.ts';
 import { type PortalLinks, type PortalSession, SESSION_COOKIE } from './links.ts';
+import { portalLogStreamRoutes } from './portal-log-streams.ts';
 import type { PortalIntent } from './wire.ts';
 
 /**
@@ -62,6 +64,7 @@ export interface PortalServices {
   sso: SsoService;
   directories: DirectoryService;
   organizations: OrganizationService;
+  streams: AuditLogStreamService;
 }
 
 export function need(s: PortalSession, ...intents: PortalIntent[]) {
@@ -473,5 +476,7 @@ export function portalApiRoutes(
       return { ...domainView(await ownDomain(s, d.id)), check: r.check };
     },
   });
+
+  portalLogStreamRoutes(portal, svc.streams, need);
   return portal;
 }

@@ -20,7 +20,7 @@ export const PORTAL_INTENTS = [
 ] as const;
 export type PortalIntent = (typeof PORTAL_INTENTS)[number];
 /** Intents whose pages Portico does not have yet: generate_link refuses them with a 422. */
-export const UNAVAILABLE_INTENTS: readonly PortalIntent[] = ['log_streams', 'bring_your_own_key'];
+export const UNAVAILABLE_INTENTS: readonly PortalIntent[] = ['bring_your_own_key'];
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 

@@ -387,7 +387,8 @@ export class AuditLogService {
    * oldest prefix of its chain whose events all occurred before the cut-off (an event sent with an
    * old `occurred_at` after newer ones goes once everything before it in the chain has gone). Each
    * batch moves the chain's start and appends a `portico.audit_logs.retention_applied` event that
-   * says what was deleted, in one transaction. Returns the events deleted.
+   * says what was deleted, in one transaction. Events a log stream has not delivered yet are kept
+   * until it has (streams/service.ts). Returns the events deleted.
    */
   async applyRetention(): Promise<number> {
     const { deps } = this;
@@ -408,9 +409,16 @@ export class AuditLogService {
             .where('organization_id', '=', org.organization_id)
             .where('occurred_at', '>=', cutoff)
             .executeTakeFirst();
+          // A log stream's undelivered events are kept until it delivers them (or is deleted).
+          const held = await tx
+            .selectFrom('audit_log_streams')
+            .select((eb) => eb.fn.min('dispatched_seq').as('seq'))
+            .where('organization_id', '=', org.organization_id)
+            .executeTakeFirst();
           const through = Math.min(
             keep?.seq != null ? Number(keep.seq) - 1 : head.head_seq,
             head.pruned_through_seq + PRUNE_BATCH,
+            held?.seq != null ? Number(held.seq) : Number.POSITIVE_INFINITY,
           );
           if (through <= head.pruned_through_seq) return 0;
           const lastGone = await tx
