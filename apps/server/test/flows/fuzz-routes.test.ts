@@ -391,7 +391,9 @@ async function credentials(r: RouteContract): Promise<{ headers: Record<string, 
           ? 'domain_verification'
           : r.path.includes('/audit_logs')
             ? 'audit_logs'
-            : 'sso';
+            : r.path.includes('/log_streams')
+              ? 'log_streams'
+              : 'sso';
       const link = await json<{ link: string }>(
         await h.api('POST', '/portal/generate_link', { organization: ids.org, intent }),
       );
