@@ -20,8 +20,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { openDatabase } from '../apps/server/src/platform/db.ts';
+import { benchDatabase } from './lib/database.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { appendResults, machine } from './lib/report.ts';
 import { freePort, ROOT, startServer } from './lib/server.ts';
@@ -37,7 +37,6 @@ const WRITE = !argv.includes('--no-write');
 const ORGS = 100;
 /** Portal sessions the load rotates over (each may make 600 requests a minute). */
 const SESSIONS = Number(opt('sessions', '1500'));
-const PG_ADMIN = process.env.PORTICO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const API_KEY = `sk_test_bench${randomBytes(12).toString('hex')}`;
 const CLIENT_ID = 'client_01BENCHAUDITQUERY00000000';
 const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;
@@ -46,25 +45,7 @@ const EPOCH_S = 1_767_225_600;
 const PER_ORG = Math.floor(EVENTS / ORGS);
 const STEP_S = Math.max(1, Math.floor((365 * 86_400) / PER_ORG));
 
-async function database(tmp: string) {
-  if (DB === 'sqlite') return { url: `sqlite:${join(tmp, 'bench.db')}`, drop: async () => {} };
-  const name = `portico_bench_auditq_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: PG_ADMIN });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
+const database = (tmp: string) => benchDatabase(DB, tmp, 'portico_bench_auditq');
 
 /** One organization's `count` events in one statement: actions, actors and targets vary with n. */
 function seedStatement(env: string, org: string, count: number) {

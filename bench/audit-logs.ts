@@ -20,11 +20,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { buildApp } from '../apps/server/src/app.ts';
 import { loadConfig } from '../apps/server/src/config.ts';
 import { appendToChain } from '../apps/server/src/features/audit-logs/chain.ts';
 import { migrate, openDatabase } from '../apps/server/src/platform/db.ts';
+import { benchDatabase } from './lib/database.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { summariseProfile } from './lib/profile.ts';
 import { appendResults, machine } from './lib/report.ts';
@@ -39,31 +39,12 @@ const CONNECTIONS = Number(opt('connections', '20'));
 const EXPORT_EVENTS = Number(opt('export-events', '1000000'));
 const PROFILE = argv.includes('--profile');
 const WRITE = !argv.includes('--no-write') && !PROFILE;
-const PG_ADMIN = process.env.PORTICO_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const API_KEY = `sk_test_bench${randomBytes(12).toString('hex')}`;
 const CLIENT_ID = 'client_01BENCHAUDIT00000000000000';
 const SECRET = `bench-secret-${randomBytes(16).toString('hex')}`;
 
-async function database(tmp: string) {
-  if (DB === 'sqlite') return { url: `sqlite:${join(tmp, 'bench.db')}`, drop: async () => {} };
-  const name = `portico_bench_audit_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const a = new pg.Client({ connectionString: PG_ADMIN });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
+const database = (tmp: string) => benchDatabase(DB, tmp, 'portico_bench_audit');
 
 const rssMb = (pid: number) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
