@@ -269,12 +269,14 @@ const MAX_PROBLEMS = 100;
  * Walks an organization's chain in seq order (constant memory: pages of 2,000) and reports every
  * kind of tampering it finds, up to 100 problems.
  */
-export async function verifyChain(deps: Deps, organizationId: string): Promise<ChainReport> {
-  const head = await deps.db
-    .selectFrom('audit_log_organizations')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .executeTakeFirst();
+export async function verifyChain(deps: Deps, organizationId: string, retried = false): Promise<ChainReport> {
+  const readHead = () =>
+    deps.db
+      .selectFrom('audit_log_organizations')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .executeTakeFirst();
+  let head = await readHead();
   const problems: ChainProblem[] = [];
   const report = (p: ChainProblem) => {
     if (problems.length < MAX_PROBLEMS) problems.push(p);
@@ -282,7 +284,7 @@ export async function verifyChain(deps: Deps, organizationId: string): Promise<C
   const startSeq = head?.pruned_through_seq ?? 0;
   let expectedSeq = startSeq + 1;
   let prev = head?.pruned_hash ?? genesisHash(organizationId);
-  const headSeq = head?.head_seq ?? 0;
+  let headSeq = head?.head_seq ?? 0;
   let checked = 0;
   let first: number | null = null;
   let last: number | null = null;
@@ -314,6 +316,15 @@ export async function verifyChain(deps: Deps, organizationId: string): Promise<C
       last = row.seq;
       after = row.seq;
       if (wanted.has(row.seq)) hashAt.set(row.seq, row.hash);
+      if (row.seq > headSeq) {
+        // Appended while this ran (another request, another process)? An event and the head it
+        // moves commit together, so a head read now covers every event committed before.
+        const now = await readHead();
+        if (now) {
+          head = now;
+          headSeq = now.head_seq;
+        }
+      }
       if (row.seq > headSeq) {
         report({
           kind: 'inserted',
@@ -394,6 +405,11 @@ export async function verifyChain(deps: Deps, organizationId: string): Promise<C
       event_id: null,
       message: `The chain head's hash does not match event seq ${headSeq}: the head or the newest event was altered.`,
     });
+  }
+  // Retention pruned the chain's start while this ran: what looked deleted was pruned. Once more.
+  if (problems.length && !retried) {
+    const now = await readHead();
+    if (now && now.pruned_through_seq !== startSeq) return verifyChain(deps, organizationId, true);
   }
   // Checkpoints: each signed (seq, hash) must verify with the published key and match the chain.
   const keys = new Map(
