@@ -24,7 +24,7 @@ import { openDatabase } from '../apps/server/src/platform/db.ts';
 import { benchDatabase } from './lib/database.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { appendResults, machine } from './lib/report.ts';
-import { freePort, ROOT, startServer } from './lib/server.ts';
+import { call, freePort, ROOT, startServer } from './lib/server.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) =>
@@ -108,7 +108,7 @@ async function main() {
     const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
     const orgs: string[] = [];
     for (let k = 0; k < ORGS; k++) {
-      const res = await fetch(`${server.url}/organizations`, {
+      const res = await call(`${server.url}/organizations`, {
         method: 'POST',
         headers,
         body: JSON.stringify({ name: `Tenant ${k}` }),
@@ -119,7 +119,10 @@ async function main() {
     const env = (await handle.db.selectFrom('environments').select('id').executeTakeFirstOrThrow()).id;
     const perOrg = PER_ORG;
     const seed0 = performance.now();
-    for (const org of orgs) await seedStatement(env, org, perOrg).execute(handle.db);
+    for (const [k, org] of orgs.entries()) {
+      await seedStatement(env, org, perOrg).execute(handle.db);
+      if (k % 10 === 9) console.log(`seeded ${((k + 1) * perOrg).toLocaleString('en-US')} events`);
+    }
     if (DB === 'postgres') await sql`analyze audit_log_events`.execute(handle.db);
     const seedS = (performance.now() - seed0) / 1000;
     const stored = Number(
@@ -141,13 +144,13 @@ async function main() {
     const cookies: string[] = [];
     for (let i = 0; i < SESSIONS; i++) {
       const link = (await (
-        await fetch(`${server.url}/portal/generate_link`, {
+        await call(`${server.url}/portal/generate_link`, {
           method: 'POST',
           headers,
           body: JSON.stringify({ organization: target, intent: 'audit_logs' }),
         })
       ).json()) as { link: string };
-      const launched = await fetch(link.link, { redirect: 'manual' });
+      const launched = await call(link.link, { redirect: 'manual' });
       const cookie = (launched.headers.get('set-cookie') ?? '').split(';')[0]!;
       if (!cookie) throw new Error(`the portal link did not launch: ${launched.status}`);
       cookies.push(cookie);
@@ -173,7 +176,7 @@ async function main() {
       ],
       [`Viewer: a deep page (after=${deepCursor}), 50 events`, `${list}?limit=50&after=${deepCursor}`],
     ];
-    const check = await fetch(`${server.url}${scenarios[1]![1]}`, { headers: portal });
+    const check = await call(`${server.url}${scenarios[1]![1]}`, { headers: portal });
     const sample = (await check.json()) as { data: unknown[] };
     if (check.status !== 200 || sample.data.length === 0)
       throw new Error(`the viewer query answered ${check.status} with ${sample.data?.length} events`);

@@ -28,7 +28,7 @@ import { benchDatabase } from './lib/database.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { summariseProfile } from './lib/profile.ts';
 import { appendResults, machine } from './lib/report.ts';
-import { freePort, ROOT, type ServerProcess, startServer } from './lib/server.ts';
+import { call, freePort, ROOT, type ServerProcess, startServer } from './lib/server.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) =>
@@ -50,15 +50,6 @@ const rssMb = (pid: number) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
 };
-
-/** fetch, once more if the server closed an idle kept-alive socket while the bench was seeding. */
-async function call(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch {
-    return fetch(url, init);
-  }
-}
 
 const event = (n: number) => ({
   action: 'document.viewed',

@@ -163,3 +163,12 @@ export function headSnapshot(): { src: string; label: string; cleanup(): void } 
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** fetch, once more if the server closed an idle kept-alive socket while the bench was busy (seeding). */
+export async function call(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
+}
