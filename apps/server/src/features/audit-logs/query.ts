@@ -179,10 +179,13 @@ export class AuditLogViewer {
   async list(env: string, organizationId: string, q: ViewerQuery) {
     await this.organization(env, organizationId);
     const f = normalizeFilters(q);
+    // The organization is the environment's (checked above) and its events carry its id, so the
+    // page is chosen by organization alone: with no column outside the (organization_id,
+    // occurred_at, seq) index, a time range is read from the index only, and just the page's rows
+    // are fetched after.
     let qb = this.deps.db
       .selectFrom('audit_log_events')
-      .select(['id', 'seq', 'body', 'hash', 'prev_hash'])
-      .where('environment_id', '=', env)
+      .select('seq')
       .where('organization_id', '=', organizationId);
     if (f.actions?.length) qb = qb.where('action', 'in', f.actions);
     const actor = f.actor;
@@ -215,10 +218,22 @@ export class AuditLogViewer {
     } else {
       qb = qb.orderBy('seq', 'desc');
     }
-    let rows = await qb.limit(limit + 1).execute();
-    const more = rows.length > limit;
-    rows = rows.slice(0, limit);
-    if (reverse) rows.reverse();
+    const seqs = (await qb.limit(limit + 1).execute()).map((r) => Number(r.seq));
+    const more = seqs.length > limit;
+    const page = seqs.slice(0, limit);
+    if (reverse) page.reverse();
+    const found = page.length
+      ? await this.deps.db
+          .selectFrom('audit_log_events')
+          .select(['id', 'seq', 'body', 'hash', 'prev_hash'])
+          .where('environment_id', '=', env)
+          .where('organization_id', '=', organizationId)
+          .where('seq', 'in', page)
+          .execute()
+      : [];
+    const bySeq = new Map(found.map((r) => [Number(r.seq), r]));
+    // Retention may delete a row between the two reads: the page then shows what is left.
+    const rows = page.flatMap((n) => bySeq.get(n) ?? []);
     const first = rows[0] ? String(rows[0].seq) : null;
     const last = rows.length ? String(rows[rows.length - 1]!.seq) : null;
     let before: string | null;
