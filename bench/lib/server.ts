@@ -164,11 +164,13 @@ export function headSnapshot(): { src: string; label: string; cleanup(): void } 
   };
 }
 
-/** fetch, once more if the server closed an idle kept-alive socket while the bench was busy (seeding). */
+/** fetch, again (up to 3 times) if the server closed idle kept-alive sockets while the bench was busy (seeding). */
 export async function call(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch {
-    return fetch(url, init);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
   }
 }
