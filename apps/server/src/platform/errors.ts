@@ -381,7 +381,7 @@ export const catalog = {
   portal_intent_not_available: {
     status: 422,
     message:
-      'This Admin Portal intent is not available in Portico yet. Use sso, dsync, domain_verification or certificate_renewal.',
+      'This Admin Portal intent is not available in Portico yet. Use sso, dsync, domain_verification, certificate_renewal, audit_logs or log_streams.',
   },
   portal_link_invalid: {
     status: 400,

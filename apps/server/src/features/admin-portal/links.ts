@@ -73,7 +73,7 @@ export class PortalLinks {
     const { deps } = this;
     if (UNAVAILABLE_INTENTS.includes(body.intent)) {
       throw new AppError('portal_intent_not_available', {
-        message: `The Admin Portal intent ${quote(body.intent)} is not available in Portico yet. Use sso, dsync, domain_verification, certificate_renewal or log_streams.`,
+        message: `The Admin Portal intent ${quote(body.intent)} is not available in Portico yet. Use sso, dsync, domain_verification, certificate_renewal, audit_logs or log_streams.`,
         errors: [{ field: 'intent', code: 'not_available' }],
       });
     }
