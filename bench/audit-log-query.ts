@@ -23,7 +23,7 @@ import { sql } from 'kysely';
 import { openDatabase } from '../apps/server/src/platform/db.ts';
 import { benchDatabase } from './lib/database.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
-import { appendResults, machine } from './lib/report.ts';
+import { appendResults, loadTable, machine } from './lib/report.ts';
 import { call, freePort, ROOT, startServer } from './lib/server.ts';
 
 const argv = process.argv.slice(2);
@@ -200,15 +200,7 @@ async function main() {
   }
 
   const m = machine();
-  const base = rows[0]!.perSecond;
-  const table = [
-    '| Scenario | Conns | req/s | vs baseline | p50 ms | p99 ms | non-2xx | server CPU |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      (r) =>
-        `| ${r.name} | ${r.connections} | **${r.perSecond.toLocaleString('en-US')}** | ${(r.perSecond / base).toFixed(2)} × | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.serverCores.toFixed(2)} |`,
-    ),
-  ].join('\n');
+  const table = loadTable(rows);
   const worst = Math.max(...rows.slice(1).map((r) => r.p99));
   const section = [
     `## ${m.date} — Audit Logs viewer: filtered queries at ${EVENTS.toLocaleString('en-US')} stored events (issue 14), ${DB === 'sqlite' ? 'SQLite (file, WAL)' : 'PostgreSQL'}`,

@@ -27,7 +27,7 @@ import { migrate, openDatabase } from '../apps/server/src/platform/db.ts';
 import { benchDatabase } from './lib/database.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { summariseProfile } from './lib/profile.ts';
-import { appendResults, machine } from './lib/report.ts';
+import { appendResults, loadTable, machine } from './lib/report.ts';
 import { call, freePort, ROOT, type ServerProcess, startServer } from './lib/server.ts';
 
 const argv = process.argv.slice(2);
@@ -217,15 +217,7 @@ async function main() {
   }
 
   const m = machine();
-  const base = rows[0]!.perSecond;
-  const table = [
-    '| Scenario | Conns | req/s | vs baseline | p50 ms | p99 ms | non-2xx | server CPU |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      (r) =>
-        `| ${r.name} | ${r.connections} | **${r.perSecond.toLocaleString('en-US')}** | ${(r.perSecond / base).toFixed(2)} × | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.serverCores.toFixed(2)} |`,
-    ),
-  ].join('\n');
+  const table = loadTable(rows);
   const ingest = rows[1]!.perSecond;
   const section = [
     `## ${m.date} — Audit Logs: ingest with the hash chain, and a ${EXPORT_EVENTS.toLocaleString('en-US')}-event export (issue 14), ${DB === 'sqlite' ? 'SQLite (file, WAL)' : 'PostgreSQL'}`,

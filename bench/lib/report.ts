@@ -120,3 +120,16 @@ export function appendResults(file: string, section: string) {
   if (!existsSync(file)) writeFileSync(file, `${HEADER}\n`);
   appendFileSync(file, `${section}\n`);
 }
+
+/** The scenarios of one run as a markdown table, each against the first row (the baseline). */
+export function loadTable(rows: LoadResult[]): string {
+  const base = rows[0]!.perSecond;
+  return [
+    '| Scenario | Conns | req/s | vs baseline | p50 ms | p99 ms | non-2xx | server CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.connections} | **${r.perSecond.toLocaleString('en-US')}** | ${(r.perSecond / base).toFixed(2)} × | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.serverCores.toFixed(2)} |`,
+    ),
+  ].join('\n');
+}
