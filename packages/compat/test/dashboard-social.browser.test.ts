@@ -76,7 +76,8 @@ describe('dashboard Social sign-in page in Chromium', () => {
     await poll(() => page.locator('h1').first().textContent()).toBe('Organizations');
     await page.getByRole('link', { name: 'Social sign-in', exact: true }).click();
     await poll(() => page.locator('h1').first().textContent()).toBe('Social sign-in');
-    expect(await page.getByText(`${portico.url}/oauth/callback`).count()).toBeGreaterThan(0);
+    // The heading renders before the page's data: wait for the callback URL it loads.
+    await poll(() => page.getByText(`${portico.url}/oauth/callback`).count()).toBeGreaterThan(0);
 
     await page.getByLabel('Provider').selectOption('AppleOAuth');
     await page.getByLabel('Client id').fill('com.example.web');
