@@ -13,8 +13,10 @@
  *   and metadata values). A LIKE over a few columns, chosen over a full-text index: it needs no
  *   second schema per dialect, and it only ever scans one organization's rows, newest first, until
  *   a page is full.
- * - Tenancy: every query names the environment AND the organization; an id from another
- *   organization or environment answers 404 `entity_not_found`, as if it did not exist.
+ * - Tenancy: the organization is first checked to be the environment's; the page's seqs are then
+ *   chosen by organization alone (ids are global, and its events carry it), and the rows and a
+ *   detail read name the environment AND the organization. An id from another organization or
+ *   environment answers 404 `entity_not_found`, as if it did not exist.
  * - Indexes (0030): the unique `(organization_id, seq)` serves the order and the cursor; the
  *   `(organization_id, occurred_at, seq)` index serves a time range. No migration is needed.
  */
